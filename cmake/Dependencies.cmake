@@ -1,0 +1,13 @@
+# Every dependency is a Debian 12 package installed by scripts/setup.sh.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
+find_package(nlohmann_json REQUIRED)
+find_package(fmt REQUIRED)
+pkg_check_modules(SRTP2 REQUIRED IMPORTED_TARGET libsrtp2)
+pkg_check_modules(USRSCTP REQUIRED IMPORTED_TARGET usrsctp)
+find_package(CURL REQUIRED)
+find_package(GTest)
+find_package(benchmark)
+pkg_check_modules(OPUS IMPORTED_TARGET opus)
+pkg_check_modules(OGG IMPORTED_TARGET ogg)
