@@ -1,0 +1,53 @@
+#pragma once
+// An ICE candidate (RFC 8445 §5.1) and its SDP form (RFC 8839 §5.1). A value type; any thread.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "net/socket_address.hpp"
+
+namespace wab::ice {
+
+enum class CandidateType { host, srflx, prflx, relay };
+enum class Transport { udp, tcp };
+
+std::string_view to_string(CandidateType type);
+
+// RFC 8445 §5.1.2.2 recommended type preferences.
+std::uint32_t type_preference(CandidateType type);
+// (2^24)*type_pref + (2^8)*local_pref + (256 - component).
+std::uint32_t candidate_priority(CandidateType type, std::uint16_t local_preference,
+                                 int component = 1);
+// RFC 8445 §6.1.2.3 pair priority; `g` is the controlling agent's candidate priority.
+std::uint64_t pair_priority(std::uint32_t g, std::uint32_t d);
+
+struct Candidate {
+  std::string foundation;
+  int component = 1;
+  Transport transport = Transport::udp;
+  std::uint32_t priority = 0;
+  // Invalid when the peer gave an mDNS name (then `hostname` holds it) or a non-IP host.
+  net::SocketAddress address;
+  std::string hostname;
+  CandidateType type = CandidateType::host;
+  std::optional<net::SocketAddress> related;  // raddr/rport, if given
+
+  // A candidate our agent can pair: UDP, component 1 and a numeric address.
+  bool usable() const { return transport == Transport::udp && component == 1 && address.valid(); }
+
+  // "candidate:<foundation> 1 udp <priority> <ip> <port> typ <type> [raddr <ip> rport <port>]"
+  // (the value of an a= line, without "a=").
+  std::string to_sdp_attribute() const;
+
+  // Parses an a=candidate value, with or without the leading "a=" / "candidate:". Extension
+  // tokens (generation, network-cost, ufrag, tcptype, ...) are accepted and ignored. A host name
+  // ending in ".local" (mDNS) parses with an invalid address; other non-numeric hosts and syntax
+  // errors return nullopt.
+  static std::optional<Candidate> parse(std::string_view text);
+
+  // A foundation for one of our candidates: same type and base IP give the same foundation.
+  static std::string make_foundation(CandidateType type, const net::SocketAddress& base);
+};
+
+}  // namespace wab::ice

@@ -1,0 +1,358 @@
+#include "rtc/peer_transport.hpp"
+
+#include "common/log.hpp"
+#include "common/random.hpp"
+#include "dtls/certificate.hpp"
+#include "rtp/rtp_packet.hpp"
+
+namespace wab::rtc {
+namespace {
+
+// RFC 7983 first-byte ranges.
+bool is_stun_byte(std::uint8_t b) { return b <= 3; }
+bool is_dtls_byte(std::uint8_t b) { return b >= 20 && b <= 63; }
+bool is_rtp_byte(std::uint8_t b) { return b >= 128 && b <= 191; }
+
+dtls::DtlsRole to_dtls(DtlsRole role) {
+  return role == DtlsRole::client ? dtls::DtlsRole::kClient : dtls::DtlsRole::kServer;
+}
+
+}  // namespace
+
+PeerTransport::PeerTransport(net::EventLoop& loop, net::ReceiveBatch& batch, Listener& listener,
+                             TransportConfig config)
+    : loop_(loop),
+      listener_(listener),
+      config_(std::move(config)),
+      ice_ufrag_(random_ice_string(8)),
+      ice_pwd_(random_ice_string(24)),
+      tie_breaker_(random_u64() | 1),
+      timer_(loop, [this] { on_timer(); }) {
+  socket_ = std::make_unique<net::UdpSocket>(
+      loop, batch, config_.socket,
+      [this](Bytes data, const net::SocketAddress& from, TimePoint now) {
+        on_datagram(data, from, now);
+      });
+  ice_ = make_agent(ice::Role::controlling);
+}
+
+PeerTransport::~PeerTransport() {
+  // Engines are torn down in reverse order of the stack; no callback reaches the listener.
+  phase_ = Phase::closed;
+  sctp_.reset();
+  dtls_.reset();
+  srtp_.reset();
+  ice_.reset();
+}
+
+std::unique_ptr<ice::Agent> PeerTransport::make_agent(ice::Role role) {
+  ice::Agent::Config ice_config;
+  ice_config.local_ufrag = ice_ufrag_;
+  ice_config.local_pwd = ice_pwd_;
+  ice_config.role = role;
+  ice_config.tie_breaker = tie_breaker_;
+  ice_config.check_timeout = config_.ice_timeout;
+  auto agent = std::make_unique<ice::Agent>(static_cast<ice::Agent::Listener&>(*this), ice_config);
+  for (const auto& address : config_.host_addresses) {
+    net::SocketAddress host = address;
+    host.set_port(socket_->local_port());
+    agent->add_host_candidate(host);
+  }
+  if (config_.stun_server) agent->set_stun_server(*config_.stun_server);
+  return agent;
+}
+
+const std::string& PeerTransport::ice_ufrag() const { return ice_ufrag_; }
+const std::string& PeerTransport::ice_pwd() const { return ice_pwd_; }
+std::uint16_t PeerTransport::local_port() const { return socket_->local_port(); }
+
+std::vector<std::string> PeerTransport::candidate_attributes() const {
+  std::vector<std::string> out;
+  for (const auto& c : ice_->local_candidates()) out.push_back(c.to_sdp_attribute());
+  return out;
+}
+
+std::string PeerTransport::fingerprint_sdp() const {
+  return dtls::Certificate::global().fingerprint().to_sdp();
+}
+
+void PeerTransport::start(const RemoteParameters& remote) {
+  if (phase_ != Phase::idle) return;
+  remote_ = remote;
+  const auto role =
+      remote.ice_role == IceRole::controlling ? ice::Role::controlling : ice::Role::controlled;
+  if (role != ice_->role()) ice_ = make_agent(role);
+  ice_->set_remote_ice_lite(remote.ice_lite);
+  ice_->set_remote_credentials(remote.ice_ufrag, remote.ice_pwd);
+  for (const auto& c : remote.candidates) ice_->add_remote_candidate(c);
+
+  dtls::DtlsConfig dtls_config;
+  dtls_config.srtp_profiles = config_.srtp_profiles;
+  dtls_config.handshake_timeout = config_.dtls_timeout + config_.ice_timeout;
+  dtls_ = std::make_unique<dtls::DtlsTransport>(static_cast<dtls::DtlsTransport::Listener&>(*this),
+                                                dtls::Certificate::global(),
+                                                to_dtls(remote.dtls_role), remote.fingerprint,
+                                                dtls_config);
+  phase_ = Phase::checking;
+  const TimePoint now = loop_.now();
+  ice_->start(now);
+  update_timer();
+}
+
+void PeerTransport::start_dtls(TimePoint now) {
+  if (dtls_ && dtls_->state() == dtls::DtlsState::kNew) dtls_->start(now);
+}
+
+// --- receive path -------------------------------------------------------------------------------
+
+void PeerTransport::on_datagram(Bytes data, const net::SocketAddress& from, TimePoint now) {
+  if (data.empty() || phase_ == Phase::closed || phase_ == Phase::failed) return;
+  const std::uint8_t first = data[0];
+  if (is_stun_byte(first)) {
+    if (ice_) ice_->handle_stun(data, from, now);
+  } else if (is_dtls_byte(first)) {
+    if (!dtls_ || !accepts_dtls_from(from)) {
+      ++counters_.dropped_unselected;
+    } else {
+      if (!dtls_remote_) dtls_remote_ = from;
+      dtls_->handle_datagram(data, now);
+    }
+  } else if (is_rtp_byte(first)) {
+    // The socket's receive buffer is ours until the handler returns: decrypt it in place.
+    on_media(MutableBytes(const_cast<std::uint8_t*>(data.data()), data.size()), from, now);
+  } else {
+    ++counters_.dropped_unknown;
+  }
+  update_timer();
+}
+
+bool PeerTransport::accepts_dtls_from(const net::SocketAddress& from) const {
+  if (!ice_) return false;
+  if (ice_->selected_remote()) return ice_->is_selected(from);
+  // Before ICE selects, a DTLS client may already send from a pair that passed checks.
+  for (const auto& pair : ice_->pairs()) {
+    if (pair.remote == from && (pair.valid || pair.remote_nominated)) return true;
+  }
+  return false;
+}
+
+void PeerTransport::on_media(MutableBytes data, const net::SocketAddress& from, TimePoint now) {
+  if (!ice_ || !ice_->is_selected(from)) {
+    ++counters_.dropped_unselected;
+    return;
+  }
+  if (!srtp_) {
+    ++counters_.dropped_before_keys;
+    return;
+  }
+  std::size_t len = data.size();
+  const bool rtcp = data.size() >= 2 && data[1] >= 192 && data[1] <= 223;
+  if (rtcp) {
+    if (!srtp_->unprotect_rtcp(data.data(), len)) {
+      ++counters_.srtp_errors;
+      return;
+    }
+    ++counters_.rtcp_received;
+    listener_.on_rtcp(*this, data.first(len), now);
+  } else {
+    if (!srtp_->unprotect_rtp(data.data(), len)) {
+      ++counters_.srtp_errors;
+      return;
+    }
+    ++counters_.rtp_received;
+    listener_.on_rtp(*this, data.first(len), now);
+  }
+}
+
+// --- send path ----------------------------------------------------------------------------------
+
+bool PeerTransport::send_rtp(std::uint8_t* buffer, std::size_t len, std::size_t capacity) {
+  if (phase_ != Phase::connected || !srtp_ || !dtls_remote_) return false;
+  if (!srtp_->protect_rtp(buffer, len, capacity)) return false;
+  if (!socket_->send_to(Bytes(buffer, len), *dtls_remote_)) return false;
+  ++counters_.rtp_sent;
+  return true;
+}
+
+bool PeerTransport::send_rtcp(std::uint8_t* buffer, std::size_t len, std::size_t capacity) {
+  if (phase_ != Phase::connected || !srtp_ || !dtls_remote_) return false;
+  if (!srtp_->protect_rtcp(buffer, len, capacity)) return false;
+  if (!socket_->send_to(Bytes(buffer, len), *dtls_remote_)) return false;
+  ++counters_.rtcp_sent;
+  return true;
+}
+
+std::optional<std::uint16_t> PeerTransport::open_channel(const std::string& label,
+                                                         const std::string& protocol) {
+  if (!sctp_) return std::nullopt;
+  auto id = sctp_->open_channel(label, protocol);
+  update_timer();
+  return id;
+}
+
+bool PeerTransport::send_message(std::uint16_t id, Bytes data, bool binary) {
+  if (!sctp_) return false;
+  const bool ok = sctp_->send(id, data, binary);
+  update_timer();
+  return ok;
+}
+
+void PeerTransport::close_channel(std::uint16_t id) {
+  if (!sctp_) return;
+  sctp_->close_channel(id);
+  update_timer();
+}
+
+void PeerTransport::close() {
+  if (phase_ == Phase::closed) return;
+  phase_ = Phase::closed;
+  if (sctp_) sctp_->abort();
+  if (dtls_) dtls_->close();
+  if (ice_) ice_->close();
+  timer_.disarm();
+}
+
+bool PeerTransport::connected() const { return phase_ == Phase::connected; }
+
+std::optional<dtls::SrtpProfile> PeerTransport::srtp_profile() const {
+  return dtls_ ? dtls_->srtp_profile() : std::nullopt;
+}
+
+IceRole PeerTransport::ice_role() const {
+  return ice_->role() == ice::Role::controlling ? IceRole::controlling : IceRole::controlled;
+}
+
+std::optional<net::SocketAddress> PeerTransport::selected_remote() const {
+  return ice_ ? ice_->selected_remote() : std::nullopt;
+}
+
+const net::UdpSocketCounters& PeerTransport::socket_counters() const {
+  return socket_->counters();
+}
+
+// --- timers -------------------------------------------------------------------------------------
+
+void PeerTransport::update_timer() {
+  if (phase_ == Phase::closed || phase_ == Phase::failed) {
+    timer_.disarm();
+    return;
+  }
+  std::optional<TimePoint> next;
+  auto consider = [&next](std::optional<TimePoint> t) {
+    if (t && (!next || *t < *next)) next = t;
+  };
+  if (ice_) consider(ice_->next_timeout());
+  if (dtls_) consider(dtls_->next_timeout());
+  if (sctp_) consider(sctp_->next_timeout());
+  timer_.arm(next);
+}
+
+void PeerTransport::on_timer() {
+  const TimePoint now = loop_.now();
+  if (ice_) ice_->handle_timeout(now);
+  if (dtls_ && phase_ != Phase::closed && phase_ != Phase::failed) dtls_->handle_timeout(now);
+  if (sctp_ && phase_ != Phase::closed && phase_ != Phase::failed) sctp_->handle_timeout(now);
+  update_timer();
+}
+
+void PeerTransport::fail(const std::string& reason) {
+  if (phase_ == Phase::closed || phase_ == Phase::failed) return;
+  phase_ = Phase::failed;
+  timer_.disarm();
+  listener_.on_transport_failed(*this, reason);
+}
+
+// --- ICE ----------------------------------------------------------------------------------------
+
+void PeerTransport::on_ice_send(const net::SocketAddress& to, Bytes datagram) {
+  socket_->send_to(datagram, to);
+}
+
+void PeerTransport::on_ice_state(ice::Agent::State state) {
+  switch (state) {
+    case ice::Agent::State::connected:
+      dtls_remote_ = ice_->selected_remote();
+      if (phase_ == Phase::checking) phase_ = Phase::handshaking;
+      start_dtls(loop_.now());
+      break;
+    case ice::Agent::State::failed:
+      fail(std::string("ICE failed: ") +
+           std::string(ice::Agent::to_string(ice_->failure_reason())));
+      break;
+    default:
+      break;
+  }
+}
+
+// --- DTLS ---------------------------------------------------------------------------------------
+
+void PeerTransport::on_dtls_send(Bytes datagram) {
+  const auto to = ice_ && ice_->selected_remote() ? ice_->selected_remote() : dtls_remote_;
+  if (to) socket_->send_to(datagram, *to);
+}
+
+void PeerTransport::on_dtls_connected(const dtls::SrtpKeyingMaterial& keys) {
+  try {
+    srtp_ = std::make_unique<srtp::SrtpSession>(keys);
+  } catch (const std::exception& e) {
+    fail(std::string("SRTP setup failed: ") + e.what());
+    return;
+  }
+  if (config_.data_channel) {
+    sctp::SctpAssociation::Config sctp_config;
+    sctp_config.dtls_client = dtls_->role() == dtls::DtlsRole::kClient;
+    sctp_config.remote_port = remote_.sctp_port;
+    sctp_config.remote_max_message_size = remote_.max_message_size;
+    try {
+      sctp_ = std::make_unique<sctp::SctpAssociation>(
+          static_cast<sctp::SctpAssociation::Listener&>(*this), sctp_config);
+      sctp_->connect();
+    } catch (const std::exception& e) {
+      fail(std::string("SCTP setup failed: ") + e.what());
+      return;
+    }
+  }
+  phase_ = Phase::connected;
+  listener_.on_transport_connected(*this);
+}
+
+void PeerTransport::on_dtls_application_data(Bytes data) {
+  if (sctp_) sctp_->handle_packet(data);
+}
+
+void PeerTransport::on_dtls_closed() {
+  if (phase_ == Phase::closed || phase_ == Phase::failed) return;
+  phase_ = Phase::closed;
+  timer_.disarm();
+  listener_.on_transport_closed(*this, "DTLS close_notify from the peer");
+}
+
+void PeerTransport::on_dtls_failed(std::string reason) { fail("DTLS failed: " + reason); }
+
+// --- SCTP ---------------------------------------------------------------------------------------
+
+void PeerTransport::on_sctp_send(Bytes packet) {
+  if (dtls_) dtls_->send_application_data(packet);
+}
+
+void PeerTransport::on_sctp_connected() {}
+
+void PeerTransport::on_channel_open(std::uint16_t id, const std::string& label,
+                                    const std::string&) {
+  listener_.on_channel_open(*this, id, label);
+}
+
+void PeerTransport::on_channel_message(std::uint16_t id, Bytes data, bool binary) {
+  listener_.on_channel_message(*this, id, data, binary);
+}
+
+void PeerTransport::on_channel_closed(std::uint16_t id) { listener_.on_channel_closed(*this, id); }
+
+void PeerTransport::on_sctp_closed(std::string reason) {
+  if (phase_ == Phase::closed || phase_ == Phase::failed) return;
+  phase_ = Phase::closed;
+  timer_.disarm();
+  listener_.on_transport_closed(*this, "SCTP association ended: " + reason);
+}
+
+}  // namespace wab::rtc

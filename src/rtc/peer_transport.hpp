@@ -1,0 +1,184 @@
+#pragma once
+// PeerTransport: one WebRTC leg. It owns the leg's UDP socket and the protocol engines stacked on
+// it — ICE agent → DTLS transport → SRTP session (+ SCTP association with data channels) — and
+// demultiplexes every datagram by its first byte (RFC 7983). Media is accepted only from the
+// ICE-selected remote address.
+//
+// Threading: a PeerTransport belongs to the worker whose EventLoop it was created on; every method
+// and every Listener callback runs on that thread. The Listener outlives the transport. A Listener
+// must not destroy the transport from inside a callback: post the destruction to the loop.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/bytes.hpp"
+#include "common/clock.hpp"
+#include "dtls/dtls_transport.hpp"
+#include "dtls/fingerprint.hpp"
+#include "dtls/srtp_keying_material.hpp"
+#include "ice/agent.hpp"
+#include "ice/candidate.hpp"
+#include "net/event_loop.hpp"
+#include "net/socket_address.hpp"
+#include "net/udp_socket.hpp"
+#include "sctp/sctp_association.hpp"
+#include "srtp/srtp_session.hpp"
+
+namespace wab::rtc {
+
+enum class IceRole { controlling, controlled };
+enum class DtlsRole { client, server };
+
+// What the owner decides before the SDP exchange.
+struct TransportConfig {
+  dtls::SrtpProfileOffer srtp_profiles = dtls::SrtpProfileOffer::kGcmAndCm;
+  bool data_channel = false;
+  // Addresses written as host candidates (ports are ignored: the leg's socket port is used).
+  std::vector<net::SocketAddress> host_addresses;
+  std::optional<net::SocketAddress> stun_server;
+  net::UdpSocketOptions socket;  // port range
+  // How long ICE may look for a working pair before the leg fails.
+  Duration ice_timeout = seconds(15);
+  // How long the DTLS handshake may take once ICE is connected.
+  Duration dtls_timeout = seconds(15);
+};
+
+// What the remote description says.
+struct RemoteParameters {
+  // Our roles follow from the offer/answer exchange (rtc/negotiation.hpp derives them).
+  IceRole ice_role = IceRole::controlling;  // a remote ice-lite peer forces controlling
+  DtlsRole dtls_role = DtlsRole::client;
+  std::string ice_ufrag;
+  std::string ice_pwd;
+  std::vector<ice::Candidate> candidates;
+  bool ice_lite = false;
+  dtls::Fingerprint fingerprint;
+  std::uint16_t sctp_port = 5000;
+  std::uint64_t max_message_size = 65536;
+};
+
+struct TransportCounters {
+  std::uint64_t rtp_received = 0;
+  std::uint64_t rtcp_received = 0;
+  std::uint64_t rtp_sent = 0;
+  std::uint64_t rtcp_sent = 0;
+  std::uint64_t srtp_errors = 0;            // unprotect failures (auth, replay, malformed)
+  std::uint64_t dropped_unknown = 0;        // first byte outside every RFC 7983 range
+  std::uint64_t dropped_unselected = 0;     // DTLS/media from an address ICE did not select
+  std::uint64_t dropped_before_keys = 0;    // media before the DTLS handshake finished
+};
+
+class PeerTransport final : private ice::Agent::Listener,
+                            private dtls::DtlsTransport::Listener,
+                            private sctp::SctpAssociation::Listener {
+ public:
+  class Listener {
+   public:
+    virtual ~Listener() = default;
+    // ICE, DTLS and SRTP are up (and SCTP is connecting when the leg has a data channel).
+    virtual void on_transport_connected(PeerTransport& t) = 0;
+    // The leg is dead: ICE failed or consent was lost, DTLS failed or received an alert.
+    virtual void on_transport_failed(PeerTransport& t, const std::string& reason) = 0;
+    // The peer closed DTLS (close_notify) or the SCTP association ended.
+    virtual void on_transport_closed(PeerTransport& t, const std::string& reason) = 0;
+    // A decrypted RTP packet; the bytes may be rewritten in place and forwarded during the call.
+    virtual void on_rtp(PeerTransport& t, MutableBytes packet, TimePoint now) = 0;
+    virtual void on_rtcp(PeerTransport& t, MutableBytes packet, TimePoint now) {}
+    virtual void on_channel_open(PeerTransport& t, std::uint16_t id, const std::string& label) {}
+    virtual void on_channel_message(PeerTransport& t, std::uint16_t id, Bytes data, bool binary) {}
+    virtual void on_channel_closed(PeerTransport& t, std::uint16_t id) {}
+  };
+
+  // Binds the socket (throws std::runtime_error when the port range is exhausted) and prepares
+  // ICE credentials and candidates; nothing is sent before start().
+  PeerTransport(net::EventLoop& loop, net::ReceiveBatch& batch, Listener& listener,
+                TransportConfig config);
+  ~PeerTransport();
+  PeerTransport(const PeerTransport&) = delete;
+  PeerTransport& operator=(const PeerTransport&) = delete;
+
+  // Local parameters for our SDP.
+  const std::string& ice_ufrag() const;
+  const std::string& ice_pwd() const;
+  std::vector<std::string> candidate_attributes() const;  // a=candidate values
+  std::string fingerprint_sdp() const;                    // "sha-256 AB:CD:…"
+  std::uint16_t local_port() const;
+  const TransportConfig& config() const { return config_; }
+
+  // Applies the remote description and starts ICE (and DTLS once ICE connects). Call once.
+  void start(const RemoteParameters& remote);
+
+  // Protects `len` bytes of RTP in place (buffer must have room for the SRTP trailer) and sends
+  // them to the selected remote. Returns false before the leg is connected or on failure.
+  bool send_rtp(std::uint8_t* buffer, std::size_t len, std::size_t capacity);
+  bool send_rtcp(std::uint8_t* buffer, std::size_t len, std::size_t capacity);
+
+  // Data channels (legs created with data_channel = true).
+  std::optional<std::uint16_t> open_channel(const std::string& label,
+                                            const std::string& protocol = "");
+  bool send_message(std::uint16_t id, Bytes data, bool binary);
+  void close_channel(std::uint16_t id);
+
+  // Orderly close: SCTP shutdown, DTLS close_notify, ICE stops. No callbacks follow.
+  void close();
+
+  bool connected() const;
+  std::optional<dtls::SrtpProfile> srtp_profile() const;
+  IceRole ice_role() const;
+  std::optional<net::SocketAddress> selected_remote() const;
+  const TransportCounters& counters() const { return counters_; }
+  const net::UdpSocketCounters& socket_counters() const;
+
+  // A leg's local port range can be exhausted: callers catch std::runtime_error from the
+  // constructor. Everything below is private plumbing between the engines.
+ private:
+  enum class Phase { idle, checking, handshaking, connected, closed, failed };
+
+  std::unique_ptr<ice::Agent> make_agent(ice::Role role);
+  void on_datagram(Bytes data, const net::SocketAddress& from, TimePoint now);
+  void on_media(MutableBytes data, const net::SocketAddress& from, TimePoint now);
+  bool accepts_dtls_from(const net::SocketAddress& from) const;
+  void start_dtls(TimePoint now);
+  void fail(const std::string& reason);
+  void update_timer();
+  void on_timer();
+
+  // ice::Agent::Listener
+  void on_ice_send(const net::SocketAddress& to, Bytes datagram) override;
+  void on_ice_state(ice::Agent::State state) override;
+  // dtls::DtlsTransport::Listener
+  void on_dtls_send(Bytes datagram) override;
+  void on_dtls_connected(const dtls::SrtpKeyingMaterial& keys) override;
+  void on_dtls_application_data(Bytes data) override;
+  void on_dtls_closed() override;
+  void on_dtls_failed(std::string reason) override;
+  // sctp::SctpAssociation::Listener
+  void on_sctp_send(Bytes packet) override;
+  void on_sctp_connected() override;
+  void on_channel_open(std::uint16_t id, const std::string& label,
+                       const std::string& protocol) override;
+  void on_channel_message(std::uint16_t id, Bytes data, bool binary) override;
+  void on_channel_closed(std::uint16_t id) override;
+  void on_sctp_closed(std::string reason) override;
+
+  net::EventLoop& loop_;
+  Listener& listener_;
+  TransportConfig config_;
+  TransportCounters counters_;
+  Phase phase_ = Phase::idle;
+  std::string ice_ufrag_;
+  std::string ice_pwd_;
+  std::uint64_t tie_breaker_ = 0;
+  RemoteParameters remote_;
+  std::unique_ptr<net::UdpSocket> socket_;
+  std::unique_ptr<ice::Agent> ice_;
+  std::unique_ptr<dtls::DtlsTransport> dtls_;
+  std::unique_ptr<srtp::SrtpSession> srtp_;
+  std::unique_ptr<sctp::SctpAssociation> sctp_;
+  std::optional<net::SocketAddress> dtls_remote_;  // where DTLS and media go before/after ICE
+  net::LoopTimer timer_;
+};
+
+}  // namespace wab::rtc

@@ -1,0 +1,3 @@
+module wabpionpeer
+
+go 1.19
