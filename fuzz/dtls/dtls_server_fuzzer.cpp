@@ -34,7 +34,7 @@ const Certificate& client_certificate() {
   return cert;
 }
 
-}  // namespace
+} // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
@@ -52,7 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     DtlsTransport client(client_events, client_certificate(), DtlsRole::kClient,
                          server_certificate().fingerprint(), config);
     client.start(now);
-    for (const auto& d : client_events.sent) server.handle_datagram(d, now);
+    for (const auto& d : client_events.sent)
+      server.handle_datagram(d, now);
   }
 
   std::size_t pos = 1;

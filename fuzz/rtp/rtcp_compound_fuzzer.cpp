@@ -11,22 +11,27 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::uint64_t sink = 0;
   while (auto packet = reader.next()) {
     const auto bytes = packet->bytes();
-    if (bytes.size() < kRtcpHeaderSize || bytes.data() < data || bytes.data() + bytes.size() > data + size) {
+    if (bytes.size() < kRtcpHeaderSize || bytes.data() < data ||
+        bytes.data() + bytes.size() > data + size) {
       std::abort();
     }
     if (auto sr = SenderReportView::parse(*packet)) {
       sink += sr->sender().ntp_timestamp;
-      for (std::size_t i = 0; i < sr->report_count(); ++i) sink += sr->report_block(i).jitter;
+      for (std::size_t i = 0; i < sr->report_count(); ++i)
+        sink += sr->report_block(i).jitter;
     }
     if (auto rr = ReceiverReportView::parse(*packet)) {
-      for (std::size_t i = 0; i < rr->report_count(); ++i) sink += static_cast<std::uint32_t>(rr->report_block(i).cumulative_lost);
+      for (std::size_t i = 0; i < rr->report_count(); ++i)
+        sink += static_cast<std::uint32_t>(rr->report_block(i).cumulative_lost);
     }
     if (auto sdes = SdesReader::parse(*packet)) {
-      while (auto item = sdes->next()) sink += item->text.size();
-      if (sdes->error()) std::abort();  // parse() promised a well-formed packet
+      while (auto item = sdes->next())
+        sink += item->text.size();
+      if (sdes->error()) std::abort(); // parse() promised a well-formed packet
     }
     if (auto bye = ByeView::parse(*packet)) {
-      for (std::size_t i = 0; i < bye->ssrc_count(); ++i) sink += bye->ssrc(i);
+      for (std::size_t i = 0; i < bye->ssrc_count(); ++i)
+        sink += bye->ssrc(i);
       sink += bye->reason().size();
     }
     if (auto fb = FeedbackView::parse(*packet)) sink += fb->fci().size();

@@ -31,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::size_t len = size;
   RtpRewriter rewriter(0x01020304);
   rewriter.map_payload_type(view->header().payload_type, 96);
-  if (!rewriter.rewrite(copy, len)) std::abort();  // parse succeeded, so rewrite must too
+  if (!rewriter.rewrite(copy, len)) std::abort(); // parse succeeded, so rewrite must too
   const auto out = RtpView::parse(wab::Bytes(copy.data(), len));
   if (!out || out->header().extension || out->header().ssrc != 0x01020304u ||
       out->header().payload_type != 96 || out->header().marker != view->header().marker) {
@@ -40,7 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto in_payload = view->payload();
   const auto out_payload = out->payload();
   if (in_payload.size() != out_payload.size() ||
-      (!in_payload.empty() && std::memcmp(in_payload.data(), out_payload.data(), in_payload.size()) != 0)) {
+      (!in_payload.empty() &&
+       std::memcmp(in_payload.data(), out_payload.data(), in_payload.size()) != 0)) {
     std::abort();
   }
   rewriter.on_source_switch();

@@ -24,7 +24,7 @@ using wab::sctp::SctpAssociation;
 using Packet = std::vector<std::uint8_t>;
 
 class Side : public SctpAssociation::Listener {
- public:
+public:
   explicit Side(std::deque<Packet>& outbox) : outbox_(outbox) {}
   void on_sctp_send(Bytes packet) override {
     if (outbox_.size() < 4096) outbox_.emplace_back(packet.begin(), packet.end());
@@ -48,7 +48,7 @@ struct Pair {
   std::unique_ptr<SctpAssociation> client;
   std::unique_ptr<SctpAssociation> server;
   TimePoint now = TimePoint{} + std::chrono::hours(1);
-  std::uint32_t server_tag = 0;  // verification tag the server expects (the client writes it)
+  std::uint32_t server_tag = 0; // verification tag the server expects (the client writes it)
 
   Pair() {
     SctpAssociation::Config config;
@@ -80,7 +80,7 @@ struct Pair {
   }
 };
 
-}  // namespace
+} // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
@@ -98,7 +98,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   std::size_t offset = 1;
   while (offset + 2 <= size) {
-    const std::size_t length = std::min<std::size_t>(wab::load_be16(data + offset), size - offset - 2);
+    const std::size_t length =
+        std::min<std::size_t>(wab::load_be16(data + offset), size - offset - 2);
     offset += 2;
     Packet packet(data + offset, data + offset + length);
     offset += length;

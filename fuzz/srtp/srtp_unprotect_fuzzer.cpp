@@ -32,7 +32,7 @@ SrtpKeyingMaterial keys(SrtpProfile profile, bool mirrored) {
   return m;
 }
 
-}  // namespace
+} // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1 || size > 4096) return 0;
@@ -70,8 +70,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                        : sender.protect_rtp(buf.data(), len, buf.size());
   if (!ok) return 0;
   const auto replays_before = receiver.counters().replays;
-  const bool back = rtcp ? receiver.unprotect_rtcp(buf.data(), len)
-                         : receiver.unprotect_rtp(buf.data(), len);
+  const bool back =
+      rtcp ? receiver.unprotect_rtcp(buf.data(), len) : receiver.unprotect_rtp(buf.data(), len);
   if (!back && receiver.counters().replays != replays_before) return 0;
   // Whatever libsrtp agreed to protect must come back identical.
   if (!back || len != size - 1 || std::memcmp(buf.data(), data + 1, len) != 0) std::abort();

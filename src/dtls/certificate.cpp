@@ -35,7 +35,7 @@ void set_random_serial(X509* x509) {
   }
 }
 
-}  // namespace
+} // namespace
 
 Certificate::Certificate() {
   key_.reset(EVP_EC_gen("P-256"));
@@ -43,7 +43,7 @@ Certificate::Certificate() {
 
   x509_.reset(X509_new());
   if (!x509_) fail("X509_new");
-  if (X509_set_version(x509_.get(), 2) != 1) fail("version");  // X.509 v3
+  if (X509_set_version(x509_.get(), 2) != 1) fail("version"); // X.509 v3
   set_random_serial(x509_.get());
   // From yesterday: a peer whose clock is behind must not see a certificate from the future.
   constexpr long kDay = 24L * 60 * 60;
@@ -70,8 +70,7 @@ Certificate::Certificate() {
 
   for (SrtpProfileOffer offer :
        {SrtpProfileOffer::kGcmAndCm, SrtpProfileOffer::kGcmOnly, SrtpProfileOffer::kCmOnly}) {
-    contexts_[static_cast<std::size_t>(offer)] =
-        make_dtls_context(x509_.get(), key_.get(), offer);
+    contexts_[static_cast<std::size_t>(offer)] = make_dtls_context(x509_.get(), key_.get(), offer);
   }
 }
 
@@ -91,4 +90,4 @@ SSL_CTX* Certificate::ssl_context(SrtpProfileOffer offer) const {
   return contexts_[static_cast<std::size_t>(offer)].get();
 }
 
-}  // namespace wab::dtls
+} // namespace wab::dtls

@@ -43,7 +43,7 @@ private:
   X509Ptr x509_;
   std::vector<std::uint8_t> der_;
   std::string fingerprint_sha256_hex_;
-  std::array<SslCtxPtr, 3> contexts_;  // indexed by SrtpProfileOffer
+  std::array<SslCtxPtr, 3> contexts_; // indexed by SrtpProfileOffer
 };
 
-}  // namespace wab::dtls
+} // namespace wab::dtls

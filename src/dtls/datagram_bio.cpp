@@ -7,7 +7,9 @@
 namespace wab::dtls {
 namespace {
 
-DatagramQueue* queue_of(BIO* bio) { return static_cast<DatagramQueue*>(BIO_get_data(bio)); }
+DatagramQueue* queue_of(BIO* bio) {
+  return static_cast<DatagramQueue*>(BIO_get_data(bio));
+}
 
 int bio_write(BIO* bio, const char* data, int length) {
   BIO_clear_retry_flags(bio);
@@ -42,7 +44,7 @@ long bio_ctrl(BIO* bio, int command, long /*num*/, void* /*ptr*/) {
     return 1;
   case BIO_CTRL_WPENDING: return q != nullptr ? static_cast<long>(q->pending_in_datagram()) : 0;
   case BIO_CTRL_PENDING: return q != nullptr && q->input_pending ? q->input.size() : 0;
-  default: return 0;  // no MTU queries, no peer addresses, no timeouts kept in the BIO
+  default: return 0; // no MTU queries, no peer addresses, no timeouts kept in the BIO
   }
 }
 
@@ -71,7 +73,7 @@ const BIO_METHOD* datagram_bio_method() {
   return method.get();
 }
 
-}  // namespace
+} // namespace
 
 std::size_t DatagramQueue::pending_in_datagram() const {
   std::size_t start = 0;
@@ -91,4 +93,4 @@ BIO* make_datagram_bio(DatagramQueue* queue) {
   return bio;
 }
 
-}  // namespace wab::dtls
+} // namespace wab::dtls

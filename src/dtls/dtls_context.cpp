@@ -28,8 +28,8 @@ const char* srtp_profile_list(SrtpProfileOffer offer) {
 // Replaces chain building: WebRTC certificates are self-signed and authenticated by the
 // fingerprint in the SDP, so the only question is whether the leaf matches it.
 int verify_certificate(X509_STORE_CTX* store, void* /*arg*/) {
-  auto* ssl = static_cast<SSL*>(
-      X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  auto* ssl =
+      static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
   X509* leaf = X509_STORE_CTX_get0_cert(store);
   if (ssl == nullptr || leaf == nullptr) return 0;
   if (verify_peer_certificate(ssl, leaf)) return 1;
@@ -42,7 +42,7 @@ int verify_certificate(X509_STORE_CTX* store, void* /*arg*/) {
   throw std::runtime_error(std::string("DTLS context: ") + what);
 }
 
-}  // namespace
+} // namespace
 
 SslCtxPtr make_dtls_context(X509* certificate, EVP_PKEY* key, SrtpProfileOffer offer) {
   SslCtxPtr ctx(SSL_CTX_new(DTLS_method()));
@@ -60,8 +60,8 @@ SslCtxPtr make_dtls_context(X509* certificate, EVP_PKEY* key, SrtpProfileOffer o
   // Returns 0 on success (unlike most of the API).
   if (SSL_CTX_set_tlsext_use_srtp(ctx.get(), srtp_profile_list(offer)) != 0) fail("use_srtp");
 
-  SSL_CTX_set_options(ctx.get(), SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET |
-                                     SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_options(ctx.get(), SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
+                                     SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
   // The server asks for the client's certificate; both sides insist on getting one.
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
@@ -69,4 +69,4 @@ SslCtxPtr make_dtls_context(X509* certificate, EVP_PKEY* key, SrtpProfileOffer o
   return ctx;
 }
 
-}  // namespace wab::dtls
+} // namespace wab::dtls

@@ -15,4 +15,4 @@ SslCtxPtr make_dtls_context(X509* certificate, EVP_PKEY* key, SrtpProfileOffer o
 // the one the SDP announced. Returns true to accept.
 bool verify_peer_certificate(SSL* ssl, X509* peer_leaf);
 
-}  // namespace wab::dtls
+} // namespace wab::dtls

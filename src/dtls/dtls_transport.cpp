@@ -12,8 +12,8 @@
 namespace wab::dtls {
 namespace {
 
-constexpr std::size_t kMaxRecordPlaintext = 16384;  // 2^14, RFC 6347 / RFC 5246 §6.2.1
-constexpr char kExporterLabel[] = "EXTRACTOR-dtls_srtp";  // RFC 5764 §4.2
+constexpr std::size_t kMaxRecordPlaintext = 16384;       // 2^14, RFC 6347 / RFC 5246 §6.2.1
+constexpr char kExporterLabel[] = "EXTRACTOR-dtls_srtp"; // RFC 5764 §4.2
 
 std::uint64_t to_microseconds(Duration d) {
   return static_cast<std::uint64_t>(
@@ -32,7 +32,7 @@ std::string drain_openssl_errors() {
   return out;
 }
 
-}  // namespace
+} // namespace
 
 std::string_view dtls_state_name(DtlsState state) {
   switch (state) {
@@ -64,7 +64,7 @@ DtlsTransport::DtlsTransport(Listener& listener, const Certificate& certificate,
   if (!ssl_) throw std::runtime_error("DTLS: SSL_new failed: " + drain_openssl_errors());
   SSL_set_app_data(ssl_.get(), this);
   BIO* bio = make_datagram_bio(&queue_);
-  SSL_set_bio(ssl_.get(), bio, bio);  // one BIO for both directions; the SSL owns it
+  SSL_set_bio(ssl_.get(), bio, bio); // one BIO for both directions; the SSL owns it
   SSL_set_mtu(ssl_.get(), static_cast<long>(config_.mtu));
   DTLS_set_timer_cb(ssl_.get(), &DtlsTransport::retransmit_timer);
   if (role_ == DtlsRole::kClient) {
@@ -77,11 +77,16 @@ DtlsTransport::DtlsTransport(Listener& listener, const Certificate& certificate,
 DtlsTransport::~DtlsTransport() = default;
 
 unsigned int DtlsTransport::retransmit_timer(SSL* ssl, unsigned int previous_us) {
-  const auto* self = static_cast<const DtlsTransport*>(SSL_get_app_data(ssl));
+  // OpenSSL asks with 0 when a flight starts its timer and with the last value when the timer
+  // expired and it resent the flight — from DTLSv1_handle_timeout, or from inside a read once
+  // the wall-clock deadline has passed — so this is where retransmissions are counted.
+  auto* self = static_cast<DtlsTransport*>(SSL_get_app_data(ssl));
+  if (previous_us != 0) ++self->counters_.retransmissions;
   const std::uint64_t initial = to_microseconds(self->config_.initial_retransmit_timeout);
-  const std::uint64_t maximum = std::max(initial, to_microseconds(self->config_.max_retransmit_timeout));
-  const std::uint64_t next = previous_us == 0 ? initial : std::min<std::uint64_t>(
-                                                              std::uint64_t{previous_us} * 2, maximum);
+  const std::uint64_t maximum =
+      std::max(initial, to_microseconds(self->config_.max_retransmit_timeout));
+  const std::uint64_t next =
+      previous_us == 0 ? initial : std::min<std::uint64_t>(std::uint64_t{previous_us} * 2, maximum);
   return static_cast<unsigned int>(std::min<std::uint64_t>(next, 0xffffffffu));
 }
 
@@ -90,7 +95,7 @@ void DtlsTransport::start(TimePoint now) {
   state_ = DtlsState::kConnecting;
   handshake_deadline_ = now + config_.handshake_timeout;
   if (role_ == DtlsRole::kClient) {
-    drive_handshake();  // writes the ClientHello
+    drive_handshake(); // writes the ClientHello
     flush_output();
   }
   update_retransmit_deadline(now);
@@ -215,7 +220,7 @@ bool DtlsTransport::send_application_data(Bytes data) {
     ++counters_.application_send_failures;
     return false;
   }
-  flush_output();  // one record per datagram
+  flush_output(); // one record per datagram
   return true;
 }
 
@@ -252,7 +257,6 @@ void DtlsTransport::handle_timeout(TimePoint now) {
     fail(openssl_failure("retransmission (peer unreachable)"));
     return;
   }
-  if (result > 0) ++counters_.retransmissions;
   flush_output();
   update_retransmit_deadline(now);
 }
@@ -298,22 +302,19 @@ void DtlsTransport::flush_output() {
     std::swap(queue_.records, sending_records_);
     queue_.clear_output();
 
-    std::size_t start = 0;  // first byte of the datagram being built
-    std::size_t end = 0;    // end of the last record in it
+    std::size_t start = 0; // first byte of the datagram being built
+    std::size_t end = 0;   // end of the last record in it
     for (const auto& record : sending_records_) {
-      // A new datagram when this record would overflow the MTU; OpenSSL already sized its
-      // records to fit, so this only splits coalesced application data.
+      // Records are packed greedily: a new datagram starts only where the next record would
+      // overflow the MTU. OpenSSL sizes each record to fit; its flush points are not kept,
+      // because it flushes after every message when it resends a flight, and one datagram per
+      // message would multiply the packets a lossy path can drop.
       if (end > start && record.end - start > config_.mtu) {
         ++counters_.datagrams_sent;
         listener_.on_dtls_send(Bytes(sending_.data() + start, end - start));
         start = end;
       }
       end = record.end;
-      if (record.datagram_end) {
-        ++counters_.datagrams_sent;
-        listener_.on_dtls_send(Bytes(sending_.data() + start, end - start));
-        start = end;
-      }
     }
     if (end > start) {
       ++counters_.datagrams_sent;
@@ -340,8 +341,8 @@ void DtlsTransport::fail(std::string reason) {
   if (state_ == DtlsState::kFailed) return;
   state_ = DtlsState::kFailed;
   retransmit_deadline_.reset();
-  flush_output();  // the alert OpenSSL queued tells the peer why
+  flush_output(); // the alert OpenSSL queued tells the peer why
   listener_.on_dtls_failed(std::move(reason));
 }
 
-}  // namespace wab::dtls
+} // namespace wab::dtls

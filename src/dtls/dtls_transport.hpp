@@ -30,7 +30,7 @@
 
 namespace wab::dtls {
 
-enum class DtlsRole : std::uint8_t { kClient, kServer };  // SDP a=setup:active is the client
+enum class DtlsRole : std::uint8_t { kClient, kServer }; // SDP a=setup:active is the client
 enum class DtlsState : std::uint8_t { kNew, kConnecting, kConnected, kClosed, kFailed };
 
 std::string_view dtls_state_name(DtlsState state);
@@ -50,8 +50,8 @@ struct DtlsConfig {
 struct DtlsCounters {
   std::uint64_t datagrams_received = 0;
   std::uint64_t datagrams_sent = 0;
-  std::uint64_t datagrams_ignored = 0;  // arrived before start-up or after the end
-  std::uint64_t retransmissions = 0;    // timer expiries that resent a flight
+  std::uint64_t datagrams_ignored = 0; // arrived before start-up or after the end
+  std::uint64_t retransmissions = 0;   // timer expiries that resent a flight
   std::uint64_t application_records_received = 0;
   std::uint64_t application_send_failures = 0;
 };
@@ -110,7 +110,7 @@ public:
   const DtlsCounters& counters() const { return counters_; }
 
 private:
-  friend bool verify_peer_certificate(SSL* ssl, X509* peer_leaf);  // dtls_context.hpp
+  friend bool verify_peer_certificate(SSL* ssl, X509* peer_leaf); // dtls_context.hpp
 
   bool check_peer_certificate(X509* leaf);
   void drive_handshake();
@@ -133,7 +133,7 @@ private:
   std::vector<DatagramQueue::RecordEnd> sending_records_;
   bool flushing_ = false;
   std::vector<std::uint8_t> read_buffer_;
-  SslPtr ssl_;  // declared after queue_: destroyed first, so its BIO never sees a dead queue
+  SslPtr ssl_; // declared after queue_: destroyed first, so its BIO never sees a dead queue
 
   TimePoint handshake_deadline_{};
   std::optional<TimePoint> retransmit_deadline_;
@@ -143,4 +143,4 @@ private:
   DtlsCounters counters_;
 };
 
-}  // namespace wab::dtls
+} // namespace wab::dtls

@@ -10,8 +10,10 @@ namespace wab::dtls {
 namespace {
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+    s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -32,7 +34,7 @@ const EVP_MD* evp_digest(HashAlgorithm algorithm) {
   return nullptr;
 }
 
-}  // namespace
+} // namespace
 
 std::string_view hash_algorithm_name(HashAlgorithm algorithm) {
   switch (algorithm) {
@@ -132,4 +134,4 @@ Fingerprint compute_fingerprint(Bytes der_certificate, HashAlgorithm algorithm) 
   return Fingerprint(algorithm, Bytes(digest.data(), length));
 }
 
-}  // namespace wab::dtls
+} // namespace wab::dtls

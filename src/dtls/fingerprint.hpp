@@ -51,4 +51,4 @@ private:
 // digest cannot be computed (never for valid input).
 Fingerprint compute_fingerprint(Bytes der_certificate, HashAlgorithm algorithm);
 
-}  // namespace wab::dtls
+} // namespace wab::dtls

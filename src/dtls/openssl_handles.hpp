@@ -32,4 +32,4 @@ using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxDeleter>;
 using SslPtr = std::unique_ptr<SSL, SslDeleter>;
 using BioMethodPtr = std::unique_ptr<BIO_METHOD, BioMethodDeleter>;
 
-}  // namespace wab::dtls
+} // namespace wab::dtls

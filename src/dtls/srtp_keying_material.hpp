@@ -10,8 +10,8 @@
 namespace wab::dtls {
 
 enum class SrtpProfile : std::uint8_t {
-  kAes128CmSha1_80,  // SRTP_AES128_CM_SHA1_80 (0x0001): the one every stack has (aiortc only this)
-  kAeadAes128Gcm,    // SRTP_AEAD_AES_128_GCM (0x0007): preferred, cheaper per packet
+  kAes128CmSha1_80, // SRTP_AES128_CM_SHA1_80 (0x0001): the one every stack has (aiortc only this)
+  kAeadAes128Gcm,   // SRTP_AEAD_AES_128_GCM (0x0007): preferred, cheaper per packet
 };
 
 // Which profiles we offer (client) or accept (server). Both is the default; tests and interop
@@ -21,7 +21,9 @@ enum class SrtpProfileOffer : std::uint8_t { kGcmAndCm, kGcmOnly, kCmOnly };
 constexpr std::size_t kMaxSrtpMasterKeyLength = 16;
 constexpr std::size_t kMaxSrtpMasterSaltLength = 14;
 
-constexpr std::size_t srtp_master_key_length(SrtpProfile) { return 16; }
+constexpr std::size_t srtp_master_key_length(SrtpProfile) {
+  return 16;
+}
 constexpr std::size_t srtp_master_salt_length(SrtpProfile p) {
   return p == SrtpProfile::kAeadAes128Gcm ? 12 : 14;
 }
@@ -43,4 +45,4 @@ struct SrtpKeyingMaterial {
   std::size_t salt_length() const { return srtp_master_salt_length(profile); }
 };
 
-}  // namespace wab::dtls
+} // namespace wab::dtls

@@ -33,12 +33,10 @@ Agent::Config with_defaults(Agent::Config c) {
   return c;
 }
 
-}  // namespace
+} // namespace
 
 Agent::Agent(Listener& listener, Config config)
-    : listener_(listener),
-      config_(with_defaults(std::move(config))),
-      role_(config_.role),
+    : listener_(listener), config_(with_defaults(std::move(config))), role_(config_.role),
       tie_breaker_(config_.tie_breaker != 0 ? config_.tie_breaker : random_u64()),
       local_key_(stun::IntegrityKey::short_term(config_.local_pwd)) {
   transactions_.reserve(kMaxTransactions);
@@ -49,20 +47,20 @@ Agent::~Agent() = default;
 
 std::string_view Agent::to_string(State state) {
   switch (state) {
-    case State::idle: return "idle";
-    case State::checking: return "checking";
-    case State::connected: return "connected";
-    case State::failed: return "failed";
-    case State::closed: return "closed";
+  case State::idle: return "idle";
+  case State::checking: return "checking";
+  case State::connected: return "connected";
+  case State::failed: return "failed";
+  case State::closed: return "closed";
   }
   return "?";
 }
 
 std::string_view Agent::to_string(FailureReason reason) {
   switch (reason) {
-    case FailureReason::none: return "none";
-    case FailureReason::check_timeout: return "no candidate pair succeeded in time";
-    case FailureReason::consent_lost: return "consent freshness expired";
+  case FailureReason::none: return "none";
+  case FailureReason::check_timeout: return "no candidate pair succeeded in time";
+  case FailureReason::consent_lost: return "consent freshness expired";
   }
   return "?";
 }
@@ -74,8 +72,9 @@ void Agent::add_host_candidate(const net::SocketAddress& address) {
   for (const Candidate& c : local_candidates_) {
     if (c.address == address) return;
   }
-  const auto hosts = std::count_if(local_candidates_.begin(), local_candidates_.end(),
-                                   [](const Candidate& c) { return c.type == CandidateType::host; });
+  const auto hosts =
+      std::count_if(local_candidates_.begin(), local_candidates_.end(),
+                    [](const Candidate& c) { return c.type == CandidateType::host; });
   Candidate c;
   c.type = CandidateType::host;
   c.address = address;
@@ -89,10 +88,13 @@ void Agent::set_stun_server(const net::SocketAddress& server) {
 }
 
 void Agent::set_remote_credentials(std::string ufrag, std::string pwd) {
+  if (ufrag.empty() || ufrag.size() > 256 || pwd.empty() || pwd.size() > 256) {
+    throw std::invalid_argument("remote ICE ufrag/pwd must be 1-256 characters");
+  }
   remote_ufrag_ = std::move(ufrag);
   remote_pwd_ = std::move(pwd);
   remote_key_.emplace(stun::IntegrityKey::short_term(remote_pwd_));
-  if (started_) start_pending_ = true;  // checks begin at the next handle_timeout
+  if (started_) start_pending_ = true; // checks begin at the next handle_timeout
 }
 
 void Agent::set_remote_ice_lite(bool lite) {
@@ -115,7 +117,8 @@ void Agent::add_remote_candidate(const Candidate& candidate) {
     }
     return;
   }
-  if (remote_candidates_.size() >= kMaxRemoteCandidates || !add_pair(candidate.address, candidate.priority)) {
+  if (remote_candidates_.size() >= kMaxRemoteCandidates ||
+      !add_pair(candidate.address, candidate.priority)) {
     ++counters_.candidates_ignored;
     return;
   }
@@ -156,12 +159,14 @@ void Agent::sort_pairs() {
     p.priority = role_ == Role::controlling ? pair_priority(p.local_priority, p.remote_priority)
                                             : pair_priority(p.remote_priority, p.local_priority);
   }
-  std::stable_sort(pairs_.begin(), pairs_.end(),
-                   [](const CandidatePair& a, const CandidatePair& b) { return a.priority > b.priority; });
+  std::stable_sort(
+      pairs_.begin(), pairs_.end(),
+      [](const CandidatePair& a, const CandidatePair& b) { return a.priority > b.priority; });
 }
 
 void Agent::switch_role(Role role) {
   if (role_ == role) return;
+  if (remote_lite_ && role == Role::controlled) return; // a lite peer cannot nominate
   role_ = role;
   nomination_deadline_.reset();
   sort_pairs();
@@ -216,9 +221,10 @@ void Agent::finish_gathering() {
   if (gathering_done_) return;
   gathering_done_ = true;
   gathering_deadline_.reset();
-  transactions_.erase(std::remove_if(transactions_.begin(), transactions_.end(),
-                                     [](const Transaction& t) { return t.kind == TransactionKind::gather; }),
-                      transactions_.end());
+  transactions_.erase(
+      std::remove_if(transactions_.begin(), transactions_.end(),
+                     [](const Transaction& t) { return t.kind == TransactionKind::gather; }),
+      transactions_.end());
   listener_.on_ice_gathering_done();
 }
 
@@ -270,7 +276,8 @@ std::optional<TimePoint> Agent::next_timeout() const {
     if (t && (!next || *t < *next)) next = t;
   };
   if (start_pending_) consider(last_now_);
-  for (const Transaction& t : transactions_) consider(t.next_send);
+  for (const Transaction& t : transactions_)
+    consider(t.next_send);
   consider(next_check_time());
   if (!gathering_done_) consider(gathering_deadline_);
   if (state_ == State::checking) {
@@ -328,10 +335,10 @@ void Agent::run_retransmissions(TimePoint now) {
 
 void Agent::on_transaction_timeout(const Transaction& t, TimePoint now) {
   switch (t.kind) {
-    case TransactionKind::gather: finish_gathering(); return;
-    case TransactionKind::consent: return;  // consent loss is judged by time since the last success
-    case TransactionKind::check:
-    case TransactionKind::nomination: break;
+  case TransactionKind::gather: finish_gathering(); return;
+  case TransactionKind::consent: return; // consent loss is judged by time since the last success
+  case TransactionKind::check:
+  case TransactionKind::nomination: break;
   }
   CandidatePair* pair = find_pair(t.to);
   if (pair == nullptr || has_transaction_to(t.to, TransactionKind::check) ||
@@ -352,7 +359,7 @@ void Agent::on_transaction_timeout(const Transaction& t, TimePoint now) {
 void Agent::run_pacing(TimePoint now) {
   auto due = next_check_time();
   if (!due || now < *due) return;
-  last_check_sent_at_ = now;  // one slot per Ta, even if it ends up unused
+  last_check_sent_at_ = now; // one slot per Ta, even if it ends up unused
   while (!triggered_.empty()) {
     const net::SocketAddress remote = triggered_.front();
     triggered_.erase(triggered_.begin());
@@ -399,7 +406,8 @@ void Agent::resend_in_progress(const net::SocketAddress& remote, TimePoint now) 
   // The peer's check shows the path works now: rather than wait for the backed-off retransmission
   // (RFC 8445 §7.3.1.4 would even cancel it), send it again at once, at most once per Ta.
   for (Transaction& t : transactions_) {
-    if (t.to != remote || (t.kind != TransactionKind::check && t.kind != TransactionKind::nomination)) {
+    if (t.to != remote ||
+        (t.kind != TransactionKind::check && t.kind != TransactionKind::nomination)) {
       continue;
     }
     if (now - t.last_sent >= config_.ta) {
@@ -419,7 +427,8 @@ void Agent::run_consent(TimePoint now) {
   }
   if (next_consent_at_ && now >= *next_consent_at_) {
     next_consent_at_ = now + consent_jitter();
-    if (CandidatePair* pair = find_pair(*selected_)) send_check(*pair, TransactionKind::consent, now);
+    if (CandidatePair* pair = find_pair(*selected_))
+      send_check(*pair, TransactionKind::consent, now);
   }
 }
 
@@ -516,4 +525,4 @@ void Agent::send_gather_request(TimePoint now) {
   transmit(t);
 }
 
-}  // namespace wab::ice
+} // namespace wab::ice

@@ -31,7 +31,7 @@
 namespace wab::ice {
 
 class Agent {
- public:
+public:
   enum class State { idle, checking, connected, failed, closed };
   enum class FailureReason { none, check_timeout, consent_lost };
 
@@ -45,36 +45,36 @@ class Agent {
   };
 
   struct Config {
-    std::string local_ufrag;  // empty: a random 8-char one
-    std::string local_pwd;    // empty: a random 24-char one
+    std::string local_ufrag; // empty: a random 8-char one
+    std::string local_pwd;   // empty: a random 24-char one
     Role role = Role::controlling;
-    std::uint64_t tie_breaker = 0;  // 0: a random one
+    std::uint64_t tie_breaker = 0; // 0: a random one
     // Timing knobs (RFC 8445 §14, RFC 7675 defaults).
-    Duration ta = milliseconds(50);                   // pacing between checks
-    Duration check_rto = milliseconds(500);           // first retransmission timeout
-    Duration check_rto_max = seconds(3);              // doubling stops here
-    int check_max_transmissions = 7;                  // per check transaction
-    Duration nomination_wait = milliseconds(500);     // wait for a better pair before nominating
-    Duration check_timeout = seconds(15);             // no selected pair by then → failed
-    Duration consent_interval = seconds(5);           // randomised ×0.8–1.2
-    Duration consent_timeout = seconds(30);           // no consent response for this long → failed
-    Duration gathering_timeout = seconds(2);          // STUN server answer wait
+    Duration ta = milliseconds(50);               // pacing between checks
+    Duration check_rto = milliseconds(500);       // first retransmission timeout
+    Duration check_rto_max = seconds(3);          // doubling stops here
+    int check_max_transmissions = 7;              // per check transaction
+    Duration nomination_wait = milliseconds(500); // wait for a better pair before nominating
+    Duration check_timeout = seconds(15);         // no selected pair by then → failed
+    Duration consent_interval = seconds(5);       // randomised ×0.8–1.2
+    Duration consent_timeout = seconds(30);       // no consent response for this long → failed
+    Duration gathering_timeout = seconds(2);      // STUN server answer wait
   };
 
   struct Counters {
-    std::uint64_t malformed = 0;            // not a valid STUN message
+    std::uint64_t malformed = 0; // not a valid STUN message
     std::uint64_t bad_fingerprint = 0;
-    std::uint64_t bad_integrity = 0;        // MESSAGE-INTEGRITY missing or wrong
-    std::uint64_t unknown_username = 0;     // request not addressed to our ufrag
-    std::uint64_t unknown_transaction = 0;  // response to nothing we sent (or a stale one)
-    std::uint64_t asymmetric_response = 0;  // response from another address than we sent to
-    std::uint64_t unsupported = 0;          // other methods/classes, unknown required attributes
+    std::uint64_t bad_integrity = 0;       // MESSAGE-INTEGRITY missing or wrong
+    std::uint64_t unknown_username = 0;    // request not addressed to our ufrag
+    std::uint64_t unknown_transaction = 0; // response to nothing we sent (or a stale one)
+    std::uint64_t asymmetric_response = 0; // response from another address than we sent to
+    std::uint64_t unsupported = 0;         // other methods/classes, unknown required attributes
     std::uint64_t role_conflicts = 0;
     std::uint64_t requests_answered = 0;
-    std::uint64_t checks_sent = 0;          // new check/nomination/consent transactions
+    std::uint64_t checks_sent = 0; // new check/nomination/consent transactions
     std::uint64_t retransmissions = 0;
     std::uint64_t prflx_learned = 0;
-    std::uint64_t candidates_ignored = 0;   // remote tcp, mDNS, other family, over the limit
+    std::uint64_t candidates_ignored = 0; // remote tcp, mDNS, other family, over the limit
   };
 
   Agent(Listener& listener, Config config);
@@ -124,7 +124,7 @@ class Agent {
   static std::string_view to_string(State state);
   static std::string_view to_string(FailureReason reason);
 
- private:
+private:
   // agent.cpp: control, timers, sending.
   void maybe_start_checks(TimePoint now);
   void run_retransmissions(TimePoint now);
@@ -176,8 +176,8 @@ class Agent {
 
   std::vector<Candidate> local_candidates_;
   std::vector<Candidate> remote_candidates_;
-  std::vector<CandidatePair> pairs_;            // highest priority first
-  std::vector<net::SocketAddress> triggered_;   // FIFO of remotes to check next
+  std::vector<CandidatePair> pairs_;          // highest priority first
+  std::vector<net::SocketAddress> triggered_; // FIFO of remotes to check next
   std::vector<Transaction> transactions_;
   std::optional<net::SocketAddress> selected_;
 
@@ -192,10 +192,10 @@ class Agent {
   std::optional<TimePoint> next_consent_at_;
   TimePoint last_consent_ok_{};
   TimePoint last_now_{};
-  bool start_pending_ = false;  // remote credentials arrived between timer calls
+  bool start_pending_ = false; // remote credentials arrived between timer calls
 
   Counters counters_;
   std::array<std::uint8_t, stun::kMaxMessageSize> send_buffer_{};
 };
 
-}  // namespace wab::ice
+} // namespace wab::ice

@@ -24,16 +24,15 @@ bool Agent::handle_stun(Bytes datagram, const net::SocketAddress& from, TimePoin
     return false;
   }
   switch (m->message_class()) {
-    case stun::MessageClass::request: return handle_request(*m, from, now);
-    case stun::MessageClass::success_response:
-    case stun::MessageClass::error_response: return handle_response(*m, from, now);
-    case stun::MessageClass::indication: return true;  // keepalive; nothing to do
+  case stun::MessageClass::request: return handle_request(*m, from, now);
+  case stun::MessageClass::success_response:
+  case stun::MessageClass::error_response: return handle_response(*m, from, now);
+  case stun::MessageClass::indication: return true; // keepalive; nothing to do
   }
   return false;
 }
 
-bool Agent::handle_request(const stun::Message& m, const net::SocketAddress& from,
-                           TimePoint now) {
+bool Agent::handle_request(const stun::Message& m, const net::SocketAddress& from, TimePoint now) {
   // USERNAME must be "<our ufrag>:<theirs>"; anything else was meant for another agent.
   const auto user = m.username();
   const std::string& ufrag = config_.local_ufrag;
@@ -85,7 +84,7 @@ bool Agent::handle_request(const stun::Message& m, const net::SocketAddress& fro
   if (pair == nullptr) {
     // Peer-reflexive: an address the peer never signalled (NAT, or hidden behind mDNS).
     pair = add_pair(from, *priority);
-    if (pair == nullptr) return true;  // no local candidate of that family, or full
+    if (pair == nullptr) return true; // no local candidate of that family, or full
     ++counters_.prflx_learned;
     if (remote_candidates_.size() < 32) {
       Candidate c;
@@ -113,8 +112,7 @@ bool Agent::handle_request(const stun::Message& m, const net::SocketAddress& fro
   return true;
 }
 
-bool Agent::handle_response(const stun::Message& m, const net::SocketAddress& from,
-                            TimePoint now) {
+bool Agent::handle_response(const stun::Message& m, const net::SocketAddress& from, TimePoint now) {
   Transaction* found = find_transaction(m.transaction_id());
   if (found == nullptr) {
     ++counters_.unknown_transaction;
@@ -150,7 +148,7 @@ bool Agent::handle_response(const stun::Message& m, const net::SocketAddress& fr
       // §7.2.5.1: take the role opposite to the one the request claimed, then retry.
       ++counters_.role_conflicts;
       switch_role(opposite(t.role_at_send));
-      pair = find_pair(t.to);  // the role switch re-sorted the pairs
+      pair = find_pair(t.to); // the role switch re-sorted the pairs
       if (pair != nullptr) {
         pair->state = PairState::waiting;
         enqueue_triggered(t.to);
@@ -192,8 +190,9 @@ void Agent::handle_gather_response(const stun::Message& m, const Transaction& t)
         }
       }
     }
-    const bool known = mapped && std::any_of(local_candidates_.begin(), local_candidates_.end(),
-                                             [&](const Candidate& c) { return c.address == *mapped; });
+    const bool known =
+        mapped && std::any_of(local_candidates_.begin(), local_candidates_.end(),
+                              [&](const Candidate& c) { return c.address == *mapped; });
     if (base != nullptr && !known) {
       Candidate c;
       c.type = CandidateType::srflx;
@@ -233,4 +232,4 @@ void Agent::send_error_response(const stun::Message& request, const net::SocketA
   if (b.ok()) listener_.on_ice_send(to, b.bytes());
 }
 
-}  // namespace wab::ice
+} // namespace wab::ice

@@ -27,10 +27,12 @@ bool split(std::string_view s, std::array<std::string_view, N>& out, std::size_t
   count = 0;
   std::size_t i = 0;
   while (i < s.size()) {
-    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t'))
+      ++i;
     if (i >= s.size()) break;
     std::size_t j = i;
-    while (j < s.size() && s[j] != ' ' && s[j] != '\t') ++j;
+    while (j < s.size() && s[j] != ' ' && s[j] != '\t')
+      ++j;
     if (count == N) return false;
     out[count++] = s.substr(i, j - i);
     i = j;
@@ -38,8 +40,7 @@ bool split(std::string_view s, std::array<std::string_view, N>& out, std::size_t
   return true;
 }
 
-template <typename T>
-bool to_number(std::string_view s, T& out) {
+template <typename T> bool to_number(std::string_view s, T& out) {
   if (s.empty()) return false;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc() && ptr == s.data() + s.size();
@@ -63,24 +64,24 @@ bool valid_foundation(std::string_view s) {
   return true;
 }
 
-}  // namespace
+} // namespace
 
 std::string_view to_string(CandidateType type) {
   switch (type) {
-    case CandidateType::host: return "host";
-    case CandidateType::srflx: return "srflx";
-    case CandidateType::prflx: return "prflx";
-    case CandidateType::relay: return "relay";
+  case CandidateType::host: return "host";
+  case CandidateType::srflx: return "srflx";
+  case CandidateType::prflx: return "prflx";
+  case CandidateType::relay: return "relay";
   }
   return "host";
 }
 
 std::uint32_t type_preference(CandidateType type) {
   switch (type) {
-    case CandidateType::host: return 126;
-    case CandidateType::prflx: return 110;
-    case CandidateType::srflx: return 100;
-    case CandidateType::relay: return 0;
+  case CandidateType::host: return 126;
+  case CandidateType::prflx: return 110;
+  case CandidateType::srflx: return 100;
+  case CandidateType::relay: return 0;
   }
   return 0;
 }
@@ -104,7 +105,8 @@ std::string Candidate::make_foundation(CandidateType type, const net::SocketAddr
     h *= 16777619u;
   };
   mix(static_cast<std::uint8_t>(type));
-  for (std::size_t i = 0; i < base.byte_length(); ++i) mix(base.bytes()[i]);
+  for (std::size_t i = 0; i < base.byte_length(); ++i)
+    mix(base.bytes()[i]);
   return std::to_string(h);
 }
 
@@ -134,7 +136,8 @@ std::string Candidate::to_sdp_attribute() const {
 std::optional<Candidate> Candidate::parse(std::string_view text) {
   if (starts_with_ci(text, "a=")) text.remove_prefix(2);
   if (starts_with_ci(text, "candidate:")) text.remove_prefix(10);
-  while (!text.empty() && (text.back() == '\r' || text.back() == '\n')) text.remove_suffix(1);
+  while (!text.empty() && (text.back() == '\r' || text.back() == '\n'))
+    text.remove_suffix(1);
 
   std::array<std::string_view, 32> tok;
   std::size_t n = 0;
@@ -157,7 +160,7 @@ std::optional<Candidate> Candidate::parse(std::string_view text) {
   if (auto a = net::SocketAddress::parse(tok[4], port)) {
     c.address = *a;
   } else if (tok[4].size() > 6 && iequals(tok[4].substr(tok[4].size() - 6), ".local")) {
-    c.hostname = std::string(tok[4]);  // mDNS: we cannot resolve it; the peer turns up as prflx
+    c.hostname = std::string(tok[4]); // mDNS: we cannot resolve it; the peer turns up as prflx
     c.address.set_port(port);
   } else {
     return std::nullopt;
@@ -167,7 +170,8 @@ std::optional<Candidate> Candidate::parse(std::string_view text) {
   if (!type) return std::nullopt;
   c.type = *type;
 
-  // Extensions come as name/value pairs; only raddr/rport mean something to us.
+  // Extensions come as name/value pairs; only raddr/rport mean something to us. A dangling
+  // last token is tolerated: being strict here would only lose candidates.
   std::string_view raddr;
   std::optional<std::uint16_t> rport;
   for (std::size_t i = 8; i + 1 < n; i += 2) {
@@ -179,7 +183,6 @@ std::optional<Candidate> Candidate::parse(std::string_view text) {
       rport = p;
     }
   }
-  if ((n - 8) % 2 != 0) return std::nullopt;
   if (!raddr.empty() && rport) {
     // "0.0.0.0 rport 0" (hidden related address) is legal; keep whatever parses.
     if (auto r = net::SocketAddress::parse(raddr, *rport)) c.related = *r;
@@ -187,4 +190,4 @@ std::optional<Candidate> Candidate::parse(std::string_view text) {
   return c;
 }
 
-}  // namespace wab::ice
+} // namespace wab::ice

@@ -31,7 +31,7 @@ struct Candidate {
   net::SocketAddress address;
   std::string hostname;
   CandidateType type = CandidateType::host;
-  std::optional<net::SocketAddress> related;  // raddr/rport, if given
+  std::optional<net::SocketAddress> related; // raddr/rport, if given
 
   // A candidate our agent can pair: UDP, component 1 and a numeric address.
   bool usable() const { return transport == Transport::udp && component == 1 && address.valid(); }
@@ -50,4 +50,4 @@ struct Candidate {
   static std::string make_foundation(CandidateType type, const net::SocketAddress& base);
 };
 
-}  // namespace wab::ice
+} // namespace wab::ice

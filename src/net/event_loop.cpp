@@ -24,7 +24,7 @@ std::uint64_t fd_cookie(int fd, std::uint32_t generation) {
   throw std::system_error(errno, std::generic_category(), what);
 }
 
-}  // namespace
+} // namespace
 
 EventLoop::EventLoop() {
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
@@ -88,7 +88,7 @@ void EventLoop::remove_fd(int fd) {
 std::size_t EventLoop::dispatch_fd_events(int timeout_ms) {
   epoll_event events[kMaxEventsPerWait];
   const int n = ::epoll_wait(epoll_fd_, events, kMaxEventsPerWait, timeout_ms);
-  if (n <= 0) return 0;  // timeout, or EINTR: the caller simply iterates again
+  if (n <= 0) return 0; // timeout, or EINTR: the caller simply iterates again
   std::size_t ran = 0;
   for (int i = 0; i < n; ++i) {
     const std::uint64_t cookie = events[i].data.u64;
@@ -172,7 +172,7 @@ void EventLoop::free_slot(std::uint32_t index) {
   TimerSlot& slot = timer_slots_[index];
   slot.callback = nullptr;
   slot.heap_index = kNotInHeap;
-  if (++slot.generation == 0) slot.generation = 1;  // 0 would let id 0 (kNoTimer) match
+  if (++slot.generation == 0) slot.generation = 1; // 0 would let id 0 (kNoTimer) match
   free_slots_.push_back(index);
 }
 
@@ -225,9 +225,9 @@ std::size_t EventLoop::run_due_timers() {
     const std::uint32_t index = heap_.front();
     TimerSlot& slot = timer_slots_[index];
     if (slot.when > now || slot.order >= round_limit) break;
-    TimerCallback callback = std::move(slot.callback);  // moves, never allocates
+    TimerCallback callback = std::move(slot.callback); // moves, never allocates
     heap_remove(0);
-    free_slot(index);  // the id is dead before the callback runs: cancelling it returns false
+    free_slot(index); // the id is dead before the callback runs: cancelling it returns false
     callback();
     ++ran;
   }
@@ -290,6 +290,7 @@ std::size_t EventLoop::run_posted_tasks() {
 // ---- driving ---------------------------------------------------------------------------------
 
 std::size_t EventLoop::run_once(Duration timeout) {
+  loop_thread_.store(std::this_thread::get_id(), std::memory_order_relaxed);
   std::size_t ran = dispatch_fd_events(timeout_ms_for(timeout));
   ran += run_due_timers();
   ran += run_posted_tasks();
@@ -298,7 +299,8 @@ std::size_t EventLoop::run_once(Duration timeout) {
 }
 
 void EventLoop::run() {
-  while (!stop_requested_.load(std::memory_order_acquire)) run_once(Duration::max());
+  while (!stop_requested_.load(std::memory_order_acquire))
+    run_once(Duration::max());
   stop_requested_.store(false, std::memory_order_release);
 }
 
@@ -312,7 +314,9 @@ void EventLoop::stop() {
 LoopTimer::LoopTimer(EventLoop& loop, std::function<void()> on_fire)
     : loop_(loop), on_fire_(std::move(on_fire)) {}
 
-LoopTimer::~LoopTimer() { disarm(); }
+LoopTimer::~LoopTimer() {
+  disarm();
+}
 
 void LoopTimer::arm(std::optional<TimePoint> when) {
   if (!when) {
@@ -344,4 +348,4 @@ std::optional<TimePoint> LoopTimer::deadline() const {
   return when_;
 }
 
-}  // namespace wab::net
+} // namespace wab::net

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -25,7 +26,7 @@ using TimerId = std::uint64_t;
 inline constexpr TimerId kNoTimer = 0;
 
 class EventLoop {
- public:
+public:
   using FdHandler = std::function<void()>;
   using TimerCallback = std::function<void()>;
   using Task = std::function<void()>;
@@ -65,18 +66,24 @@ class EventLoop {
   std::size_t run_once(Duration timeout);
 
   TimePoint now() const { return Clock::now(); }
+  // True when called from the thread that last drove the loop (run/run_once); false before the
+  // loop first ran. Any thread; meant for assertions and "post unless already there".
+  bool is_loop_thread() const {
+    return loop_thread_.load(std::memory_order_relaxed) == std::this_thread::get_id();
+  }
 
- private:
+private:
   struct FdEntry {
     int fd = -1;
-    std::uint32_t generation = 0;  // in the epoll cookie, so a reused fd number never gets stale events
+    std::uint32_t generation =
+        0; // in the epoll cookie, so a reused fd number never gets stale events
     FdHandler handler;
   };
   struct TimerSlot {
     TimerCallback callback;
     TimePoint when{};
-    std::uint64_t order = 0;       // tie-break: insertion order among equal `when`
-    std::uint32_t generation = 1;  // bumped on each reuse, so stale ids miss
+    std::uint64_t order = 0;      // tie-break: insertion order among equal `when`
+    std::uint32_t generation = 1; // bumped on each reuse, so stale ids miss
     std::uint32_t heap_index = kNotInHeap;
   };
   static constexpr std::uint32_t kNotInHeap = 0xffffffffu;
@@ -100,10 +107,11 @@ class EventLoop {
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   std::atomic<bool> stop_requested_{false};
+  std::atomic<std::thread::id> loop_thread_{};
 
   // Fd handlers: entries are heap nodes so a handler that removes itself stays alive until the
   // current dispatch round ends (it is parked in retired_fds_).
-  std::vector<std::unique_ptr<FdEntry>> fds_;  // index = fd number
+  std::vector<std::unique_ptr<FdEntry>> fds_; // index = fd number
   std::vector<std::unique_ptr<FdEntry>> retired_fds_;
   std::uint32_t next_fd_generation_ = 1;
 
@@ -113,15 +121,15 @@ class EventLoop {
   std::uint64_t next_order_ = 0;
 
   std::mutex post_mutex_;
-  std::vector<Task> posted_;      // guarded by post_mutex_
-  std::vector<Task> running_;     // loop thread only; swapped with posted_
+  std::vector<Task> posted_;  // guarded by post_mutex_
+  std::vector<Task> running_; // loop thread only; swapped with posted_
 };
 
 // An engine's single timer: owns the callback once and re-arms without allocating. The usual
 // pattern is `timer.arm(engine.next_timeout())` after every call into the engine. Loop thread
 // only; must not outlive the loop.
 class LoopTimer {
- public:
+public:
   LoopTimer(EventLoop& loop, std::function<void()> on_fire);
   ~LoopTimer();
   LoopTimer(const LoopTimer&) = delete;
@@ -133,11 +141,11 @@ class LoopTimer {
   bool armed() const { return id_ != kNoTimer; }
   std::optional<TimePoint> deadline() const;
 
- private:
+private:
   EventLoop& loop_;
   std::function<void()> on_fire_;
   TimerId id_ = kNoTimer;
   TimePoint when_{};
 };
 
-}  // namespace wab::net
+} // namespace wab::net

@@ -26,11 +26,12 @@ struct AddrInfoDeleter {
   throw std::runtime_error("cannot resolve \"" + std::string(input) + "\": " + why);
 }
 
-}  // namespace
+} // namespace
 
 std::vector<SocketAddress> local_addresses(const InterfaceQuery& query) {
   ifaddrs* raw = nullptr;
-  if (::getifaddrs(&raw) != 0) throw std::system_error(errno, std::generic_category(), "getifaddrs");
+  if (::getifaddrs(&raw) != 0)
+    throw std::system_error(errno, std::generic_category(), "getifaddrs");
   const std::unique_ptr<ifaddrs, IfAddrsDeleter> list(raw);
 
   std::vector<SocketAddress> out;
@@ -41,7 +42,7 @@ std::vector<SocketAddress> local_addresses(const InterfaceQuery& query) {
     if (family == AF_INET6 && !query.include_ipv6) continue;
     const socklen_t len = family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
     const auto address = SocketAddress::from_sockaddr(it->ifa_addr, len);
-    if (!address) continue;  // AF_PACKET and friends
+    if (!address) continue; // AF_PACKET and friends
     const bool loopback = (it->ifa_flags & IFF_LOOPBACK) != 0 || address->is_loopback();
     if (loopback && !query.include_loopback) continue;
     if (address->is_link_local()) continue;
@@ -69,7 +70,8 @@ SocketAddress resolve_host_port(std::string_view input) {
   }
   if (host.empty()) bad_input(input, "empty host");
   unsigned port = 0;
-  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 ||
       port > 65535) {
     bad_input(input, "port must be 1-65535");
@@ -97,4 +99,4 @@ SocketAddress resolve_host_port(std::string_view input) {
   return *first;
 }
 
-}  // namespace wab::net
+} // namespace wab::net

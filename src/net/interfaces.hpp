@@ -24,4 +24,4 @@ std::vector<SocketAddress> local_addresses(const InterfaceQuery& query = {});
 // the name does not resolve.
 SocketAddress resolve_host_port(std::string_view host_port);
 
-}  // namespace wab::net
+} // namespace wab::net

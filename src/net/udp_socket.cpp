@@ -29,15 +29,27 @@ void set_int_option(int fd, int level, int name, int value, const char* what) {
   if (::setsockopt(fd, level, name, &value, sizeof value) != 0) throw_errno(errno, what);
 }
 
-}  // namespace
+constexpr std::size_t kControlSpace = CMSG_SPACE(sizeof(in6_pktinfo));
+
+SocketAddress destination_of(const msghdr& h, std::uint16_t port) {
+  for (const cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr;
+       c = CMSG_NXTHDR(const_cast<msghdr*>(&h), const_cast<cmsghdr*>(c))) {
+    if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+      in6_pktinfo info;
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      return SocketAddress::from_bytes(info.ipi6_addr.s6_addr, 16, port);
+    }
+  }
+  return SocketAddress();
+}
+
+} // namespace
 
 // ---- ReceiveBatch ----------------------------------------------------------------------------
 
 ReceiveBatch::ReceiveBatch(std::size_t batch_size, std::size_t datagram_capacity)
-    : capacity_(datagram_capacity),
-      storage_(batch_size * datagram_capacity),
-      addresses_(batch_size),
-      iovecs_(batch_size),
+    : capacity_(datagram_capacity), storage_(batch_size * datagram_capacity),
+      addresses_(batch_size), iovecs_(batch_size), control_(batch_size * kControlSpace),
       headers_(batch_size) {
   if (batch_size == 0 || datagram_capacity == 0) {
     throw std::invalid_argument("ReceiveBatch needs a non-zero batch size and capacity");
@@ -57,8 +69,8 @@ void ReceiveBatch::reset_headers() {
     h.msg_namelen = sizeof(sockaddr_in6);
     h.msg_iov = &iovecs_[i];
     h.msg_iovlen = 1;
-    h.msg_control = nullptr;
-    h.msg_controllen = 0;
+    h.msg_control = control_.data() + i * kControlSpace;
+    h.msg_controllen = kControlSpace;
     h.msg_flags = 0;
     headers_[i].msg_len = 0;
   }
@@ -73,6 +85,9 @@ UdpSocket::UdpSocket(EventLoop& loop, ReceiveBatch& batch, const UdpSocketOption
   if (fd_ < 0) throw_errno(errno, "socket(AF_INET6, SOCK_DGRAM)");
   try {
     set_int_option(fd_, IPPROTO_IPV6, IPV6_V6ONLY, 0, "setsockopt(IPV6_V6ONLY=0)");
+    // Learn each datagram's destination address (IPv4 ones arrive v4-mapped), so replies can
+    // leave from it on a multi-homed host.
+    set_int_option(fd_, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, "setsockopt(IPV6_RECVPKTINFO)");
     // Buffer sizes are requests; the kernel caps them silently, so failures are not fatal.
     if (options.receive_buffer_bytes > 0) {
       ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &options.receive_buffer_bytes,
@@ -81,6 +96,12 @@ UdpSocket::UdpSocket(EventLoop& loop, ReceiveBatch& batch, const UdpSocketOption
     if (options.send_buffer_bytes > 0) {
       ::setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &options.send_buffer_bytes,
                    sizeof options.send_buffer_bytes);
+    }
+    if (options.dscp >= 0) {
+      // A dual-stack socket sends IPv4 with IP_TOS and IPv6 with IPV6_TCLASS: set both.
+      const int tos = (options.dscp & 0x3f) << 2;
+      set_int_option(fd_, IPPROTO_IPV6, IPV6_TCLASS, tos, "setsockopt(IPV6_TCLASS)");
+      set_int_option(fd_, IPPROTO_IP, IP_TOS, tos, "setsockopt(IP_TOS)");
     }
     bind_in_range(options);
     loop_.add_fd(fd_, [this] { on_readable(); });
@@ -116,15 +137,17 @@ void UdpSocket::bind_in_range(const UdpSocketOptions& options) {
   if (options.min_port == 0 && options.max_port == 0) {
     local.sin6_port = 0;
     if (::bind(fd_, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0) {
-      throw_errno(errno, "bind(" + (options.bind_address ? options.bind_address->ip_string()
-                                                         : std::string("[::]")) + ":0)");
+      throw_errno(errno, "bind(" +
+                             (options.bind_address ? options.bind_address->ip_string()
+                                                   : std::string("[::]")) +
+                             ":0)");
     }
     read_back_port();
     return;
   }
   if (options.min_port == 0 || options.min_port > options.max_port) {
-    throw std::invalid_argument("invalid UDP port range " + std::to_string(options.min_port) +
-                                "-" + std::to_string(options.max_port));
+    throw std::invalid_argument("invalid UDP port range " + std::to_string(options.min_port) + "-" +
+                                std::to_string(options.max_port));
   }
 
   // A random start spreads concurrent legs over the range instead of all probing from the bottom.
@@ -144,6 +167,47 @@ void UdpSocket::bind_in_range(const UdpSocketOptions& options) {
   throw std::runtime_error("no free UDP port in range " + std::to_string(options.min_port) + "-" +
                            std::to_string(options.max_port) + " (all " + std::to_string(span) +
                            " ports in use)");
+}
+
+bool UdpSocket::send_to(Bytes data, const SocketAddress& to, const SocketAddress& from_local) {
+  if (!to.valid() || !from_local.valid() || to.is_v4() != from_local.is_v4()) {
+    return send_to(data, to);
+  }
+  sockaddr_in6 dest;
+  const socklen_t len = to.to_sockaddr_v6(dest);
+  sockaddr_in6 source;
+  from_local.to_sockaddr_v6(source);
+  alignas(cmsghdr) std::uint8_t control[kControlSpace] = {};
+  iovec iov{const_cast<std::uint8_t*>(data.data()), data.size()};
+  msghdr msg{};
+  msg.msg_name = &dest;
+  msg.msg_namelen = len;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+  cmsg->cmsg_level = IPPROTO_IPV6;
+  cmsg->cmsg_type = IPV6_PKTINFO;
+  cmsg->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
+  in6_pktinfo info{};
+  info.ipi6_addr = source.sin6_addr;
+  std::memcpy(CMSG_DATA(cmsg), &info, sizeof info);
+  for (;;) {
+    const ssize_t sent = ::sendmsg(fd_, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (sent >= 0) {
+      ++counters_.datagrams_sent;
+      counters_.bytes_sent += static_cast<std::uint64_t>(sent);
+      return true;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+      ++counters_.send_would_block;
+    } else {
+      ++counters_.send_errors;
+    }
+    return false;
+  }
 }
 
 bool UdpSocket::send_to(Bytes data, const SocketAddress& to) {
@@ -197,11 +261,13 @@ void UdpSocket::on_readable() {
       }
       ++counters_.datagrams_received;
       counters_.bytes_received += m.msg_len;
-      const auto* data = static_cast<const std::uint8_t*>(m.msg_hdr.msg_iov->iov_base);
-      on_datagram_(Bytes(data, m.msg_len), *from, now);
+      current_destination_ = destination_of(m.msg_hdr, local_port_);
+      auto* data = static_cast<std::uint8_t*>(m.msg_hdr.msg_iov->iov_base);
+      on_datagram_(MutableBytes(data, m.msg_len), *from, now);
+      current_destination_ = SocketAddress();
     }
-    if (static_cast<unsigned>(got) < batch_size) return;  // drained
+    if (static_cast<unsigned>(got) < batch_size) return; // drained
   }
 }
 
-}  // namespace wab::net
+} // namespace wab::net

@@ -30,7 +30,7 @@ PeerTransport::PeerTransport(net::EventLoop& loop, net::ReceiveBatch& batch, Lis
       timer_(loop, [this] { on_timer(); }) {
   socket_ = std::make_unique<net::UdpSocket>(
       loop, batch, config_.socket,
-      [this](Bytes data, const net::SocketAddress& from, TimePoint now) {
+      [this](MutableBytes data, const net::SocketAddress& from, TimePoint now) {
         on_datagram(data, from, now);
       });
   ice_ = make_agent(ice::Role::controlling);
@@ -105,10 +105,11 @@ void PeerTransport::start_dtls(TimePoint now) {
 
 // --- receive path -------------------------------------------------------------------------------
 
-void PeerTransport::on_datagram(Bytes data, const net::SocketAddress& from, TimePoint now) {
+void PeerTransport::on_datagram(MutableBytes data, const net::SocketAddress& from, TimePoint now) {
   if (data.empty() || phase_ == Phase::closed || phase_ == Phase::failed) return;
   const std::uint8_t first = data[0];
   if (is_stun_byte(first)) {
+    remember_local_address(from);
     if (ice_) ice_->handle_stun(data, from, now);
   } else if (is_dtls_byte(first)) {
     if (!dtls_ || !accepts_dtls_from(from)) {
@@ -119,11 +120,31 @@ void PeerTransport::on_datagram(Bytes data, const net::SocketAddress& from, Time
     }
   } else if (is_rtp_byte(first)) {
     // The socket's receive buffer is ours until the handler returns: decrypt it in place.
-    on_media(MutableBytes(const_cast<std::uint8_t*>(data.data()), data.size()), from, now);
+    on_media(data, from, now);
   } else {
     ++counters_.dropped_unknown;
   }
   update_timer();
+}
+
+void PeerTransport::remember_local_address(const net::SocketAddress& remote) {
+  const net::SocketAddress& local = socket_->current_destination();
+  if (!local.valid()) return;
+  for (auto& route : local_routes_) {
+    if (route.remote == remote) {
+      route.local = local;
+      return;
+    }
+  }
+  // Bounded: ICE learns at most a few dozen remote addresses per leg.
+  if (local_routes_.size() < 64) local_routes_.push_back({remote, local});
+}
+
+bool PeerTransport::send_datagram(Bytes datagram, const net::SocketAddress& to) {
+  for (const auto& route : local_routes_) {
+    if (route.remote == to) return socket_->send_to(datagram, to, route.local);
+  }
+  return socket_->send_to(datagram, to);
 }
 
 bool PeerTransport::accepts_dtls_from(const net::SocketAddress& from) const {
@@ -169,7 +190,7 @@ void PeerTransport::on_media(MutableBytes data, const net::SocketAddress& from, 
 bool PeerTransport::send_rtp(std::uint8_t* buffer, std::size_t len, std::size_t capacity) {
   if (phase_ != Phase::connected || !srtp_ || !dtls_remote_) return false;
   if (!srtp_->protect_rtp(buffer, len, capacity)) return false;
-  if (!socket_->send_to(Bytes(buffer, len), *dtls_remote_)) return false;
+  if (!send_datagram(Bytes(buffer, len), *dtls_remote_)) return false;
   ++counters_.rtp_sent;
   return true;
 }
@@ -177,7 +198,7 @@ bool PeerTransport::send_rtp(std::uint8_t* buffer, std::size_t len, std::size_t 
 bool PeerTransport::send_rtcp(std::uint8_t* buffer, std::size_t len, std::size_t capacity) {
   if (phase_ != Phase::connected || !srtp_ || !dtls_remote_) return false;
   if (!srtp_->protect_rtcp(buffer, len, capacity)) return false;
-  if (!socket_->send_to(Bytes(buffer, len), *dtls_remote_)) return false;
+  if (!send_datagram(Bytes(buffer, len), *dtls_remote_)) return false;
   ++counters_.rtcp_sent;
   return true;
 }
@@ -265,7 +286,7 @@ void PeerTransport::fail(const std::string& reason) {
 // --- ICE ----------------------------------------------------------------------------------------
 
 void PeerTransport::on_ice_send(const net::SocketAddress& to, Bytes datagram) {
-  socket_->send_to(datagram, to);
+  send_datagram(datagram, to);
 }
 
 void PeerTransport::on_ice_state(ice::Agent::State state) {
@@ -288,7 +309,7 @@ void PeerTransport::on_ice_state(ice::Agent::State state) {
 
 void PeerTransport::on_dtls_send(Bytes datagram) {
   const auto to = ice_ && ice_->selected_remote() ? ice_->selected_remote() : dtls_remote_;
-  if (to) socket_->send_to(datagram, *to);
+  if (to) send_datagram(datagram, *to);
 }
 
 void PeerTransport::on_dtls_connected(const dtls::SrtpKeyingMaterial& keys) {

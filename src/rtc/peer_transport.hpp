@@ -137,9 +137,11 @@ class PeerTransport final : private ice::Agent::Listener,
   enum class Phase { idle, checking, handshaking, connected, closed, failed };
 
   std::unique_ptr<ice::Agent> make_agent(ice::Role role);
-  void on_datagram(Bytes data, const net::SocketAddress& from, TimePoint now);
+  void on_datagram(MutableBytes data, const net::SocketAddress& from, TimePoint now);
   void on_media(MutableBytes data, const net::SocketAddress& from, TimePoint now);
   bool accepts_dtls_from(const net::SocketAddress& from) const;
+  void remember_local_address(const net::SocketAddress& remote);
+  bool send_datagram(Bytes datagram, const net::SocketAddress& to);
   void start_dtls(TimePoint now);
   void fail(const std::string& reason);
   void update_timer();
@@ -178,6 +180,13 @@ class PeerTransport final : private ice::Agent::Listener,
   std::unique_ptr<srtp::SrtpSession> srtp_;
   std::unique_ptr<sctp::SctpAssociation> sctp_;
   std::optional<net::SocketAddress> dtls_remote_;  // where DTLS and media go before/after ICE
+  // Which of our addresses each remote reached us at: replies leave from it (a host with several
+  // addresses would otherwise answer from another one, and ICE peers drop asymmetric replies).
+  struct LocalRoute {
+    net::SocketAddress remote;
+    net::SocketAddress local;
+  };
+  std::vector<LocalRoute> local_routes_;
   net::LoopTimer timer_;
 };
 

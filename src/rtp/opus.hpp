@@ -14,4 +14,4 @@ inline constexpr std::uint32_t kOpusClockRate = 48000;
 // Timestamp units per 20 ms packet at 48 kHz.
 inline constexpr std::uint32_t kOpusSamplesPer20ms = 960;
 
-}  // namespace wab::rtp
+} // namespace wab::rtp

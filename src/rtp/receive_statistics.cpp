@@ -13,7 +13,7 @@ constexpr std::uint32_t kSeqMod = 1u << 16;
 constexpr std::uint16_t kMaxDropout = 3000;
 constexpr std::uint16_t kMaxMisorder = 100;
 
-}  // namespace
+} // namespace
 
 ReceiveStatistics::ReceiveStatistics(std::uint32_t ssrc, std::uint32_t clock_rate)
     : ssrc_(ssrc), clock_rate_(clock_rate) {}
@@ -21,7 +21,7 @@ ReceiveStatistics::ReceiveStatistics(std::uint32_t ssrc, std::uint32_t clock_rat
 void ReceiveStatistics::restart(std::uint16_t sequence) {
   base_seq_ = sequence;
   max_seq_ = sequence;
-  bad_seq_ = kSeqMod + 1;  // so seq == bad_seq is false
+  bad_seq_ = kSeqMod + 1; // so seq == bad_seq is false
   cycles_ = 0;
   received_ = 0;
   received_prior_ = 0;
@@ -38,7 +38,7 @@ void ReceiveStatistics::on_packet(std::uint16_t sequence, std::uint32_t rtp_time
   } else {
     const auto udelta = static_cast<std::uint16_t>(sequence - max_seq_);
     if (udelta < kMaxDropout) {
-      if (sequence < max_seq_) cycles_ += kSeqMod;  // in order, with a permissible gap, wrapped
+      if (sequence < max_seq_) cycles_ += kSeqMod; // in order, with a permissible gap, wrapped
       max_seq_ = sequence;
     } else if (udelta <= kSeqMod - kMaxMisorder) {
       // A very large jump: believe it only if the next packet continues from it (the sender
@@ -59,7 +59,8 @@ void ReceiveStatistics::on_packet(std::uint16_t sequence, std::uint32_t rtp_time
 void ReceiveStatistics::update_jitter(std::uint32_t rtp_timestamp, TimePoint arrival) {
   if (!have_transit_) epoch_ = arrival;
   // Arrival in timestamp units; only differences matter, so the epoch and wrap are irrelevant.
-  const auto since = std::chrono::duration_cast<std::chrono::microseconds>(arrival - epoch_).count();
+  const auto since =
+      std::chrono::duration_cast<std::chrono::microseconds>(arrival - epoch_).count();
   const auto arrival_units =
       static_cast<std::uint32_t>(static_cast<std::int64_t>(since) * clock_rate_ / 1'000'000);
   const std::uint32_t transit = arrival_units - rtp_timestamp;
@@ -105,16 +106,17 @@ ReportBlock ReceiveStatistics::make_report_block(TimePoint now) {
   received_prior_ = received_;
   b.fraction_lost = (expected_interval <= 0 || lost_interval <= 0)
                         ? 0
-                        : static_cast<std::uint8_t>(
-                              std::min<std::int64_t>(255, (lost_interval << 8) / expected_interval));
+                        : static_cast<std::uint8_t>(std::min<std::int64_t>(
+                              255, (lost_interval << 8) / expected_interval));
 
   if (last_sr_) {
     b.last_sr = *last_sr_;
-    const auto delay = std::chrono::duration_cast<std::chrono::microseconds>(now - last_sr_arrival_);
+    const auto delay =
+        std::chrono::duration_cast<std::chrono::microseconds>(now - last_sr_arrival_);
     const std::int64_t units = std::max<std::int64_t>(0, delay.count()) * 65536 / 1'000'000;
     b.delay_since_last_sr = static_cast<std::uint32_t>(std::min<std::int64_t>(units, 0xffffffff));
   }
   return b;
 }
 
-}  // namespace wab::rtp
+} // namespace wab::rtp

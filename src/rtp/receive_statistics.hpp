@@ -13,7 +13,7 @@
 namespace wab::rtp {
 
 class ReceiveStatistics {
- public:
+public:
   // `clock_rate`: RTP timestamp units per second (48000 for Opus).
   ReceiveStatistics(std::uint32_t ssrc, std::uint32_t clock_rate);
 
@@ -37,7 +37,7 @@ class ReceiveStatistics {
   // Interarrival jitter in timestamp units.
   std::uint32_t jitter() const { return jitter_q4_ >> 4; }
 
- private:
+private:
   void restart(std::uint16_t sequence);
   void update_jitter(std::uint32_t rtp_timestamp, TimePoint arrival);
 
@@ -46,20 +46,20 @@ class ReceiveStatistics {
 
   bool started_ = false;
   std::uint16_t max_seq_ = 0;
-  std::uint32_t cycles_ = 0;  // count of wraps << 16
+  std::uint32_t cycles_ = 0; // count of wraps << 16
   std::uint32_t base_seq_ = 0;
-  std::uint32_t bad_seq_ = 0;  // RFC A.1: next sequence expected after a suspicious jump
+  std::uint32_t bad_seq_ = 0; // RFC A.1: next sequence expected after a suspicious jump
   std::uint64_t received_ = 0;
   std::uint64_t received_prior_ = 0;
   std::int64_t expected_prior_ = 0;
 
   bool have_transit_ = false;
-  TimePoint epoch_{};  // first arrival; arrival times are taken relative to it
+  TimePoint epoch_{}; // first arrival; arrival times are taken relative to it
   std::uint32_t last_transit_ = 0;
-  std::uint32_t jitter_q4_ = 0;  // jitter * 16, the RFC's fixed-point form
+  std::uint32_t jitter_q4_ = 0; // jitter * 16, the RFC's fixed-point form
 
-  std::optional<std::uint32_t> last_sr_;  // middle 32 bits of the last SR's NTP
+  std::optional<std::uint32_t> last_sr_; // middle 32 bits of the last SR's NTP
   TimePoint last_sr_arrival_{};
 };
 
-}  // namespace wab::rtp
+} // namespace wab::rtp

@@ -24,7 +24,7 @@ std::string_view as_text(Bytes b) {
   return std::string_view(reinterpret_cast<const char*>(b.data()), b.size());
 }
 
-}  // namespace
+} // namespace
 
 std::optional<std::uint32_t> RtcpPacketView::sender_ssrc() const {
   if (bytes_.size() < kRtcpHeaderSize + 4) return std::nullopt;
@@ -50,7 +50,7 @@ std::optional<RtcpPacketView> RtcpCompoundReader::next() {
   v.count_ = first & 0x1f;
   v.bytes_ = rest_.first(size);
   if (first & 0x20) {
-    if (size != rest_.size()) return fail();  // padding only on the last packet
+    if (size != rest_.size()) return fail(); // padding only on the last packet
     const std::uint8_t pad = v.bytes_[size - 1];
     if (pad == 0 || pad > size - kRtcpHeaderSize) return fail();
     v.bytes_ = v.bytes_.first(size - pad);
@@ -62,14 +62,16 @@ std::optional<RtcpPacketView> RtcpCompoundReader::next() {
 bool validate_rtcp_compound(Bytes compound) {
   RtcpCompoundReader reader(compound);
   std::size_t packets = 0;
-  while (reader.next()) ++packets;
+  while (reader.next())
+    ++packets;
   return packets > 0 && !reader.error();
 }
 
 // ---- SR / RR ---------------------------------------------------------------------------------
 
 std::optional<SenderReportView> SenderReportView::parse(const RtcpPacketView& packet) {
-  if (packet.packet_type() != static_cast<std::uint8_t>(RtcpType::sender_report)) return std::nullopt;
+  if (packet.packet_type() != static_cast<std::uint8_t>(RtcpType::sender_report))
+    return std::nullopt;
   const Bytes body = packet.body();
   const std::size_t blocks = packet.count();
   if (body.size() < 4 + kSenderInfoSize + blocks * kReportBlockSize) return std::nullopt;
@@ -214,4 +216,4 @@ std::optional<AppView> AppView::parse(const RtcpPacketView& packet) {
   return v;
 }
 
-}  // namespace wab::rtp
+} // namespace wab::rtp

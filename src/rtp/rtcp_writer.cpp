@@ -26,12 +26,15 @@ void write_report_block(std::uint8_t* p, const ReportBlock& b) {
   store_be32(p + 20, b.delay_since_last_sr);
 }
 
-std::size_t padded4(std::size_t n) { return (n + 3) & ~std::size_t{3}; }
+std::size_t padded4(std::size_t n) {
+  return (n + 3) & ~std::size_t{3};
+}
 
-}  // namespace
+} // namespace
 
 std::uint64_t ntp_from_system_time(std::chrono::system_clock::time_point t) {
-  const auto since_epoch = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch());
+  const auto since_epoch =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch());
   const auto ns = static_cast<std::uint64_t>(since_epoch.count());
   const std::uint64_t seconds = ns / 1'000'000'000ull;
   const std::uint64_t remainder = ns % 1'000'000'000ull;
@@ -51,7 +54,8 @@ std::size_t write_sender_report(MutableBytes out, const SenderInfo& sender,
   store_be32(p + 16, sender.rtp_timestamp);
   store_be32(p + 20, sender.packet_count);
   store_be32(p + 24, sender.octet_count);
-  for (std::size_t i = 0; i < blocks.size(); ++i) write_report_block(p + 28 + i * 24, blocks[i]);
+  for (std::size_t i = 0; i < blocks.size(); ++i)
+    write_report_block(p + 28 + i * 24, blocks[i]);
   return size;
 }
 
@@ -63,7 +67,8 @@ std::size_t write_receiver_report(MutableBytes out, std::uint32_t ssrc,
   std::uint8_t* p = out.data();
   write_header(p, static_cast<std::uint8_t>(blocks.size()), RtcpType::receiver_report, size);
   store_be32(p + 4, ssrc);
-  for (std::size_t i = 0; i < blocks.size(); ++i) write_report_block(p + 8 + i * 24, blocks[i]);
+  for (std::size_t i = 0; i < blocks.size(); ++i)
+    write_report_block(p + 8 + i * 24, blocks[i]);
   return size;
 }
 
@@ -92,7 +97,8 @@ std::size_t write_bye(MutableBytes out, std::span<const std::uint32_t> ssrcs,
   std::uint8_t* p = out.data();
   std::memset(p, 0, size);
   write_header(p, static_cast<std::uint8_t>(ssrcs.size()), RtcpType::bye, size);
-  for (std::size_t i = 0; i < ssrcs.size(); ++i) store_be32(p + 4 + 4 * i, ssrcs[i]);
+  for (std::size_t i = 0; i < ssrcs.size(); ++i)
+    store_be32(p + 4 + 4 * i, ssrcs[i]);
   if (!reason.empty()) {
     std::uint8_t* r = p + 4 + 4 * ssrcs.size();
     r[0] = static_cast<std::uint8_t>(reason.size());
@@ -101,4 +107,4 @@ std::size_t write_bye(MutableBytes out, std::span<const std::uint32_t> ssrcs,
   return size;
 }
 
-}  // namespace wab::rtp
+} // namespace wab::rtp

@@ -16,7 +16,9 @@ namespace wab::rtp {
 // NTP 32.32 timestamp (seconds since 1900) for a wall-clock time.
 std::uint64_t ntp_from_system_time(std::chrono::system_clock::time_point t);
 // The middle 32 bits of an NTP timestamp, as carried in LSR (RFC 3550 §6.4.1).
-inline std::uint32_t ntp_middle32(std::uint64_t ntp) { return static_cast<std::uint32_t>(ntp >> 16); }
+inline std::uint32_t ntp_middle32(std::uint64_t ntp) {
+  return static_cast<std::uint32_t>(ntp >> 16);
+}
 
 // SR with up to 31 report blocks: 28 + 24 * blocks bytes.
 std::size_t write_sender_report(MutableBytes out, const SenderInfo& sender,
@@ -30,4 +32,4 @@ std::size_t write_sdes_cname(MutableBytes out, std::uint32_t ssrc, std::string_v
 std::size_t write_bye(MutableBytes out, std::span<const std::uint32_t> ssrcs,
                       std::string_view reason = {});
 
-}  // namespace wab::rtp
+} // namespace wab::rtp

@@ -54,4 +54,4 @@ bool is_rtcp(Bytes packet) {
   return packet[1] >= 192 && packet[1] <= 223;
 }
 
-}  // namespace wab::rtp
+} // namespace wab::rtp

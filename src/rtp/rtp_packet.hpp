@@ -19,11 +19,11 @@ struct RtpHeader {
   std::uint16_t sequence = 0;
   std::uint32_t timestamp = 0;
   std::uint32_t ssrc = 0;
-  std::uint16_t extension_profile = 0;  // 0xBEDE one-byte, 0x100x two-byte (RFC 8285); 0 if none
+  std::uint16_t extension_profile = 0; // 0xBEDE one-byte, 0x100x two-byte (RFC 8285); 0 if none
 };
 
 class RtpView {
- public:
+public:
   // Validates version 2, CSRC list, extension and padding lengths against `packet.size()`.
   // Returns nullopt for anything that is not a well-formed RTP packet. Never throws.
   static std::optional<RtpView> parse(Bytes packet);
@@ -39,7 +39,7 @@ class RtpView {
   std::size_t header_size() const { return header_size_; }
   Bytes bytes() const { return packet_; }
 
- private:
+private:
   Bytes packet_;
   RtpHeader header_;
   Bytes extension_data_;
@@ -54,4 +54,4 @@ bool is_rtcp(Bytes packet);
 // First byte 128–191 (RFC 7983) and at least an RTCP header (4 bytes) long; RTP or RTCP.
 bool looks_like_rtp_or_rtcp(Bytes packet);
 
-}  // namespace wab::rtp
+} // namespace wab::rtp

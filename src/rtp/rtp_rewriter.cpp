@@ -11,11 +11,12 @@ namespace {
 // consecutive sequence numbers is a DTX pause or a new timeline, not a packet duration.
 constexpr std::uint32_t kMaxPlausibleStep = 5760;
 
-}  // namespace
+} // namespace
 
 RtpRewriter::RtpRewriter(std::uint32_t ssrc, std::uint32_t default_timestamp_step)
     : ssrc_(ssrc), step_(default_timestamp_step) {
-  for (std::size_t i = 0; i < pt_map_.size(); ++i) pt_map_[i] = static_cast<std::uint8_t>(i);
+  for (std::size_t i = 0; i < pt_map_.size(); ++i)
+    pt_map_[i] = static_cast<std::uint8_t>(i);
 }
 
 void RtpRewriter::map_payload_type(std::uint8_t from, std::uint8_t to) {
@@ -35,9 +36,10 @@ void RtpRewriter::note_output(std::uint16_t seq, std::uint32_t ts, bool learn_st
     return;
   }
   const auto seq_delta = static_cast<std::int16_t>(static_cast<std::uint16_t>(seq - last_seq_));
-  if (seq_delta <= 0) return;  // reordered or duplicate: not the new highest
+  if (seq_delta <= 0) return; // reordered or duplicate: not the new highest
   const std::uint32_t ts_delta = ts - last_ts_;
-  if (learn_step && seq_delta == 1 && ts_delta != 0 && ts_delta <= kMaxPlausibleStep) step_ = ts_delta;
+  if (learn_step && seq_delta == 1 && ts_delta != 0 && ts_delta <= kMaxPlausibleStep)
+    step_ = ts_delta;
   last_seq_ = seq;
   last_ts_ = ts;
 }
@@ -99,7 +101,7 @@ RtpRewriter::Stamp RtpRewriter::next_inserted(std::uint32_t timestamp_step) {
   last_seq_ = stamp.sequence;
   last_ts_ = stamp.timestamp;
   if (timestamp_step != 0) step_ = timestamp_step;
-  rebase_pending_ = true;  // the source's own numbering no longer follows on
+  rebase_pending_ = true; // the source's own numbering no longer follows on
   return stamp;
 }
 
@@ -109,7 +111,7 @@ std::size_t RtpRewriter::build_inserted(MutableBytes out, std::uint8_t payload_t
   if (out.size() < size) return 0;
   const Stamp stamp = next_inserted(timestamp_step);
   std::uint8_t* p = out.data();
-  p[0] = 0x80;  // version 2, no padding, no extension, no CSRC
+  p[0] = 0x80; // version 2, no padding, no extension, no CSRC
   p[1] = static_cast<std::uint8_t>((marker ? 0x80 : 0) | (payload_type & 0x7f));
   store_be16(p + 2, stamp.sequence);
   store_be32(p + 4, stamp.timestamp);
@@ -129,4 +131,4 @@ std::optional<std::uint32_t> RtpRewriter::last_timestamp() const {
   return last_ts_;
 }
 
-}  // namespace wab::rtp
+} // namespace wab::rtp

@@ -15,7 +15,7 @@
 namespace wab::rtp {
 
 class RtpRewriter {
- public:
+public:
   // `default_timestamp_step` is the timestamp advance assumed per packet until one is observed
   // (960 = 20 ms of Opus at 48 kHz).
   explicit RtpRewriter(std::uint32_t ssrc, std::uint32_t default_timestamp_step = 960);
@@ -57,7 +57,7 @@ class RtpRewriter {
   std::uint64_t packets_rewritten() const { return packets_rewritten_; }
   std::uint64_t extensions_stripped() const { return extensions_stripped_; }
 
- private:
+private:
   // A re-based packet's timestamp delta includes gaps, so it does not teach the packet step.
   void note_output(std::uint16_t seq, std::uint32_t ts, bool learn_step);
 
@@ -69,13 +69,13 @@ class RtpRewriter {
   bool rebase_pending_ = false;
   std::uint16_t seq_offset_ = 0;
   std::uint32_t ts_offset_ = 0;
-  std::uint16_t last_seq_ = 0;   // highest output sequence number
-  std::uint32_t last_ts_ = 0;    // its timestamp
-  std::uint32_t step_;           // timestamp advance per packet, learnt from the stream
+  std::uint16_t last_seq_ = 0; // highest output sequence number
+  std::uint32_t last_ts_ = 0;  // its timestamp
+  std::uint32_t step_;         // timestamp advance per packet, learnt from the stream
   std::uint32_t pending_gap_ = 0;
 
   std::uint64_t packets_rewritten_ = 0;
   std::uint64_t extensions_stripped_ = 0;
 };
 
-}  // namespace wab::rtp
+} // namespace wab::rtp

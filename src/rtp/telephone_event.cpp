@@ -19,4 +19,4 @@ char digit_char(std::uint8_t event) {
   return event < 16 ? kDigits[event] : '\0';
 }
 
-}  // namespace wab::rtp
+} // namespace wab::rtp

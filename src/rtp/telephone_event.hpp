@@ -11,9 +11,9 @@ namespace wab::rtp {
 inline constexpr std::size_t kTelephoneEventSize = 4;
 
 struct TelephoneEvent {
-  std::uint8_t event = 0;     // 0–9 digits, 10 '*', 11 '#', 12–15 'A'–'D'; others are non-DTMF
-  bool end = false;           // E bit: the last packet(s) of this event
-  std::uint8_t volume = 0;    // 0–63, in -dBm0 (so larger is quieter)
+  std::uint8_t event = 0;  // 0–9 digits, 10 '*', 11 '#', 12–15 'A'–'D'; others are non-DTMF
+  bool end = false;        // E bit: the last packet(s) of this event
+  std::uint8_t volume = 0; // 0–63, in -dBm0 (so larger is quieter)
   std::uint16_t duration = 0; // in RTP timestamp units since the event's start timestamp
 };
 
@@ -29,4 +29,4 @@ inline bool is_telephone_event(const RtpView& packet, std::uint8_t negotiated_pa
   return packet.header().payload_type == negotiated_payload_type;
 }
 
-}  // namespace wab::rtp
+} // namespace wab::rtp

@@ -13,7 +13,8 @@ constexpr std::array<std::uint32_t, 256> make_table() {
   std::array<std::uint32_t, 256> table{};
   for (std::uint32_t i = 0; i < 256; ++i) {
     std::uint32_t crc = i;
-    for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ ((crc & 1u) ? kCastagnoliReflected : 0u);
+    for (int bit = 0; bit < 8; ++bit)
+      crc = (crc >> 1) ^ ((crc & 1u) ? kCastagnoliReflected : 0u);
     table[i] = crc;
   }
   return table;
@@ -23,7 +24,8 @@ constexpr auto kTable = make_table();
 
 // Running register without the final XOR, so the checksum field can be fed as zeros in between.
 std::uint32_t crc32c_update(std::uint32_t reg, const std::uint8_t* p, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) reg = (reg >> 8) ^ kTable[(reg ^ p[i]) & 0xFFu];
+  for (std::size_t i = 0; i < n; ++i)
+    reg = (reg >> 8) ^ kTable[(reg ^ p[i]) & 0xFFu];
   return reg;
 }
 
@@ -43,9 +45,11 @@ std::uint32_t load_le32(const std::uint8_t* p) {
          (std::uint32_t{p[3]} << 24);
 }
 
-}  // namespace
+} // namespace
 
-std::uint32_t crc32c(Bytes data) { return ~crc32c_update(0xFFFFFFFFu, data.data(), data.size()); }
+std::uint32_t crc32c(Bytes data) {
+  return ~crc32c_update(0xFFFFFFFFu, data.data(), data.size());
+}
 
 std::optional<SctpCommonHeader> parse_sctp_common_header(Bytes packet) {
   if (packet.size() < kSctpCommonHeaderSize + kChunkHeaderSize) return std::nullopt;
@@ -72,4 +76,4 @@ void write_sctp_checksum(MutableBytes packet) {
   p[3] = static_cast<std::uint8_t>(crc >> 24);
 }
 
-}  // namespace wab::sctp
+} // namespace wab::sctp

@@ -16,7 +16,7 @@ struct SctpCommonHeader {
   std::uint16_t source_port = 0;
   std::uint16_t destination_port = 0;
   std::uint32_t verification_tag = 0;
-  std::uint32_t checksum = 0;  // as stored on the wire, read little-endian (see .cpp)
+  std::uint32_t checksum = 0; // as stored on the wire, read little-endian (see .cpp)
 };
 
 // CRC32c (Castagnoli, reflected, init and final XOR 0xFFFFFFFF) over `data`.
@@ -31,4 +31,4 @@ bool sctp_checksum_valid(Bytes packet);
 // Computes and stores the checksum of a packet of at least kSctpCommonHeaderSize bytes.
 void write_sctp_checksum(MutableBytes packet);
 
-}  // namespace wab::sctp
+} // namespace wab::sctp

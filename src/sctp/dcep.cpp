@@ -7,19 +7,24 @@ namespace {
 
 bool known_channel_type(std::uint8_t value) {
   switch (value) {
-    case 0x00: case 0x80: case 0x01: case 0x81: case 0x02: case 0x82: return true;
-    default: return false;
+  case 0x00:
+  case 0x80:
+  case 0x01:
+  case 0x81:
+  case 0x02:
+  case 0x82: return true;
+  default: return false;
   }
 }
 
-}  // namespace
+} // namespace
 
 std::optional<DcepMessageType> dcep_message_type(Bytes message) {
   if (message.empty()) return std::nullopt;
   switch (message[0]) {
-    case static_cast<std::uint8_t>(DcepMessageType::ack): return DcepMessageType::ack;
-    case static_cast<std::uint8_t>(DcepMessageType::open): return DcepMessageType::open;
-    default: return std::nullopt;
+  case static_cast<std::uint8_t>(DcepMessageType::ack): return DcepMessageType::ack;
+  case static_cast<std::uint8_t>(DcepMessageType::open): return DcepMessageType::open;
+  default: return std::nullopt;
   }
 }
 
@@ -63,4 +68,4 @@ Bytes dcep_ack_message() {
   return Bytes(kAck, 1);
 }
 
-}  // namespace wab::sctp
+} // namespace wab::sctp

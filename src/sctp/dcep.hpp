@@ -14,10 +14,10 @@ namespace wab::sctp {
 enum class Ppid : std::uint32_t {
   dcep = 50,
   string = 51,
-  binary_partial = 52,  // deprecated (RFC 8831 §8), never sent
+  binary_partial = 52, // deprecated (RFC 8831 §8), never sent
   binary = 53,
-  string_partial = 54,  // deprecated, never sent
-  string_empty = 56,    // an empty message is sent as one byte with this PPID
+  string_partial = 54, // deprecated, never sent
+  string_empty = 56,   // an empty message is sent as one byte with this PPID
   binary_empty = 57,
 };
 
@@ -33,12 +33,14 @@ enum class ChannelType : std::uint8_t {
   partial_reliable_timed_unordered = 0x82,
 };
 
-inline bool is_unordered(ChannelType type) { return (static_cast<std::uint8_t>(type) & 0x80) != 0; }
+inline bool is_unordered(ChannelType type) {
+  return (static_cast<std::uint8_t>(type) & 0x80) != 0;
+}
 
 struct DcepOpen {
   ChannelType channel_type = ChannelType::reliable;
   std::uint16_t priority = 0;
-  std::uint32_t reliability_parameter = 0;  // retransmissions or lifetime in ms, per channel type
+  std::uint32_t reliability_parameter = 0; // retransmissions or lifetime in ms, per channel type
   std::string label;
   std::string protocol;
 };
@@ -58,4 +60,4 @@ std::optional<std::vector<std::uint8_t>> serialize_dcep_open(const DcepOpen& ope
 // The one-byte DATA_CHANNEL_ACK.
 Bytes dcep_ack_message();
 
-}  // namespace wab::sctp
+} // namespace wab::sctp

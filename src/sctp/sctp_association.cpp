@@ -18,8 +18,10 @@ namespace {
 
 // Streams we ask for in each direction; ids beyond what the peer grants are never allocated.
 constexpr std::uint16_t kStreams = 1024;
-// Packets must fit one DTLS record in a 1280-byte IPv6 path with room for DTLS and UDP/IP.
-constexpr std::uint32_t kPathMtu = 1200;
+// SCTP packets of at most 1200 bytes, as WebRTC stacks use: with DTLS, UDP and IP headers a
+// datagram stays far below Ethernet's 1500 and close to IPv6's 1280 minimum. For AF_CONN
+// usrsctp does not count the 12-byte common header against the path MTU, hence 1188.
+constexpr std::uint32_t kPathMtu = 1188;
 // usrsctp accepts a message only when it fits its send buffer whole, so this also caps what
 // send() accepts. Big enough for several 256 KiB messages in flight.
 constexpr int kSocketBufferSize = 1024 * 1024;
@@ -32,9 +34,9 @@ constexpr std::size_t kMaxPacketsFromOtherThreads = 1024;
 constexpr std::size_t kMaxNotificationSize = 64 * 1024;
 
 constexpr std::uint16_t kSubscribedEvents[] = {
-    SCTP_ASSOC_CHANGE,      SCTP_PEER_ADDR_CHANGE, SCTP_REMOTE_ERROR,       SCTP_SHUTDOWN_EVENT,
-    SCTP_SENDER_DRY_EVENT,  SCTP_STREAM_RESET_EVENT, SCTP_STREAM_CHANGE_EVENT,
-    SCTP_PARTIAL_DELIVERY_EVENT,
+    SCTP_ASSOC_CHANGE,        SCTP_PEER_ADDR_CHANGE,       SCTP_REMOTE_ERROR,
+    SCTP_SHUTDOWN_EVENT,      SCTP_SENDER_DRY_EVENT,       SCTP_STREAM_RESET_EVENT,
+    SCTP_STREAM_CHANGE_EVENT, SCTP_PARTIAL_DELIVERY_EVENT,
 };
 
 sockaddr_conn make_address(std::uintptr_t key, std::uint16_t port) {
@@ -48,22 +50,26 @@ sockaddr_conn make_address(std::uintptr_t key, std::uint16_t port) {
 template <typename T>
 void set_option(struct ::socket* s, int level, int name, const T& value, const char* what) {
   if (usrsctp_setsockopt(s, level, name, &value, sizeof value) != 0) {
-    throw std::runtime_error(std::string("usrsctp_setsockopt ") + what + " failed: " +
-                             std::strerror(errno));
+    throw std::runtime_error(std::string("usrsctp_setsockopt ") + what +
+                             " failed: " + std::strerror(errno));
   }
 }
 
 bool is_user_ppid(std::uint32_t ppid) {
   switch (static_cast<Ppid>(ppid)) {
-    case Ppid::string: case Ppid::binary: case Ppid::string_empty: case Ppid::binary_empty:
-      return true;
-    default: return false;
+  case Ppid::string:
+  case Ppid::binary:
+  case Ppid::string_empty:
+  case Ppid::binary_empty: return true;
+  default: return false;
   }
 }
 
-}  // namespace
+} // namespace
 
-void SctpAssociation::SocketCloser::operator()(struct ::socket* s) const { usrsctp_close(s); }
+void SctpAssociation::SocketCloser::operator()(struct ::socket* s) const {
+  usrsctp_close(s);
+}
 
 SctpAssociation::SctpAssociation(Listener& listener, Config config)
     : listener_(listener), config_(config), stack_(sctp_stack_global()),
@@ -97,10 +103,12 @@ SctpAssociation::~SctpAssociation() {
 
 void SctpAssociation::configure_socket() {
   socket_.reset(usrsctp_socket(AF_CONN, SOCK_STREAM, IPPROTO_SCTP, nullptr, nullptr, 0, nullptr));
-  if (!socket_) throw std::runtime_error(std::string("usrsctp_socket failed: ") + std::strerror(errno));
+  if (!socket_)
+    throw std::runtime_error(std::string("usrsctp_socket failed: ") + std::strerror(errno));
   struct ::socket* s = socket_.get();
   // We drain the socket after every call into usrsctp; a blocking call would stall the worker.
-  if (usrsctp_set_non_blocking(s, 1) != 0) throw std::runtime_error("usrsctp_set_non_blocking failed");
+  if (usrsctp_set_non_blocking(s, 1) != 0)
+    throw std::runtime_error("usrsctp_set_non_blocking failed");
 
   // Closing aborts at once instead of lingering in SHUTDOWN states nobody drives any more.
   linger no_linger{};
@@ -115,7 +123,7 @@ void SctpAssociation::configure_socket() {
   reset.assoc_value = SCTP_ENABLE_RESET_STREAM_REQ;
   set_option(s, IPPROTO_SCTP, SCTP_ENABLE_STREAM_RESET, reset, "SCTP_ENABLE_STREAM_RESET");
   const int on = 1;
-  set_option(s, IPPROTO_SCTP, SCTP_NODELAY, on, "SCTP_NODELAY");  // messages are latency-bound
+  set_option(s, IPPROTO_SCTP, SCTP_NODELAY, on, "SCTP_NODELAY"); // messages are latency-bound
   set_option(s, IPPROTO_SCTP, SCTP_RECVRCVINFO, on, "SCTP_RECVRCVINFO");
 
   sctp_initmsg init{};
@@ -148,7 +156,8 @@ void SctpAssociation::connect() {
   if (connect_called_ || closed_ || !socket_) return;
   connect_called_ = true;
   sockaddr_conn remote = make_address(address_key_, config_.remote_port);
-  const int rc = usrsctp_connect(socket_.get(), reinterpret_cast<sockaddr*>(&remote), sizeof remote);
+  const int rc =
+      usrsctp_connect(socket_.get(), reinterpret_cast<sockaddr*>(&remote), sizeof remote);
   if (rc != 0 && errno != EINPROGRESS) {
     const std::string reason = std::string("connect failed: ") + std::strerror(errno);
     close_socket();
@@ -242,8 +251,8 @@ void SctpAssociation::drain_socket() {
     const ssize_t n = usrsctp_recvv(socket_.get(), receive_buffer_.data(), receive_buffer_.size(),
                                     reinterpret_cast<sockaddr*>(&from), &from_length, &info,
                                     &info_length, &info_type, &flags);
-    if (n < 0) break;  // EWOULDBLOCK: nothing more; ENOTCONN before the handshake
-    if (n == 0) {      // end of stream: the association is gone
+    if (n < 0) break; // EWOULDBLOCK: nothing more; ENOTCONN before the handshake
+    if (n == 0) {     // end of stream: the association is gone
       if (connect_called_) close_association("shutdown");
       break;
     }
@@ -312,7 +321,7 @@ void SctpAssociation::on_message(std::uint16_t stream, std::uint32_t ppid, Bytes
     return;
   }
   if (!is_user_ppid(ppid)) {
-    ++stats_.unknown_ppid_messages;  // including the deprecated partial PPIDs 52 and 54
+    ++stats_.unknown_ppid_messages; // including the deprecated partial PPIDs 52 and 54
     return;
   }
   auto it = channels_.find(stream);
@@ -343,7 +352,7 @@ void SctpAssociation::on_dcep(std::uint16_t stream, Bytes message) {
   if (*type == DcepMessageType::ack) {
     auto it = channels_.find(stream);
     if (it == channels_.end() || it->second.state != ChannelState::awaiting_ack) {
-      ++stats_.dcep_errors;  // duplicate, or for a channel we never opened
+      ++stats_.dcep_errors; // duplicate, or for a channel we never opened
       return;
     }
     it->second.state = ChannelState::open;
@@ -354,7 +363,7 @@ void SctpAssociation::on_dcep(std::uint16_t stream, Bytes message) {
   }
   const auto open = parse_dcep_open(message);
   if (!open || channels_.count(stream) != 0) {
-    ++stats_.dcep_errors;  // malformed, or a second OPEN for a stream in use
+    ++stats_.dcep_errors; // malformed, or a second OPEN for a stream in use
     return;
   }
   Channel channel;
@@ -373,17 +382,17 @@ void SctpAssociation::on_notification(Bytes notification) {
   if (notification.size() < sizeof header) return;
   std::memcpy(&header, notification.data(), sizeof header);
   switch (header.sn_type) {
-    case SCTP_ASSOC_CHANGE: on_association_change(notification); break;
-    case SCTP_STREAM_RESET_EVENT: on_stream_reset(notification); break;
-    case SCTP_STREAM_CHANGE_EVENT: {
-      sctp_stream_change_event change{};
-      if (notification.size() < sizeof change) return;
-      std::memcpy(&change, notification.data(), sizeof change);
-      if (change.strchange_outstrms != 0) outgoing_streams_ = change.strchange_outstrms;
-      break;
-    }
-    case SCTP_SENDER_DRY_EVENT:  // everything acknowledged: after_usrsctp_call flushes our queue
-    default: break;
+  case SCTP_ASSOC_CHANGE: on_association_change(notification); break;
+  case SCTP_STREAM_RESET_EVENT: on_stream_reset(notification); break;
+  case SCTP_STREAM_CHANGE_EVENT: {
+    sctp_stream_change_event change{};
+    if (notification.size() < sizeof change) return;
+    std::memcpy(&change, notification.data(), sizeof change);
+    if (change.strchange_outstrms != 0) outgoing_streams_ = change.strchange_outstrms;
+    break;
+  }
+  case SCTP_SENDER_DRY_EVENT: // everything acknowledged: after_usrsctp_call flushes our queue
+  default: break;
   }
 }
 
@@ -392,18 +401,18 @@ void SctpAssociation::on_association_change(Bytes notification) {
   if (notification.size() < sizeof change) return;
   std::memcpy(&change, notification.data(), sizeof change);
   switch (change.sac_state) {
-    case SCTP_COMM_UP:
-      if (connected_ || closed_) return;
-      connected_ = true;
-      outgoing_streams_ = change.sac_outbound_streams;
-      listener_.on_sctp_connected();
-      break;
-    case SCTP_COMM_LOST: close_association("communication lost"); break;
-    case SCTP_SHUTDOWN_COMP: close_association("shutdown"); break;
-    case SCTP_CANT_STR_ASSOC: close_association("association could not be established"); break;
-    // The peer lost its state: streams, sequence numbers and channels start over.
-    case SCTP_RESTART: close_association("peer restarted"); break;
-    default: break;
+  case SCTP_COMM_UP:
+    if (connected_ || closed_) return;
+    connected_ = true;
+    outgoing_streams_ = change.sac_outbound_streams;
+    listener_.on_sctp_connected();
+    break;
+  case SCTP_COMM_LOST: close_association("communication lost"); break;
+  case SCTP_SHUTDOWN_COMP: close_association("shutdown"); break;
+  case SCTP_CANT_STR_ASSOC: close_association("association could not be established"); break;
+  // The peer lost its state: streams, sequence numbers and channels start over.
+  case SCTP_RESTART: close_association("peer restarted"); break;
+  default: break;
   }
 }
 
@@ -496,7 +505,7 @@ void SctpAssociation::close_channel(std::uint16_t id) {
   }
   it->second.state = ChannelState::closing;
   resets_to_request_.insert(id);
-  flush_send_queue();  // requests the reset now if nothing of this channel waits in the queue
+  flush_send_queue(); // requests the reset now if nothing of this channel waits in the queue
 }
 
 void SctpAssociation::shutdown() {
@@ -526,15 +535,15 @@ SctpAssociation::SendPolicy SctpAssociation::policy_for(const Channel& channel) 
   SendPolicy policy;
   policy.unordered = is_unordered(channel.type);
   switch (static_cast<ChannelType>(static_cast<std::uint8_t>(channel.type) & 0x7F)) {
-    case ChannelType::partial_reliable_rexmit:
-      policy.pr_policy = SCTP_PR_SCTP_RTX;
-      policy.pr_value = channel.reliability_parameter;
-      break;
-    case ChannelType::partial_reliable_timed:
-      policy.pr_policy = SCTP_PR_SCTP_TTL;
-      policy.pr_value = channel.reliability_parameter;
-      break;
-    default: break;
+  case ChannelType::partial_reliable_rexmit:
+    policy.pr_policy = SCTP_PR_SCTP_RTX;
+    policy.pr_value = channel.reliability_parameter;
+    break;
+  case ChannelType::partial_reliable_timed:
+    policy.pr_policy = SCTP_PR_SCTP_TTL;
+    policy.pr_value = channel.reliability_parameter;
+    break;
+  default: break;
   }
   return policy;
 }
@@ -549,9 +558,9 @@ bool SctpAssociation::send_or_queue(std::uint16_t stream, Ppid ppid, SendPolicy 
                                     Bytes payload, std::size_t user_bytes) {
   if (send_queue_.empty() && connected_ && !shutdown_requested_) {
     switch (try_send(stream, ppid, policy, payload)) {
-      case SendResult::sent: ++stats_.messages_sent; return true;
-      case SendResult::failed: ++stats_.send_failures; return false;
-      case SendResult::would_block: break;
+    case SendResult::sent: ++stats_.messages_sent; return true;
+    case SendResult::failed: ++stats_.send_failures; return false;
+    case SendResult::would_block: break;
     }
   }
   if (shutdown_requested_ || send_queue_bytes_ + payload.size() > kMaxQueuedBytes) {
@@ -565,7 +574,8 @@ bool SctpAssociation::send_or_queue(std::uint16_t stream, Ppid ppid, SendPolicy 
   message.user_bytes = user_bytes;
   message.payload.assign(payload.begin(), payload.end());
   send_queue_bytes_ += message.payload.size();
-  if (auto it = channels_.find(stream); it != channels_.end()) it->second.queued_bytes += user_bytes;
+  if (auto it = channels_.find(stream); it != channels_.end())
+    it->second.queued_bytes += user_bytes;
   send_queue_.push_back(std::move(message));
   return true;
 }
@@ -592,8 +602,9 @@ SctpAssociation::SendResult SctpAssociation::try_send(std::uint16_t stream, Ppid
 void SctpAssociation::flush_send_queue() {
   while (connected_ && !closed_ && socket_ && !send_queue_.empty()) {
     OutgoingMessage& message = send_queue_.front();
-    const SendResult result = try_send(message.stream, message.ppid, message.policy, message.payload);
-    if (result == SendResult::would_block) break;  // resumed after the next SACK or tick
+    const SendResult result =
+        try_send(message.stream, message.ppid, message.policy, message.payload);
+    if (result == SendResult::would_block) break; // resumed after the next SACK or tick
     if (result == SendResult::sent) {
       ++stats_.messages_sent;
     } else {
@@ -646,7 +657,8 @@ void SctpAssociation::request_stream_resets() {
     // One reset request may be outstanding at a time: retry after the current one completes.
     if (errno == EALREADY || errno == EBUSY || errno == EINPROGRESS) return;
     log::warn("sctp_stream_reset_failed", {{"errno", errno}, {"streams", ready.size()}});
-    for (const std::uint16_t stream : ready) resets_to_request_.erase(stream);
+    for (const std::uint16_t stream : ready)
+      resets_to_request_.erase(stream);
     return;
   }
   for (const std::uint16_t stream : ready) {
@@ -668,7 +680,9 @@ std::optional<std::uint16_t> SctpAssociation::allocate_stream_id() const {
   return std::nullopt;
 }
 
-void SctpAssociation::close_socket() { socket_.reset(); }
+void SctpAssociation::close_socket() {
+  socket_.reset();
+}
 
 void SctpAssociation::close_association(const std::string& reason) {
   if (closed_) return;
@@ -682,8 +696,9 @@ void SctpAssociation::close_association(const std::string& reason) {
   reassembly_.clear();
   const std::map<std::uint16_t, Channel> channels = std::move(channels_);
   channels_.clear();
-  for (const auto& entry : channels) listener_.on_channel_closed(entry.first);
+  for (const auto& entry : channels)
+    listener_.on_channel_closed(entry.first);
   listener_.on_sctp_closed(reason);
 }
 
-}  // namespace wab::sctp
+} // namespace wab::sctp

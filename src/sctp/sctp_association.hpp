@@ -15,9 +15,10 @@
 // when due; that also ticks the process-wide SctpStack (sctp_stack.hpp).
 //
 // Re-entrancy: `on_sctp_send` may be called from inside any method (usrsctp transmits
-// synchronously) and must not call back into the association. The other callbacks run outside
-// usrsctp and may call send/open_channel/close_channel/shutdown/abort, but no callback may
-// destroy the association (defer destruction).
+// synchronously, holding its own locks) and must not call into this or any other association;
+// in-memory test wiring must queue packets rather than feed the peer from the callback. The
+// other callbacks run outside usrsctp and may call send/open_channel/close_channel/shutdown/
+// abort, but no callback may destroy the association (defer destruction).
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -35,14 +36,14 @@
 #include "sctp/dcep.hpp"
 #include "sctp/sctp_stack.hpp"
 
-struct socket;  // usrsctp's socket handle (global namespace)
+struct socket; // usrsctp's socket handle (global namespace)
 
 namespace wab::sctp {
 
 class SctpAssociation final : private UsrsctpPacketSink {
- public:
+public:
   class Listener {
-   public:
+  public:
     virtual ~Listener() = default;
     // An SCTP packet to send as DTLS application data. Valid only during the call.
     virtual void on_sctp_send(Bytes packet) = 0;
@@ -62,8 +63,8 @@ class SctpAssociation final : private UsrsctpPacketSink {
   struct Config {
     // Stream-id parity (RFC 8832 §6): the DTLS client opens even ids, the server odd ones.
     bool dtls_client = true;
-    std::uint16_t local_port = 5000;   // a=sctp-port of our SDP
-    std::uint16_t remote_port = 5000;  // a=sctp-port of the peer's SDP
+    std::uint16_t local_port = 5000;  // a=sctp-port of our SDP
+    std::uint16_t remote_port = 5000; // a=sctp-port of the peer's SDP
     // a=max-message-size of the peer (65536 when absent, RFC 8841 §6.1). 0 means "no limit";
     // sends are then bounded by our send buffer.
     std::size_t remote_max_message_size = 65536;
@@ -72,9 +73,9 @@ class SctpAssociation final : private UsrsctpPacketSink {
   };
 
   struct Stats {
-    std::uint64_t packets_received = 0;  // passed to usrsctp
+    std::uint64_t packets_received = 0; // passed to usrsctp
     std::uint64_t packets_sent = 0;
-    std::uint64_t malformed_packets = 0;  // too short for an SCTP header and a chunk
+    std::uint64_t malformed_packets = 0; // too short for an SCTP header and a chunk
     std::uint64_t wrong_port_packets = 0;
     std::uint64_t bad_checksum_packets = 0;
     std::uint64_t packets_after_close = 0;
@@ -85,7 +86,7 @@ class SctpAssociation final : private UsrsctpPacketSink {
     std::uint64_t unknown_ppid_messages = 0;
     std::uint64_t messages_on_unknown_channel = 0;
     std::uint64_t dcep_errors = 0;
-    std::uint64_t send_failures = 0;  // rejected by usrsctp, or the send queue was full
+    std::uint64_t send_failures = 0; // rejected by usrsctp, or the send queue was full
   };
 
   // Creates and configures the socket (throws std::runtime_error if usrsctp refuses).
@@ -135,7 +136,7 @@ class SctpAssociation final : private UsrsctpPacketSink {
   bool has_channel(std::uint16_t id) const { return channels_.count(id) != 0; }
   const Stats& stats() const { return stats_; }
 
- private:
+private:
   enum class ChannelState { awaiting_ack, open, closing };
   struct Channel {
     std::string label;
@@ -143,23 +144,23 @@ class SctpAssociation final : private UsrsctpPacketSink {
     ChannelType type = ChannelType::reliable;
     std::uint32_t reliability_parameter = 0;
     ChannelState state = ChannelState::open;
-    std::size_t queued_bytes = 0;  // user bytes in send_queue_
+    std::size_t queued_bytes = 0; // user bytes in send_queue_
   };
   struct SendPolicy {
     bool unordered = false;
-    std::uint16_t pr_policy = 0;  // SCTP_PR_SCTP_*
+    std::uint16_t pr_policy = 0; // SCTP_PR_SCTP_*
     std::uint32_t pr_value = 0;
   };
   struct OutgoingMessage {
     std::uint16_t stream = 0;
     Ppid ppid = Ppid::binary;
     SendPolicy policy;
-    std::size_t user_bytes = 0;  // counted in buffered_amount (0 for DCEP)
+    std::size_t user_bytes = 0; // counted in buffered_amount (0 for DCEP)
     std::vector<std::uint8_t> payload;
   };
   struct Reassembly {
     std::vector<std::uint8_t> buffer;
-    bool discarding = false;  // grew past local_max_message_size: drop until end of record
+    bool discarding = false; // grew past local_max_message_size: drop until end of record
   };
   enum class SendResult { sent, would_block, failed };
 
@@ -197,7 +198,7 @@ class SctpAssociation final : private UsrsctpPacketSink {
   Listener& listener_;
   Config config_;
   SctpStack& stack_;
-  std::uintptr_t address_key_ = 0;  // our AF_CONN address, registered with usrsctp and the stack
+  std::uintptr_t address_key_ = 0; // our AF_CONN address, registered with usrsctp and the stack
   std::unique_ptr<struct ::socket, SocketCloser> socket_;
 
   bool connect_called_ = false;
@@ -205,17 +206,17 @@ class SctpAssociation final : private UsrsctpPacketSink {
   bool closed_ = false;
   bool shutdown_requested_ = false;
   bool in_drain_ = false;
-  std::uint16_t outgoing_streams_;  // negotiated at COMM_UP
+  std::uint16_t outgoing_streams_; // negotiated at COMM_UP
   std::optional<TimePoint> last_tick_;
 
   std::map<std::uint16_t, Channel> channels_;
   std::deque<OutgoingMessage> send_queue_;
   std::size_t send_queue_bytes_ = 0;
-  std::set<std::uint16_t> resets_to_request_;  // outgoing streams to reset when their queue empties
-  std::set<std::uint16_t> resets_in_flight_;   // requested, not yet confirmed: ids not reusable
+  std::set<std::uint16_t> resets_to_request_; // outgoing streams to reset when their queue empties
+  std::set<std::uint16_t> resets_in_flight_;  // requested, not yet confirmed: ids not reusable
   std::unordered_map<std::uint16_t, Reassembly> reassembly_;
   std::vector<std::uint8_t> notification_buffer_;
-  std::vector<std::uint8_t> receive_buffer_;  // one recvv worth, allocated once
+  std::vector<std::uint8_t> receive_buffer_; // one recvv worth, allocated once
 
   std::mutex other_thread_mutex_;
   std::deque<std::vector<std::uint8_t>> packets_from_other_threads_;
@@ -223,4 +224,4 @@ class SctpAssociation final : private UsrsctpPacketSink {
   Stats stats_;
 };
 
-}  // namespace wab::sctp
+} // namespace wab::sctp

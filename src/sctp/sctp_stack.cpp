@@ -41,7 +41,7 @@ void apply_sysctls() {
   usrsctp_sysctl_set_sctp_max_chunks_on_queue(8192);
 }
 
-}  // namespace
+} // namespace
 
 SctpStack::SctpStack() {
   usrsctp_init_nothreads(0, &usrsctp_output, nullptr);
@@ -49,7 +49,7 @@ SctpStack::SctpStack() {
 }
 
 SctpStack& sctp_stack_global() {
-  static SctpStack stack;  // constructed once, thread-safe (C++11 magic static)
+  static SctpStack stack; // constructed once, thread-safe (C++11 magic static)
   return stack;
 }
 
@@ -67,10 +67,13 @@ void SctpStack::handle_timeout(TimePoint now) {
   std::uint32_t elapsed_ms = 0;
   {
     std::lock_guard lock(clock_mutex_);
-    if (!last_tick_ || now < *last_tick_) {
+    if (!last_tick_) {
       last_tick_ = now;
       return;
     }
+    // Threads read the clock at slightly different moments: a `now` behind the last tick is
+    // simply early, and moving the baseline back would count the difference twice.
+    if (now <= *last_tick_) return;
     const auto elapsed = std::chrono::duration_cast<milliseconds>(now - *last_tick_);
     if (elapsed.count() <= 0) return;
     // Advance by whole milliseconds only, keeping the remainder for the next tick.
@@ -132,4 +135,4 @@ std::uint64_t SctpStack::orphan_packets() const {
   return orphan_packets_;
 }
 
-}  // namespace wab::sctp
+} // namespace wab::sctp

@@ -26,18 +26,18 @@ namespace wab::sctp {
 
 // Implemented by SctpAssociation: where the stack delivers a packet usrsctp produced for it.
 class UsrsctpPacketSink {
- public:
+public:
   // Called on the owner thread, from inside a usrsctp call that thread made.
   virtual void deliver_packet_now(Bytes packet) = 0;
   // Called on another thread with the registry locked (so the sink stays alive): copy and queue.
   virtual void queue_packet_from_other_thread(Bytes packet) = 0;
 
- protected:
+protected:
   ~UsrsctpPacketSink() = default;
 };
 
 class SctpStack {
- public:
+public:
   // usrsctp timers are coarse (delayed SACK 200 ms, RTO >= 200 ms): a 10 ms tick is plenty.
   static constexpr Duration kTickInterval = milliseconds(10);
 
@@ -49,8 +49,9 @@ class SctpStack {
   std::optional<TimePoint> next_timeout() const;
 
   // Advances usrsctp's timers by the time elapsed since the previous tick, whichever thread made
-  // it, so ticks from several threads never advance time twice. A `now` earlier than the last
-  // tick (another virtual clock in tests) restarts the clock without advancing it.
+  // it, so ticks from several threads never advance time twice; a `now` behind the last tick
+  // does nothing. The first tick only starts the clock, and the clock restarts whenever the last
+  // association goes away (so each test may bring its own virtual clock).
   void handle_timeout(TimePoint now);
 
   std::size_t association_count() const;
@@ -67,7 +68,7 @@ class SctpStack {
   // Packets usrsctp produced for associations that no longer exist.
   std::uint64_t orphan_packets() const;
 
- private:
+private:
   friend SctpStack& sctp_stack_global();
   SctpStack();
 
@@ -89,4 +90,4 @@ class SctpStack {
 // The process-wide stack; initialises usrsctp on first use (thread-safe).
 SctpStack& sctp_stack_global();
 
-}  // namespace wab::sctp
+} // namespace wab::sctp

@@ -1,11 +1,11 @@
 #pragma once
 // SDP text → SessionDescription. Tolerant of what real peers and signalling paths produce: CRLF,
 // LF, CR or a mix; literal "\r\n" escapes and enclosing quotes left by a JSON round trip;
-// surrounding whitespace; no
-// final newline; unknown lines and attributes (kept verbatim); candidates before credentials;
-// per-m-section ICE credentials; the legacy `DTLS/SCTP` + `a=sctpmap` data channel form;
-// `a=fingerprint` algorithms in any case. Structurally broken input throws SdpError naming the
-// line. Work is bounded: input larger than the limits is refused before it is split.
+// surrounding whitespace; no final newline; unknown lines and attributes (kept verbatim);
+// candidates before credentials; per-m-section ICE credentials; the legacy `DTLS/SCTP` +
+// `a=sctpmap` data channel form; `a=fingerprint` algorithms in any case. Structurally broken
+// input throws SdpError naming the line. Work is bounded: input larger than the limits is
+// refused before it is split.
 // Pure functions; any thread.
 #include "sdp/session_description.hpp"
 

@@ -16,4 +16,4 @@ void srtp_library_global() {
   }
 }
 
-}  // namespace wab::srtp
+} // namespace wab::srtp

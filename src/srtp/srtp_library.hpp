@@ -7,4 +7,4 @@ namespace wab::srtp {
 // libsrtp refuses. SrtpSession calls it; nothing else needs to.
 void srtp_library_global();
 
-}  // namespace wab::srtp
+} // namespace wab::srtp

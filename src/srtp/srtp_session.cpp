@@ -20,7 +20,7 @@ constexpr std::size_t kRtcpHeader = 8;
 // Master key followed by master salt, the layout libsrtp takes.
 struct MasterKey {
   std::uint8_t bytes[dtls::kMaxSrtpMasterKeyLength + dtls::kMaxSrtpMasterSaltLength];
-  ~MasterKey() { std::memset(bytes, 0, sizeof bytes); }  // best effort; not on the packet path
+  ~MasterKey() { std::memset(bytes, 0, sizeof bytes); } // best effort; not on the packet path
 };
 
 srtp_t create_context(SrtpProfile profile, const std::uint8_t* key, std::size_t key_length,
@@ -53,9 +53,11 @@ srtp_t create_context(SrtpProfile profile, const std::uint8_t* key, std::size_t 
   return context;
 }
 
-}  // namespace
+} // namespace
 
-void SrtpSession::SrtpDeleter::operator()(srtp_ctx_t_* p) const { srtp_dealloc(p); }
+void SrtpSession::SrtpDeleter::operator()(srtp_ctx_t_* p) const {
+  srtp_dealloc(p);
+}
 
 SrtpSession::SrtpSession(const SrtpKeyingMaterial& keys, SrtpConfig config)
     : profile_(keys.profile) {
@@ -128,10 +130,10 @@ bool SrtpSession::count_unprotect_failure(int status) {
   case srtp_err_status_auth_fail: ++counters_.auth_failures; break;
   case srtp_err_status_replay_fail:
   case srtp_err_status_replay_old: ++counters_.replays; break;
-  case srtp_err_status_bad_param: ++counters_.too_short; break;  // malformed header lengths
+  case srtp_err_status_bad_param: ++counters_.too_short; break; // malformed header lengths
   default: ++counters_.other_failures; break;
   }
   return false;
 }
 
-}  // namespace wab::srtp
+} // namespace wab::srtp

@@ -80,4 +80,4 @@ private:
   SrtpCounters counters_;
 };
 
-}  // namespace wab::srtp
+} // namespace wab::srtp

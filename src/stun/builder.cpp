@@ -72,7 +72,8 @@ void MessageBuilder::add_xor_mapped_address(const net::SocketAddress& address) {
   // The mask is the cookie followed by the transaction id, i.e. header bytes 4..19.
   const std::uint8_t* mask = buffer_.data() + 4;
   const std::uint8_t* ip = address.bytes();
-  for (std::size_t i = 0; i < n; ++i) p[4 + i] = ip[i] ^ mask[i];
+  for (std::size_t i = 0; i < n; ++i)
+    p[4 + i] = ip[i] ^ mask[i];
 }
 
 void MessageBuilder::add_error_code(std::uint16_t code, std::string_view reason) {
@@ -104,4 +105,4 @@ void MessageBuilder::add_fingerprint() {
   store_be32(p, crc32(Bytes(buffer_.data(), prefix)) ^ kFingerprintXor);
 }
 
-}  // namespace wab::stun
+} // namespace wab::stun

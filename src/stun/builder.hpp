@@ -13,7 +13,7 @@
 namespace wab::stun {
 
 class MessageBuilder {
- public:
+public:
   MessageBuilder(MutableBytes buffer, Method method, MessageClass cls, const TransactionId& id);
 
   void add_bytes(std::uint16_t type, Bytes value);
@@ -32,7 +32,7 @@ class MessageBuilder {
   // The finished message (empty when !ok()).
   Bytes bytes() const { return Bytes(buffer_.data(), size()); }
 
- private:
+private:
   // Reserves an attribute of `len` value bytes (zero padding included); nullptr on overflow.
   std::uint8_t* append(std::uint16_t type, std::size_t len);
   void set_length(std::size_t body_length);
@@ -42,4 +42,4 @@ class MessageBuilder {
   bool ok_ = true;
 };
 
-}  // namespace wab::stun
+} // namespace wab::stun

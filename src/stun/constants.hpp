@@ -10,7 +10,7 @@ inline constexpr std::uint32_t kMagicCookie = 0x2112A442;
 inline constexpr std::size_t kHeaderSize = 20;
 inline constexpr std::size_t kTransactionIdSize = 12;
 inline constexpr std::size_t kAttributeHeaderSize = 4;
-inline constexpr std::size_t kIntegritySize = 20;  // HMAC-SHA1
+inline constexpr std::size_t kIntegritySize = 20; // HMAC-SHA1
 // XOR of the CRC-32 in FINGERPRINT ("STUN" in ASCII).
 inline constexpr std::uint32_t kFingerprintXor = 0x5354554e;
 // Largest message we build; checks and their answers stay far below one IPv6 minimum MTU.
@@ -44,7 +44,7 @@ inline constexpr std::uint16_t software = 0x8022;
 inline constexpr std::uint16_t fingerprint = 0x8028;
 inline constexpr std::uint16_t ice_controlled = 0x8029;
 inline constexpr std::uint16_t ice_controlling = 0x802A;
-}  // namespace attr
+} // namespace attr
 
 // ERROR-CODE values used by ICE (RFC 8489 §14.8, RFC 8445 §7.3.1.1).
 namespace error {
@@ -53,7 +53,7 @@ inline constexpr std::uint16_t unauthenticated = 401;
 inline constexpr std::uint16_t unknown_attribute = 420;
 inline constexpr std::uint16_t role_conflict = 487;
 inline constexpr std::uint16_t server_error = 500;
-}  // namespace error
+} // namespace error
 
 // The 14-bit message type interleaves the 12 method bits with the 2 class bits (RFC 8489 §5).
 constexpr std::uint16_t encode_message_type(Method method, MessageClass cls) {
@@ -70,4 +70,4 @@ constexpr MessageClass decode_class(std::uint16_t type) {
   return static_cast<MessageClass>(((type >> 4) & 0x1) | ((type >> 7) & 0x2));
 }
 
-}  // namespace wab::stun
+} // namespace wab::stun

@@ -29,14 +29,15 @@ constexpr std::array<std::uint32_t, 256> make_crc_table() {
   std::array<std::uint32_t, 256> table{};
   for (std::uint32_t i = 0; i < 256; ++i) {
     std::uint32_t c = i;
-    for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    for (int k = 0; k < 8; ++k)
+      c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
     table[i] = c;
   }
   return table;
 }
 constexpr auto kCrcTable = make_crc_table();
 
-}  // namespace
+} // namespace
 
 struct IntegrityKey::Context {
   std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> mac;
@@ -85,7 +86,8 @@ IntegrityDigest IntegrityKey::compute(std::span<const Bytes> parts) const {
 
 std::uint32_t crc32(Bytes data, std::uint32_t crc) {
   crc = ~crc;
-  for (std::uint8_t b : data) crc = kCrcTable[(crc ^ b) & 0xFF] ^ (crc >> 8);
+  for (std::uint8_t b : data)
+    crc = kCrcTable[(crc ^ b) & 0xFF] ^ (crc >> 8);
   return ~crc;
 }
 
@@ -93,4 +95,4 @@ bool digests_equal(Bytes a, Bytes b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-}  // namespace wab::stun
+} // namespace wab::stun

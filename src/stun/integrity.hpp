@@ -17,7 +17,7 @@ namespace wab::stun {
 using IntegrityDigest = std::array<std::uint8_t, kIntegritySize>;
 
 class IntegrityKey {
- public:
+public:
   // Short-term credentials (ICE): the key is the password itself. ICE passwords are ice-chars
   // (ASCII), for which SASLprep is the identity, so no normalisation is done here.
   static IntegrityKey short_term(std::string_view password);
@@ -34,7 +34,7 @@ class IntegrityKey {
   // which then fails every comparison).
   IntegrityDigest compute(std::span<const Bytes> parts) const;
 
- private:
+private:
   struct Context;
   std::unique_ptr<Context> ctx_;
 };
@@ -45,4 +45,4 @@ std::uint32_t crc32(Bytes data, std::uint32_t crc = 0);
 // Constant-time comparison for digests.
 bool digests_equal(Bytes a, Bytes b);
 
-}  // namespace wab::stun
+} // namespace wab::stun

@@ -7,13 +7,15 @@
 namespace wab::stun {
 namespace {
 
-constexpr std::size_t padded(std::size_t n) { return (n + 3) & ~std::size_t{3}; }
+constexpr std::size_t padded(std::size_t n) {
+  return (n + 3) & ~std::size_t{3};
+}
 
 std::string_view as_text(Bytes b) {
   return std::string_view(reinterpret_cast<const char*>(b.data()), b.size());
 }
 
-}  // namespace
+} // namespace
 
 bool is_stun(Bytes d) {
   return d.size() >= kHeaderSize && d[0] < 4 && load_be32(d.data() + 4) == kMagicCookie &&
@@ -34,7 +36,7 @@ std::optional<Message> Message::parse(Bytes d) {
     const std::size_t len = load_be16(d.data() + off + 2);
     const std::size_t next = off + kAttributeHeaderSize + padded(len);
     if (next > d.size()) return std::nullopt;
-    if (m.fingerprint_offset_ != 0) return std::nullopt;  // FINGERPRINT must be last
+    if (m.fingerprint_offset_ != 0) return std::nullopt; // FINGERPRINT must be last
     if (type == attr::message_integrity && m.integrity_offset_ == 0) {
       if (len != kIntegritySize) return std::nullopt;
       m.integrity_offset_ = off;
@@ -78,11 +80,18 @@ std::optional<Bytes> Message::find(std::uint16_t type) const {
 }
 
 std::optional<std::uint16_t> Message::first_unknown_required() const {
-  static constexpr std::array<std::uint16_t, 12> kKnown = {
-      attr::mapped_address, attr::username,     attr::message_integrity,
-      attr::error_code,     attr::unknown_attributes, attr::realm,
-      attr::nonce,          attr::message_integrity_sha256, attr::xor_mapped_address,
-      attr::priority,       attr::use_candidate, 0x0003 /* CHANGE-REQUEST, obsolete */};
+  static constexpr std::array<std::uint16_t, 12> kKnown = {attr::mapped_address,
+                                                           attr::username,
+                                                           attr::message_integrity,
+                                                           attr::error_code,
+                                                           attr::unknown_attributes,
+                                                           attr::realm,
+                                                           attr::nonce,
+                                                           attr::message_integrity_sha256,
+                                                           attr::xor_mapped_address,
+                                                           attr::priority,
+                                                           attr::use_candidate,
+                                                           0x0003 /* CHANGE-REQUEST, obsolete */};
   for (Attribute a : *this) {
     if (a.type < 0x8000 && std::find(kKnown.begin(), kKnown.end(), a.type) == kKnown.end()) {
       return a.type;
@@ -121,8 +130,8 @@ std::optional<std::uint64_t> Message::ice_controlled() const {
   return load_be64(v->data());
 }
 
-std::optional<net::SocketAddress> decode_xor_address(
-    Bytes v, std::span<const std::uint8_t, kTransactionIdSize> transaction_id) {
+std::optional<net::SocketAddress>
+decode_xor_address(Bytes v, std::span<const std::uint8_t, kTransactionIdSize> transaction_id) {
   if (v.size() < 4) return std::nullopt;
   const std::uint8_t family = v[1];
   const auto port = static_cast<std::uint16_t>(load_be16(v.data() + 2) ^ (kMagicCookie >> 16));
@@ -138,7 +147,8 @@ std::optional<net::SocketAddress> decode_xor_address(
   } else {
     return std::nullopt;
   }
-  for (std::size_t i = 0; i < n; ++i) ip[i] = v[4 + i] ^ mask[i];
+  for (std::size_t i = 0; i < n; ++i)
+    ip[i] = v[4 + i] ^ mask[i];
   return net::SocketAddress::from_bytes(ip, n, port);
 }
 
@@ -176,4 +186,4 @@ bool Message::check_fingerprint() const {
   return load_be32(data_.data() + fingerprint_offset_ + 4) == crc;
 }
 
-}  // namespace wab::stun
+} // namespace wab::stun

@@ -18,7 +18,7 @@ namespace wab::stun {
 bool is_stun(Bytes datagram);
 
 struct ErrorCode {
-  std::uint16_t code = 0;  // 300–699 (class * 100 + number)
+  std::uint16_t code = 0; // 300–699 (class * 100 + number)
   std::string_view reason;
 };
 
@@ -28,7 +28,7 @@ struct Attribute {
 };
 
 class Message {
- public:
+public:
   // Validates header (zero top bits, magic cookie, length matches the datagram, multiple of 4)
   // and attribute layout (each TLV with its padding inside the message; FINGERPRINT, if present,
   // is last). Returns nullopt for anything else.
@@ -48,14 +48,14 @@ class Message {
 
   // Iterates the attributes in order (including those after MESSAGE-INTEGRITY).
   class Iterator {
-   public:
+  public:
     Iterator(Bytes data, std::size_t offset) : data_(data), offset_(offset) {}
     Attribute operator*() const;
     Iterator& operator++();
     bool operator==(const Iterator& o) const { return offset_ == o.offset_; }
     std::size_t offset() const { return offset_; }
 
-   private:
+  private:
     Bytes data_;
     std::size_t offset_;
   };
@@ -85,15 +85,15 @@ class Message {
   // True when FINGERPRINT is present and matches.
   bool check_fingerprint() const;
 
- private:
+private:
   explicit Message(Bytes data) : data_(data) {}
   Bytes data_;
-  std::size_t integrity_offset_ = 0;    // offset of the MESSAGE-INTEGRITY attribute header
-  std::size_t fingerprint_offset_ = 0;  // offset of the FINGERPRINT attribute header
+  std::size_t integrity_offset_ = 0;   // offset of the MESSAGE-INTEGRITY attribute header
+  std::size_t fingerprint_offset_ = 0; // offset of the FINGERPRINT attribute header
 };
 
 // Decodes an XOR-MAPPED-ADDRESS value (needs the transaction id for IPv6).
-std::optional<net::SocketAddress> decode_xor_address(
-    Bytes value, std::span<const std::uint8_t, kTransactionIdSize> transaction_id);
+std::optional<net::SocketAddress>
+decode_xor_address(Bytes value, std::span<const std::uint8_t, kTransactionIdSize> transaction_id);
 
-}  // namespace wab::stun
+} // namespace wab::stun

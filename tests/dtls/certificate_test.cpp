@@ -16,9 +16,10 @@ X509Ptr decode(Bytes der) {
 
 TEST(Certificate, FingerprintIsUpperCaseColonSeparatedSha256OfTheDer) {
   Certificate cert;
-  EXPECT_TRUE(std::regex_match(cert.fingerprint_sha256(),
-                               std::regex("([0-9A-F]{2}:){31}[0-9A-F]{2}")));
-  EXPECT_EQ(cert.fingerprint_sha256(), compute_fingerprint(cert.der(), HashAlgorithm::kSha256).hex());
+  EXPECT_TRUE(
+      std::regex_match(cert.fingerprint_sha256(), std::regex("([0-9A-F]{2}:){31}[0-9A-F]{2}")));
+  EXPECT_EQ(cert.fingerprint_sha256(),
+            compute_fingerprint(cert.der(), HashAlgorithm::kSha256).hex());
   EXPECT_EQ(cert.fingerprint().to_sdp(), "sha-256 " + cert.fingerprint_sha256());
   EXPECT_EQ(cert.fingerprint(HashAlgorithm::kSha512).digest().size(), 64u);
 }
@@ -40,11 +41,11 @@ TEST(Certificate, IsSelfSignedEcdsaP256ForWabridgeValidFromYesterdayFor30Days) {
   size_t group_length = 0;
   EXPECT_EQ(EVP_PKEY_get_group_name(key, group, sizeof group, &group_length), 1);
   EXPECT_STREQ(group, "prime256v1");
-  EXPECT_EQ(X509_verify(x509.get(), key), 1);  // signed by its own key
+  EXPECT_EQ(X509_verify(x509.get(), key), 1); // signed by its own key
 
   int days = 0, secs = 0;
   ASSERT_EQ(ASN1_TIME_diff(&days, &secs, nullptr, X509_get0_notBefore(x509.get())), 1);
-  EXPECT_EQ(days, -1);  // "from" is now minus 24 h (seconds part may round)
+  EXPECT_EQ(days, -1); // "from" is now minus 24 h (seconds part may round)
   ASSERT_EQ(ASN1_TIME_diff(&days, &secs, nullptr, X509_get0_notAfter(x509.get())), 1);
   EXPECT_TRUE(days == 29 || days == 30) << days;
 }
@@ -74,5 +75,5 @@ TEST(Certificate, SharesOneContextPerProfileOffer) {
   EXPECT_NE(both, cert.ssl_context(SrtpProfileOffer::kCmOnly));
 }
 
-}  // namespace
-}  // namespace wab::dtls
+} // namespace
+} // namespace wab::dtls

@@ -39,8 +39,9 @@ struct RecordingListener : DtlsTransport::Listener {
   }
 };
 
-// Decides whether the n-th datagram (counted per direction, from 0) from `from_client` is lost.
-using DropRule = std::function<bool(bool from_client, std::size_t index)>;
+// Decides whether a datagram is lost; `index` counts datagrams per direction from 0.
+using DropRule = std::function<bool(bool from_client, std::size_t index,
+                                    const std::vector<std::uint8_t>& datagram)>;
 
 struct DtlsPair {
   RecordingListener client_events;
@@ -67,7 +68,7 @@ struct DtlsPair {
       while (!client_events.outbox.empty()) {
         auto d = std::move(client_events.outbox.front());
         client_events.outbox.pop_front();
-        if (drop && drop(true, client_to_server++)) {
+        if (drop && drop(true, client_to_server++, d)) {
           ++dropped;
           continue;
         }
@@ -77,7 +78,7 @@ struct DtlsPair {
       while (!server_events.outbox.empty()) {
         auto d = std::move(server_events.outbox.front());
         server_events.outbox.pop_front();
-        if (drop && drop(false, server_to_client++)) {
+        if (drop && drop(false, server_to_client++, d)) {
           ++dropped;
           continue;
         }
@@ -93,4 +94,4 @@ struct DtlsPair {
   }
 };
 
-}  // namespace wab::dtls::testing
+} // namespace wab::dtls::testing

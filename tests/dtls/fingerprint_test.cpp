@@ -54,9 +54,9 @@ TEST(Fingerprint, RejectsMalformedValues) {
   EXPECT_FALSE(Fingerprint::parse(""));
   EXPECT_FALSE(Fingerprint::parse("sha-1"));
   EXPECT_FALSE(Fingerprint::parse("md5 " + sha1));
-  EXPECT_FALSE(Fingerprint::parse("sha-256 " + sha1));           // wrong length for algorithm
-  EXPECT_FALSE(Fingerprint::parse("sha-1 " + sha1 + ":00"));     // one byte too many
-  EXPECT_FALSE(Fingerprint::parse("sha-1 " + sha1.substr(0, 56)));  // one too few
+  EXPECT_FALSE(Fingerprint::parse("sha-256 " + sha1));             // wrong length for algorithm
+  EXPECT_FALSE(Fingerprint::parse("sha-1 " + sha1 + ":00"));       // one byte too many
+  EXPECT_FALSE(Fingerprint::parse("sha-1 " + sha1.substr(0, 56))); // one too few
   std::string bad_separator = sha1;
   bad_separator[2] = '-';
   EXPECT_FALSE(Fingerprint::parse("sha-1 " + bad_separator));
@@ -88,5 +88,5 @@ TEST(HashAlgorithm, TokenIsCaseInsensitive) {
   EXPECT_FALSE(parse_hash_algorithm("sha256"));
 }
 
-}  // namespace
-}  // namespace wab::dtls
+} // namespace
+} // namespace wab::dtls

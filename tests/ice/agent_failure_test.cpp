@@ -2,6 +2,8 @@
 // forged responses, robustness after close.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "virtual_network.hpp"
 
 namespace wab::ice::test {
@@ -17,7 +19,8 @@ struct LiteSetup {
   LiteSetup() {
     a.agent.set_remote_credentials(lite.ufrag, lite.pwd);
     a.agent.set_remote_ice_lite(true);
-    for (const auto& c : lite.candidates()) a.agent.add_remote_candidate(c);
+    for (const auto& c : lite.candidates())
+      a.agent.add_remote_candidate(c);
   }
   void connect() {
     a.agent.start(net.now);
@@ -69,7 +72,7 @@ TEST(IceAgentFailure, ConsentLostWithinThirtySecondsOfSilence) {
   EXPECT_EQ(s.a.agent.failure_reason(), Agent::FailureReason::consent_lost);
   const Duration after = *s.a.failed_at - silence;
   EXPECT_LE(after, seconds(30));
-  EXPECT_GE(after, seconds(30) - seconds(6) - milliseconds(100));  // last answer ≤ one interval ago
+  EXPECT_GE(after, seconds(30) - seconds(6) - milliseconds(100)); // last answer ≤ one interval ago
   EXPECT_FALSE(s.a.agent.is_selected(addr("192.0.2.50", 3478)));
   EXPECT_EQ(s.a.states.back(), Agent::State::failed);
 }
@@ -86,7 +89,7 @@ TEST(IceAgentFailure, ConsentLostWhenControlledPeerGoesSilent) {
     return a.agent.state() == Agent::State::connected && b.agent.state() == Agent::State::connected;
   });
   ASSERT_EQ(b.agent.state(), Agent::State::connected);
-  net.drop = [](const Datagram&) { return true; };  // the path dies both ways
+  net.drop = [](const Datagram&) { return true; }; // the path dies both ways
   net.run(seconds(40));
   EXPECT_EQ(a.agent.failure_reason(), Agent::FailureReason::consent_lost);
   EXPECT_EQ(b.agent.failure_reason(), Agent::FailureReason::consent_lost);
@@ -106,12 +109,12 @@ TEST(IceAgentFailure, RejectsRequestsWithBadIntegrityOrForeignUsername) {
 
   auto wrong_user = make_request("other:peer", kPwdB);
   EXPECT_FALSE(b.agent.handle_stun(wrong_user, from, net.now));
-  auto prefix_user = make_request("ufB10:peer", kPwdB);  // "ufB1" is only a prefix of the ufrag
+  auto prefix_user = make_request("ufB10:peer", kPwdB); // "ufB1" is only a prefix of the ufrag
   EXPECT_FALSE(b.agent.handle_stun(prefix_user, from, net.now));
   EXPECT_EQ(b.agent.counters().unknown_username, 2u);
 
   auto tampered = make_request("ufB1:peer", kPwdB, true);
-  tampered[tampered.size() - 20] ^= 1;  // inside the HMAC; then refresh FINGERPRINT
+  tampered[tampered.size() - 20] ^= 1; // inside the HMAC; then refresh FINGERPRINT
   const std::size_t fp = tampered.size() - 8;
   store_be32(tampered.data() + fp + 4,
              stun::crc32(Bytes(tampered).first(fp)) ^ stun::kFingerprintXor);
@@ -123,11 +126,12 @@ TEST(IceAgentFailure, RejectsRequestsWithBadIntegrityOrForeignUsername) {
   EXPECT_FALSE(b.agent.handle_stun(bad_fp, from, net.now));
   EXPECT_EQ(b.agent.counters().bad_fingerprint, 1u);
 
-  const std::uint8_t junk[] = {0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0};
+  const std::uint8_t junk[] = {0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42, 1,  2, 3,
+                               4, 5, 6, 7, 8,    9,    10,   11,   12, 0};
   EXPECT_FALSE(b.agent.handle_stun(junk, from, net.now));
   EXPECT_EQ(b.agent.counters().malformed, 1u);
 
-  EXPECT_EQ(sent, 0);  // nothing answered, no pair learned
+  EXPECT_EQ(sent, 0); // nothing answered, no pair learned
   EXPECT_TRUE(b.agent.pairs().empty());
 
   auto good = make_request("ufB1:peer", kPwdB);
@@ -159,7 +163,8 @@ TEST(IceAgentFailure, ResponsesMustCarryValidIntegrityAndComeFromTheCheckedAddre
     return std::vector<std::uint8_t>(b.bytes().begin(), b.bytes().end());
   };
   // An attacker who saw the transaction id but lacks the password cannot complete the check.
-  EXPECT_FALSE(s.a.agent.handle_stun(forge("attacker-password-xxxxxx"), addr("192.0.2.50", 3478), s.net.now));
+  EXPECT_FALSE(s.a.agent.handle_stun(forge("attacker-password-xxxxxx"), addr("192.0.2.50", 3478),
+                                     s.net.now));
   EXPECT_EQ(s.a.agent.counters().bad_integrity, 1u);
   // A correctly signed answer from the wrong address is not symmetric: ignored.
   EXPECT_FALSE(s.a.agent.handle_stun(forge(kPwdB), addr("192.0.2.51", 3478), s.net.now));
@@ -185,8 +190,8 @@ TEST(IceAgentFailure, CloseStopsEverything) {
   EXPECT_FALSE(s.a.agent.handle_stun(req, addr("192.0.2.50", 3478), s.net.now));
   s.a.agent.handle_timeout(s.net.now + seconds(10));
   EXPECT_EQ(s.net.sent, sent);
-  s.a.agent.close();  // idempotent
-  EXPECT_EQ(s.a.states.size(), 3u);  // checking, connected, closed
+  s.a.agent.close();                // idempotent
+  EXPECT_EQ(s.a.states.size(), 3u); // checking, connected, closed
 }
 
 TEST(IceAgentFailure, SetupRejectsWeakCredentials) {
@@ -204,5 +209,78 @@ TEST(IceAgentFailure, SetupRejectsWeakCredentials) {
   EXPECT_NE(defaults.tie_breaker(), 0u);
 }
 
-}  // namespace
-}  // namespace wab::ice::test
+} // namespace
+} // namespace wab::ice::test
+
+namespace wab::ice::test {
+namespace {
+
+// Sends `request` to a fresh controlled agent and returns the parsed error code it answered with.
+std::optional<std::uint16_t> error_answer(Bytes request) {
+  Network net;
+  AgentNode b(net, {addr("10.0.0.2", 6000)}, config(Role::controlled, 5, "ufB1", kPwdB));
+  std::vector<std::uint8_t> answer;
+  net.tap = [&](const Datagram& d) { answer = d.data; };
+  EXPECT_TRUE(b.agent.handle_stun(request, addr("10.0.0.1", 5000), net.now));
+  auto m = stun::Message::parse(answer);
+  if (!m || !m->is_binding(stun::MessageClass::error_response)) return std::nullopt;
+  EXPECT_TRUE(m->check_integrity(stun::IntegrityKey::short_term(kPwdB)));
+  EXPECT_TRUE(m->check_fingerprint());
+  EXPECT_TRUE(b.agent.pairs().empty());
+  return m->error_code()->code;
+}
+
+std::vector<std::uint8_t> request_with(const std::function<void(stun::MessageBuilder&)>& extra,
+                                       bool priority = true, std::uint64_t tie_breaker = 1) {
+  std::array<std::uint8_t, stun::kMaxMessageSize> buf{};
+  stun::MessageBuilder b(buf, stun::Method::binding, stun::MessageClass::request,
+                         stun::TransactionId{7});
+  b.add_string(stun::attr::username, "ufB1:peer");
+  if (priority) b.add_u32(stun::attr::priority, 1);
+  b.add_u64(stun::attr::ice_controlling, tie_breaker);
+  extra(b);
+  b.add_message_integrity(stun::IntegrityKey::short_term(kPwdB));
+  b.add_fingerprint();
+  return {b.bytes().begin(), b.bytes().end()};
+}
+
+TEST(IceAgentFailure, UnknownRequiredAttributeGets420) {
+  auto req = request_with([](stun::MessageBuilder& b) { b.add_u32(0x7001, 0); });
+  EXPECT_EQ(error_answer(req), stun::error::unknown_attribute);
+}
+
+TEST(IceAgentFailure, RequestWithoutPriorityGets400) {
+  auto req = request_with([](stun::MessageBuilder&) {}, /*priority=*/false);
+  EXPECT_EQ(error_answer(req), stun::error::bad_request);
+}
+
+TEST(IceAgentFailure, ControllingWithLargerTieBreakerAnswers487) {
+  Network net;
+  AgentNode a(net, {addr("10.0.0.2", 6000)}, config(Role::controlling, ~0ull, "ufB1", kPwdB));
+  std::vector<std::uint8_t> answer;
+  net.tap = [&](const Datagram& d) { answer = d.data; };
+  auto req = request_with([](stun::MessageBuilder&) {});
+  EXPECT_TRUE(a.agent.handle_stun(req, addr("10.0.0.1", 5000), net.now));
+  auto m = stun::Message::parse(answer);
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(m->error_code());
+  EXPECT_EQ(m->error_code()->code, stun::error::role_conflict);
+  EXPECT_EQ(a.agent.role(), Role::controlling);
+  EXPECT_EQ(a.agent.counters().role_conflicts, 1u);
+}
+
+TEST(IceAgentFailure, LitePeerNeverTurnsUsControlled) {
+  Network net;
+  AgentNode a(net, {addr("10.0.0.2", 6000)}, config(Role::controlling, 1, "ufB1", kPwdB));
+  a.agent.set_remote_ice_lite(true);
+  // Claims controlling with a larger tie-breaker, which would otherwise make us controlled.
+  auto req = request_with([](stun::MessageBuilder&) {}, true, ~0ull);
+  a.agent.handle_stun(req, addr("10.0.0.1", 5000), net.now);
+  EXPECT_EQ(a.agent.role(), Role::controlling);
+  AgentNode full(net, {addr("10.0.0.3", 6000)}, config(Role::controlling, 1, "ufB1", kPwdB));
+  full.agent.handle_stun(req, addr("10.0.0.1", 5000), net.now);
+  EXPECT_EQ(full.agent.role(), Role::controlled); // the same request flips a non-lite agent
+}
+
+} // namespace
+} // namespace wab::ice::test

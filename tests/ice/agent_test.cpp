@@ -16,7 +16,8 @@ struct Pair {
   Network net;
   AgentNode a;
   AgentNode b;
-  Pair(Agent::Config ca, Agent::Config cb, std::vector<net::SocketAddress> aa = {addr("10.0.0.1", 5000)},
+  Pair(Agent::Config ca, Agent::Config cb,
+       std::vector<net::SocketAddress> aa = {addr("10.0.0.1", 5000)},
        std::vector<net::SocketAddress> ab = {addr("10.0.0.2", 6000)})
       : a(net, std::move(aa), std::move(ca)), b(net, std::move(ab), std::move(cb)) {}
   bool both_connected() const {
@@ -43,7 +44,8 @@ TEST(IceAgent, FullControllingConnectsToFullControlled) {
   EXPECT_EQ(p.a.agent.role(), Role::controlling);
   EXPECT_EQ(p.b.agent.role(), Role::controlled);
   EXPECT_LT(*p.a.connected_at - (TimePoint{} + seconds(1000)), milliseconds(200));
-  EXPECT_EQ(p.a.states, (std::vector<Agent::State>{Agent::State::checking, Agent::State::connected}));
+  EXPECT_EQ(p.a.states,
+            (std::vector<Agent::State>{Agent::State::checking, Agent::State::connected}));
   EXPECT_EQ(p.a.agent.counters().bad_integrity + p.b.agent.counters().bad_integrity, 0u);
   EXPECT_EQ(p.a.agent.counters().role_conflicts + p.b.agent.counters().role_conflicts, 0u);
   // Stays connected: consent freshness keeps working both ways.
@@ -54,10 +56,12 @@ TEST(IceAgent, FullControllingConnectsToFullControlled) {
 TEST(IceAgent, ControllingUsesRegularNominationTowardsLitePeer) {
   Network net;
   AgentNode a(net, {addr("10.0.0.1", 5000)}, config(Role::controlling, 7, "ufA1", kPwdA));
-  LiteResponder lite(net, {addr("157.240.1.1", 3484), addr("2a03:2880::1", 3484)}, "metaUfrag", kPwdB);
+  LiteResponder lite(net, {addr("157.240.1.1", 3484), addr("2a03:2880::1", 3484)}, "metaUfrag",
+                     kPwdB);
   a.agent.set_remote_credentials(lite.ufrag, lite.pwd);
   a.agent.set_remote_ice_lite(true);
-  for (const auto& c : lite.candidates()) a.agent.add_remote_candidate(c);
+  for (const auto& c : lite.candidates())
+    a.agent.add_remote_candidate(c);
   // We have no IPv6 host candidate, so the IPv6 candidate forms no pair.
   EXPECT_EQ(a.agent.counters().candidates_ignored, 1u);
   a.agent.start(net.now);
@@ -84,7 +88,8 @@ TEST(IceAgent, RemoteLiteForcesControllingRole) {
   a.agent.set_remote_ice_lite(true);
   EXPECT_EQ(a.agent.role(), Role::controlling);
   a.agent.set_remote_credentials(lite.ufrag, lite.pwd);
-  for (const auto& c : lite.candidates()) a.agent.add_remote_candidate(c);
+  for (const auto& c : lite.candidates())
+    a.agent.add_remote_candidate(c);
   a.agent.start(net.now);
   net.run(seconds(5), [&] { return a.agent.state() == Agent::State::connected; });
   EXPECT_EQ(a.agent.state(), Agent::State::connected);
@@ -98,7 +103,8 @@ TEST(IceAgent, PrefersHigherPriorityIPv6PairWhenBothFamiliesWork) {
   LiteResponder lite(net, {addr("157.240.1.1", 3484), addr("2a03:2880::1", 3484)}, "meta", kPwdB);
   a.agent.set_remote_credentials(lite.ufrag, lite.pwd);
   a.agent.set_remote_ice_lite(true);
-  for (const auto& c : lite.candidates()) a.agent.add_remote_candidate(c);
+  for (const auto& c : lite.candidates())
+    a.agent.add_remote_candidate(c);
   a.agent.start(net.now);
   net.run(seconds(5), [&] { return a.agent.state() == Agent::State::connected; });
   ASSERT_EQ(a.agent.state(), Agent::State::connected);
@@ -114,7 +120,8 @@ TEST(IceAgent, FallsBackToIPv4WhenIPv6IsBlackholed) {
   LiteResponder lite(net, {addr("157.240.1.1", 3484), addr("2a03:2880::1", 3484)}, "meta", kPwdB);
   a.agent.set_remote_credentials(lite.ufrag, lite.pwd);
   a.agent.set_remote_ice_lite(true);
-  for (const auto& c : lite.candidates()) a.agent.add_remote_candidate(c);
+  for (const auto& c : lite.candidates())
+    a.agent.add_remote_candidate(c);
   a.agent.start(net.now);
   const TimePoint t0 = net.now;
   net.run(seconds(5), [&] { return a.agent.state() == Agent::State::connected; });
@@ -179,7 +186,7 @@ TEST(IceAgent, RetransmitsThroughLostChecks) {
     return false;
   };
   p.a.learn(p.b);
-  p.b.learn(p.a, /*with_candidates=*/false);  // B can only answer, so A's losses matter
+  p.b.learn(p.a, /*with_candidates=*/false); // B can only answer, so A's losses matter
   p.start_all();
   p.net.run(seconds(10), [&] { return p.both_connected(); });
   ASSERT_TRUE(p.both_connected());
@@ -196,15 +203,16 @@ TEST(IceAgent, ConnectsUnderHeavyRandomLoss) {
   std::uint64_t dropped = 0;
   for (unsigned seed = 1; seed <= 20; ++seed) {
     SCOPED_TRACE(seed);
-    Pair p(config(Role::controlling, 10, "ufA1", kPwdA), config(Role::controlled, 5, "ufB1", kPwdB));
+    Pair p(config(Role::controlling, 10, "ufA1", kPwdA),
+           config(Role::controlled, 5, "ufB1", kPwdB));
     std::mt19937 rng(seed);
     p.net.drop = [&](const Datagram&) { return rng() % 100 < 20; };
     p.a.learn(p.b);
     p.b.learn(p.a);
     p.start_all();
     p.net.run(seconds(15), [&] { return p.both_connected(); });
-    EXPECT_TRUE(p.both_connected()) << Agent::to_string(p.a.agent.state()) << " / "
-                                    << Agent::to_string(p.b.agent.state());
+    EXPECT_TRUE(p.both_connected())
+        << Agent::to_string(p.a.agent.state()) << " / " << Agent::to_string(p.b.agent.state());
     dropped += p.net.dropped;
   }
   EXPECT_GT(dropped, 20u);
@@ -235,7 +243,7 @@ TEST(IceAgent, LearnsPeerReflexiveCandidateBehindMdns) {
 TEST(IceAgent, AnswersChecksBeforeRemoteCredentialsAndConnectsOnceTheyArrive) {
   Pair p(config(Role::controlling, 10, "ufA1", kPwdA), config(Role::controlled, 5, "ufB1", kPwdB));
   p.a.learn(p.b);
-  p.start_all();  // B has no remote credentials yet (the answer is still in flight)
+  p.start_all(); // B has no remote credentials yet (the answer is still in flight)
   p.net.run(seconds(1));
   EXPECT_EQ(p.b.agent.state(), Agent::State::idle);
   EXPECT_GT(p.b.agent.counters().requests_answered, 0u);
@@ -279,21 +287,22 @@ TEST(IceAgent, GathersServerReflexiveCandidate) {
   EXPECT_EQ(srflx.type, CandidateType::srflx);
   EXPECT_EQ(srflx.address, addr("203.0.113.80", 41000));
   EXPECT_EQ(srflx.related, addr("10.0.0.1", 5000));
-  EXPECT_NE(srflx.to_sdp_attribute().find("typ srflx raddr 10.0.0.1 rport 5000"), std::string::npos);
+  EXPECT_NE(srflx.to_sdp_attribute().find("typ srflx raddr 10.0.0.1 rport 5000"),
+            std::string::npos);
 }
 
 TEST(IceAgent, GatheringTimesOutWithoutStunServerAnswer) {
   Network net;
   AgentNode a(net, {addr("10.0.0.1", 5000)}, config(Role::controlling, 1, "ufA1", kPwdA));
-  a.agent.set_stun_server(addr("198.51.100.9", 3478));  // nobody there
+  a.agent.set_stun_server(addr("198.51.100.9", 3478)); // nobody there
   a.agent.start(net.now);
   const TimePoint t0 = net.now;
   net.run(seconds(10), [&] { return a.gathering_done > 0; });
   EXPECT_EQ(a.gathering_done, 1);
   EXPECT_EQ(net.now - t0, seconds(2));
   EXPECT_EQ(a.agent.local_candidates().size(), 1u);
-  EXPECT_FALSE(a.agent.next_timeout());  // nothing left to do without a remote side
+  EXPECT_FALSE(a.agent.next_timeout()); // nothing left to do without a remote side
 }
 
-}  // namespace
-}  // namespace wab::ice::test
+} // namespace
+} // namespace wab::ice::test

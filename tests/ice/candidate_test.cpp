@@ -77,20 +77,27 @@ TEST(CandidateParse, RejectsGarbage) {
   EXPECT_FALSE(Candidate::parse("candidate:1 1 udp 1 192.0.2.1 5000 type host"));
   EXPECT_FALSE(Candidate::parse("candidate:1 1 udp 1 192.0.2.1 5000 typ bogus"));
   EXPECT_FALSE(Candidate::parse("candidate:f:o 1 udp 1 192.0.2.1 5000 typ host"));
-  EXPECT_FALSE(Candidate::parse("candidate:1 1 udp 1 192.0.2.1 5000 typ host dangling"));
+}
+
+TEST(CandidateParse, ToleratesDanglingExtensionToken) {
+  auto c = Candidate::parse("candidate:1 1 udp 1 192.0.2.1 5000 typ host generation");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->address, *net::SocketAddress::parse("192.0.2.1", 5000));
 }
 
 TEST(CandidateFormat, RoundTripsThroughSdp) {
   Candidate c;
-  c.foundation = Candidate::make_foundation(CandidateType::srflx, *net::SocketAddress::parse("10.0.0.2", 0));
+  c.foundation =
+      Candidate::make_foundation(CandidateType::srflx, *net::SocketAddress::parse("10.0.0.2", 0));
   c.priority = candidate_priority(CandidateType::srflx, 65535);
   c.address = *net::SocketAddress::parse("2001:db8::5", 40000);
   c.type = CandidateType::srflx;
   c.related = *net::SocketAddress::parse("2001:db8::1", 40000);
   const std::string text = c.to_sdp_attribute();
   EXPECT_EQ(text.rfind("candidate:", 0), 0u);
-  EXPECT_NE(text.find(" 1 udp 1694498815 2001:db8::5 40000 typ srflx raddr 2001:db8::1 rport 40000"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find(" 1 udp 1694498815 2001:db8::5 40000 typ srflx raddr 2001:db8::1 rport 40000"),
+      std::string::npos)
       << text;
   auto back = Candidate::parse(text);
   ASSERT_TRUE(back);
@@ -112,5 +119,5 @@ TEST(CandidateFoundation, SameTypeAndBaseShareAFoundation) {
             Candidate::make_foundation(CandidateType::srflx, a));
 }
 
-}  // namespace
-}  // namespace wab::ice
+} // namespace
+} // namespace wab::ice

@@ -33,16 +33,16 @@ struct Datagram {
 class Network;
 
 class Node {
- public:
+public:
   virtual ~Node() = default;
   virtual void receive(const Datagram& d, TimePoint now) = 0;
   virtual std::optional<TimePoint> next_timeout() const { return std::nullopt; }
   virtual void handle_timeout(TimePoint now) {}
-  std::vector<net::SocketAddress> addresses;  // one socket: all share the port
+  std::vector<net::SocketAddress> addresses; // one socket: all share the port
 };
 
 class Network {
- public:
+public:
   TimePoint now = TimePoint{} + seconds(1000);
   Duration latency = milliseconds(10);
   // Return true to drop a datagram (called once per send).
@@ -103,7 +103,7 @@ class Network {
     if (!(done && done())) now = std::max(now, end);
   }
 
- private:
+private:
   void deliver_due() {
     for (std::size_t i = 0; i < queue_.size();) {
       if (queue_[i].at > now) {
@@ -126,11 +126,12 @@ class Network {
 
 // A full Agent on the virtual network.
 class AgentNode : public Node, public Agent::Listener {
- public:
+public:
   AgentNode(Network& net, std::vector<net::SocketAddress> addrs, Agent::Config config)
       : net_(net), agent(*this, std::move(config)) {
     addresses = std::move(addrs);
-    for (const auto& a : addresses) agent.add_host_candidate(a);
+    for (const auto& a : addresses)
+      agent.add_host_candidate(a);
     net_.attach(*this);
   }
   void on_ice_send(const net::SocketAddress& to, Bytes datagram) override {
@@ -169,7 +170,7 @@ class AgentNode : public Node, public Agent::Listener {
 // The minimal ice-lite responder of Meta's / OpenAI's servers: answers authenticated Binding
 // requests, never checks, records USE-CANDIDATE.
 class LiteResponder : public Node {
- public:
+public:
   LiteResponder(Network& net, std::vector<net::SocketAddress> addrs, std::string ufrag,
                 std::string pwd)
       : net_(net), ufrag(std::move(ufrag)), pwd(std::move(pwd)),
@@ -221,7 +222,7 @@ class LiteResponder : public Node {
     return out;
   }
 
- private:
+private:
   stun::IntegrityKey key_;
 };
 
@@ -235,4 +236,4 @@ inline Agent::Config config(Role role, std::uint64_t tie_breaker, const char* uf
   return c;
 }
 
-}  // namespace wab::ice::test
+} // namespace wab::ice::test

@@ -154,7 +154,11 @@ class Pair:
         kind = message.get("type")
         if kind == "__eof__":
             if peer.report is None:
-                raise PairFailure(f"{peer.label} exited (status {peer.proc.poll()}) without a report")
+                try:  # stdout closes just before the exit: wait for a meaningful status
+                    status = peer.proc.wait(timeout=2)
+                except subprocess.TimeoutExpired:
+                    status = "still running"
+                raise PairFailure(f"{peer.label} exited (status {status}) without a report")
             return True
         if kind == "event":
             event = message.get("event")

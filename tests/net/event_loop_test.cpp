@@ -13,7 +13,9 @@ namespace wab::net {
 namespace {
 
 // A base far enough in the past that every timer relative to it is already due.
-TimePoint past(EventLoop& loop) { return loop.now() - std::chrono::hours(1); }
+TimePoint past(EventLoop& loop) {
+  return loop.now() - std::chrono::hours(1);
+}
 
 TEST(EventLoopTimers, DueTimersFireInTimeOrder) {
   EventLoop loop;
@@ -31,7 +33,8 @@ TEST(EventLoopTimers, EqualDeadlinesFireInInsertionOrder) {
   EventLoop loop;
   const TimePoint when = past(loop);
   std::vector<int> fired;
-  for (int i = 0; i < 10; ++i) loop.add_timer(when, [&fired, i] { fired.push_back(i); });
+  for (int i = 0; i < 10; ++i)
+    loop.add_timer(when, [&fired, i] { fired.push_back(i); });
   loop.run_once(Duration::zero());
   EXPECT_EQ(fired, (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
 }
@@ -44,7 +47,8 @@ TEST(EventLoopTimers, FutureTimerWaitsThenFires) {
   loop.run_once(Duration::zero());
   EXPECT_FALSE(fired);
   // run_once blocks in epoll_wait only until the timer is due, not for the full 10 s.
-  for (int i = 0; i < 5 && !fired; ++i) loop.run_once(seconds(10));
+  for (int i = 0; i < 5 && !fired; ++i)
+    loop.run_once(seconds(10));
   EXPECT_TRUE(fired);
   EXPECT_GE(loop.now(), when);
 }
@@ -70,7 +74,7 @@ TEST(EventLoopTimers, StaleIdDoesNotCancelReusedSlot) {
   const TimerId old_id = loop.add_timer(base, [] {});
   ASSERT_TRUE(loop.cancel_timer(old_id));
   bool fired = false;
-  const TimerId new_id = loop.add_timer(base, [&] { fired = true; });  // reuses the slot
+  const TimerId new_id = loop.add_timer(base, [&] { fired = true; }); // reuses the slot
   EXPECT_NE(old_id, new_id);
   EXPECT_FALSE(loop.cancel_timer(old_id));
   loop.run_once(Duration::zero());
@@ -107,7 +111,7 @@ TEST(EventLoopTimers, TimerArmedByCallbackRunsNextRound) {
   int chain = 0;
   std::function<void()> rearm = [&] {
     ++chain;
-    if (chain < 3) loop.add_timer(base, rearm);  // due immediately, but not this round
+    if (chain < 3) loop.add_timer(base, rearm); // due immediately, but not this round
   };
   loop.add_timer(base, rearm);
   EXPECT_EQ(loop.run_once(Duration::zero()), 1u);
@@ -137,7 +141,7 @@ TEST(EventLoopTimers, HeapMatchesReferenceModelUnderChurn) {
   EventLoop loop;
   const TimePoint base = past(loop);
   std::mt19937 rng(12345);
-  std::map<TimerId, std::pair<int, int>> live;  // id -> (deadline ms, label)
+  std::map<TimerId, std::pair<int, int>> live; // id -> (deadline ms, label)
   std::vector<int> fired;
   int label = 0;
   for (int step = 0; step < 5000; ++step) {
@@ -145,8 +149,8 @@ TEST(EventLoopTimers, HeapMatchesReferenceModelUnderChurn) {
     if (op <= 1 || live.empty()) {
       const int ms = static_cast<int>(rng() % 1000);
       const int my_label = label++;
-      const TimerId id =
-          loop.add_timer(base + milliseconds(ms), [&fired, my_label] { fired.push_back(my_label); });
+      const TimerId id = loop.add_timer(base + milliseconds(ms),
+                                        [&fired, my_label] { fired.push_back(my_label); });
       live[id] = {ms, my_label};
     } else {
       auto it = live.begin();
@@ -166,8 +170,10 @@ TEST(EventLoopTimers, HeapMatchesReferenceModelUnderChurn) {
   ASSERT_EQ(fired.size(), live.size());
   // Deadlines must be non-decreasing in firing order.
   std::map<int, int> deadline_of;
-  for (const auto& [id, v] : live) deadline_of[v.second] = v.first;
-  for (const int l : fired) EXPECT_EQ(deadline_of.count(l), 1u) << "cancelled timer " << l << " fired";
+  for (const auto& [id, v] : live)
+    deadline_of[v.second] = v.first;
+  for (const int l : fired)
+    EXPECT_EQ(deadline_of.count(l), 1u) << "cancelled timer " << l << " fired";
   for (std::size_t i = 1; i < fired.size(); ++i) {
     EXPECT_LE(deadline_of[fired[i - 1]], deadline_of[fired[i]]) << "at " << i;
   }
@@ -183,9 +189,13 @@ TEST(EventLoopPost, PostFromAnotherThreadWakesRun) {
       loop.stop();
     });
   });
-  loop.run();  // returns only if the eventfd woke the (otherwise idle, timer-less) loop
+  loop.run(); // returns only if the eventfd woke the (otherwise idle, timer-less) loop
   poster.join();
   EXPECT_EQ(ran_on, loop_thread);
+  EXPECT_TRUE(loop.is_loop_thread());
+  bool other_thread_says = true;
+  std::thread([&] { other_thread_says = loop.is_loop_thread(); }).join();
+  EXPECT_FALSE(other_thread_says);
 }
 
 TEST(EventLoopPost, ManyPostersAllTasksRunInPerThreadOrder) {
@@ -206,7 +216,8 @@ TEST(EventLoopPost, ManyPostersAllTasksRunInPerThreadOrder) {
     });
   }
   loop.run();
-  for (auto& th : threads) th.join();
+  for (auto& th : threads)
+    th.join();
   for (int t = 0; t < kThreads; ++t) {
     ASSERT_EQ(seen[static_cast<std::size_t>(t)].size(), static_cast<std::size_t>(kPerThread));
     EXPECT_TRUE(std::is_sorted(seen[static_cast<std::size_t>(t)].begin(),
@@ -258,11 +269,11 @@ TEST(EventLoopFds, HandlerMayRemoveItself) {
   int calls = 0;
   loop.add_fd(p.fds[0], [&] {
     ++calls;
-    loop.remove_fd(p.fds[0]);  // destroys this very handler's registration mid-call
+    loop.remove_fd(p.fds[0]); // destroys this very handler's registration mid-call
   });
   p.poke();
   loop.run_once(seconds(5));
-  loop.run_once(Duration::zero());  // still readable, but no longer registered
+  loop.run_once(Duration::zero()); // still readable, but no longer registered
   EXPECT_EQ(calls, 1);
 }
 
@@ -295,7 +306,7 @@ TEST(LoopTimer, ArmRearmDisarm) {
   EXPECT_FALSE(timer.armed());
   timer.arm(loop.now() + std::chrono::hours(1));
   EXPECT_TRUE(timer.armed());
-  timer.arm(past(loop));  // re-arm moves the same timer
+  timer.arm(past(loop)); // re-arm moves the same timer
   EXPECT_EQ(loop.pending_timers(), 1u);
   loop.run_once(Duration::zero());
   EXPECT_EQ(fired, 1);
@@ -315,10 +326,11 @@ TEST(LoopTimer, CallbackMayRearm) {
     if (++fired < 3) timer->arm(past(loop));
   });
   timer->arm(past(loop));
-  for (int i = 0; i < 5; ++i) loop.run_once(Duration::zero());
+  for (int i = 0; i < 5; ++i)
+    loop.run_once(Duration::zero());
   EXPECT_EQ(fired, 3);
   EXPECT_FALSE(timer->armed());
 }
 
-}  // namespace
-}  // namespace wab::net
+} // namespace
+} // namespace wab::net

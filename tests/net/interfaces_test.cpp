@@ -17,14 +17,16 @@ TEST(LocalAddresses, LoopbackOnlyWhenAsked) {
     EXPECT_FALSE(a.is_loopback()) << a.to_string();
     EXPECT_FALSE(a.is_link_local()) << a.to_string();
   }
-  for (const auto& a : all) EXPECT_FALSE(a.is_link_local()) << a.to_string();
+  for (const auto& a : all)
+    EXPECT_FALSE(a.is_link_local()) << a.to_string();
 }
 
 TEST(LocalAddresses, FamilyFilter) {
   InterfaceQuery v4_only;
   v4_only.include_loopback = true;
   v4_only.include_ipv6 = false;
-  for (const auto& a : local_addresses(v4_only)) EXPECT_TRUE(a.is_v4());
+  for (const auto& a : local_addresses(v4_only))
+    EXPECT_TRUE(a.is_v4());
 }
 
 TEST(ResolveHostPort, NumericForms) {
@@ -50,5 +52,5 @@ TEST(ResolveHostPort, BadInputThrowsNamingTheInput) {
   }
 }
 
-}  // namespace
-}  // namespace wab::net
+} // namespace
+} // namespace wab::net

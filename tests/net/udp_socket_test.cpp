@@ -35,9 +35,9 @@ Bytes as_bytes(const std::string& s) {
 }
 
 // Runs the loop until `done` or a generous bound; each iteration blocks in epoll, never sleeps.
-template <typename Pred>
-void run_until(EventLoop& loop, Pred done) {
-  for (int i = 0; i < 200 && !done(); ++i) loop.run_once(milliseconds(50));
+template <typename Pred> void run_until(EventLoop& loop, Pred done) {
+  for (int i = 0; i < 200 && !done(); ++i)
+    loop.run_once(milliseconds(50));
 }
 
 TEST(UdpSocket, Ipv4LoopbackRoundTripReportsPlainIpv4Peer) {
@@ -68,6 +68,29 @@ TEST(UdpSocket, Ipv4LoopbackRoundTripReportsPlainIpv4Peer) {
   EXPECT_EQ(b.counters().bytes_received, 5u);
 }
 
+TEST(UdpSocket, RepliesLeaveFromTheAddressTheRequestArrivedAt) {
+  EventLoop loop;
+  ReceiveBatch batch;
+  Received at_client;
+  UdpSocket client(loop, batch, bound_to("127.0.0.1"), collect(at_client));
+  std::unique_ptr<UdpSocket> server;
+  SocketAddress destination;
+  server = std::make_unique<UdpSocket>(
+      loop, batch, UdpSocketOptions{},
+      [&](MutableBytes data, const SocketAddress& from, TimePoint) {
+        destination = server->current_destination();
+        server->send_to(data, from, destination);
+      });
+  // 127.0.0.2 is ours too, but the kernel would pick 127.0.0.1 as the source of a plain reply.
+  const auto target = *SocketAddress::parse("127.0.0.2", server->local_port());
+  ASSERT_TRUE(client.send_to(as_bytes("check"), target));
+  run_until(loop, [&] { return !at_client.datagrams.empty(); });
+  ASSERT_EQ(at_client.datagrams.size(), 1u);
+  EXPECT_EQ(destination, target);
+  EXPECT_EQ(at_client.from[0], target);
+  EXPECT_FALSE(server->current_destination().valid());  // only meaningful inside the callback
+}
+
 TEST(UdpSocket, WildcardSocketServesIpv4AndIpv6Peers) {
   EventLoop loop;
   ReceiveBatch batch;
@@ -77,7 +100,8 @@ TEST(UdpSocket, WildcardSocketServesIpv4AndIpv6Peers) {
   UdpSocket v4_client(loop, batch, bound_to("127.0.0.1"), collect(ignored));
   UdpSocket v6_client(loop, batch, bound_to("::1"), collect(ignored));
 
-  EXPECT_TRUE(v4_client.send_to(as_bytes("4"), *SocketAddress::parse("127.0.0.1", server.local_port())));
+  EXPECT_TRUE(
+      v4_client.send_to(as_bytes("4"), *SocketAddress::parse("127.0.0.1", server.local_port())));
   EXPECT_TRUE(v6_client.send_to(as_bytes("6"), *SocketAddress::parse("::1", server.local_port())));
   run_until(loop, [&] { return at_server.datagrams.size() >= 2; });
   ASSERT_EQ(at_server.datagrams.size(), 2u);
@@ -93,7 +117,7 @@ TEST(UdpSocket, WildcardSocketServesIpv4AndIpv6Peers) {
 
 TEST(UdpSocket, RecvmmsgDeliversManyDatagramsInOrder) {
   EventLoop loop;
-  ReceiveBatch small_batch(8, 1500);  // 200 datagrams need many recvmmsg calls
+  ReceiveBatch small_batch(8, 1500); // 200 datagrams need many recvmmsg calls
   Received at_b;
   Received ignored;
   UdpSocket a(loop, small_batch, bound_to("127.0.0.1"), collect(ignored));
@@ -159,7 +183,8 @@ TEST(UdpSocket, PortRangeIsHonouredAndExhaustionThrowsClearError) {
     o.max_port = static_cast<std::uint16_t>(o.min_port + 2);
     std::vector<std::unique_ptr<UdpSocket>> sockets;
     try {
-      for (int i = 0; i < 3; ++i) sockets.push_back(std::make_unique<UdpSocket>(loop, batch, o, collect(ignored)));
+      for (int i = 0; i < 3; ++i)
+        sockets.push_back(std::make_unique<UdpSocket>(loop, batch, o, collect(ignored)));
     } catch (const std::runtime_error&) {
       continue;
     }
@@ -209,5 +234,54 @@ TEST(UdpSocket, DestructionUnregistersFromLoop) {
   EXPECT_TRUE(at_b.datagrams.empty());
 }
 
-}  // namespace
-}  // namespace wab::net
+} // namespace
+} // namespace wab::net
+
+namespace wab::net {
+namespace {
+
+TEST(UdpSocket, DscpIsAppliedToBothFamilies) {
+  EventLoop loop;
+  ReceiveBatch batch;
+  Received ignored;
+  UdpSocketOptions o;
+  o.dscp = 46; // EF
+  UdpSocket s(loop, batch, o, collect(ignored));
+  int tclass = -1;
+  socklen_t len = sizeof tclass;
+  ASSERT_EQ(::getsockopt(s.fd(), IPPROTO_IPV6, IPV6_TCLASS, &tclass, &len), 0);
+  EXPECT_EQ(tclass, 46 << 2);
+  int tos = -1;
+  len = sizeof tos;
+  ASSERT_EQ(::getsockopt(s.fd(), IPPROTO_IP, IP_TOS, &tos, &len), 0);
+  EXPECT_EQ(tos, 46 << 2);
+}
+
+TEST(UdpSocket, HandlerMayRewriteReceivedBytesInPlace) {
+  EventLoop loop;
+  ReceiveBatch batch;
+  Received ignored;
+  std::vector<std::uint8_t> echoed;
+  std::unique_ptr<UdpSocket> b;
+  UdpSocket a(loop, batch, bound_to("127.0.0.1"), [&](Bytes data, const SocketAddress&, TimePoint) {
+    echoed.assign(data.begin(), data.end());
+  });
+  b = std::make_unique<UdpSocket>(loop, batch, bound_to("127.0.0.1"),
+                                  [&](MutableBytes data, const SocketAddress& from, TimePoint) {
+                                    // Modify and grow within the slot, then send back from the same
+                                    // buffer.
+                                    ASSERT_GE(batch.datagram_capacity(), data.size() + 2);
+                                    for (auto& byte : data)
+                                      byte = static_cast<std::uint8_t>(byte + 1);
+                                    MutableBytes grown(data.data(), data.size() + 2);
+                                    grown[data.size()] = 0xee;
+                                    grown[data.size() + 1] = 0xff;
+                                    EXPECT_TRUE(b->send_to(grown, from));
+                                  });
+  ASSERT_TRUE(a.send_to(as_bytes("abc"), *SocketAddress::parse("127.0.0.1", b->local_port())));
+  run_until(loop, [&] { return !echoed.empty(); });
+  EXPECT_EQ(echoed, (std::vector<std::uint8_t>{'b', 'c', 'd', 0xee, 0xff}));
+}
+
+} // namespace
+} // namespace wab::net

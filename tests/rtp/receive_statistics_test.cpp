@@ -14,14 +14,16 @@ constexpr std::uint32_t kRate = 48000;
 const TimePoint kT0 = TimePoint{} + std::chrono::hours(1);
 
 // Packet i of a 20 ms stream: seq base+i, ts 960*i, arriving at 20 ms * i (+ extra delay).
-void deliver(ReceiveStatistics& s, std::uint16_t base, int i, microseconds extra = microseconds(0)) {
+void deliver(ReceiveStatistics& s, std::uint16_t base, int i,
+             microseconds extra = microseconds(0)) {
   s.on_packet(static_cast<std::uint16_t>(base + i), 960u * static_cast<std::uint32_t>(i),
               kT0 + milliseconds(20 * i) + extra);
 }
 
 TEST(ReceiveStatistics, PerfectStreamHasNoLossNoJitter) {
   ReceiveStatistics s(5, kRate);
-  for (int i = 0; i < 100; ++i) deliver(s, 1000, i);
+  for (int i = 0; i < 100; ++i)
+    deliver(s, 1000, i);
   EXPECT_EQ(s.packets_received(), 100u);
   EXPECT_EQ(s.expected(), 100);
   EXPECT_EQ(s.cumulative_lost(), 0);
@@ -51,12 +53,13 @@ TEST(ReceiveStatistics, LossAndReorderingPerInterval) {
   EXPECT_EQ(s.expected(), 100);
   EXPECT_EQ(s.cumulative_lost(), 10);
   ReportBlock b1 = s.make_report_block(kT0);
-  EXPECT_EQ(b1.fraction_lost, (10 * 256) / 100);  // 25
+  EXPECT_EQ(b1.fraction_lost, (10 * 256) / 100); // 25
   EXPECT_EQ(b1.cumulative_lost, 10);
   EXPECT_EQ(b1.extended_highest_sequence, 99u);
 
   // Interval 2: packets 100..149 all arrive: fraction resets to 0, cumulative stays.
-  for (int i = 100; i < 150; ++i) deliver(s, 0, i);
+  for (int i = 100; i < 150; ++i)
+    deliver(s, 0, i);
   ReportBlock b2 = s.make_report_block(kT0);
   EXPECT_EQ(b2.fraction_lost, 0);
   EXPECT_EQ(b2.cumulative_lost, 10);
@@ -65,7 +68,8 @@ TEST(ReceiveStatistics, LossAndReorderingPerInterval) {
 
 TEST(ReceiveStatistics, DuplicatesMakeLossNegative) {
   ReceiveStatistics s(5, kRate);
-  for (int i = 0; i < 10; ++i) deliver(s, 0, i);
+  for (int i = 0; i < 10; ++i)
+    deliver(s, 0, i);
   deliver(s, 0, 9);
   deliver(s, 0, 8);
   EXPECT_EQ(s.cumulative_lost(), -2);
@@ -74,7 +78,8 @@ TEST(ReceiveStatistics, DuplicatesMakeLossNegative) {
 
 TEST(ReceiveStatistics, SequenceWrapCountsCycles) {
   ReceiveStatistics s(5, kRate);
-  for (int i = 0; i < 20; ++i) deliver(s, 65530, i);  // 65530 .. 65535, 0 .. 13
+  for (int i = 0; i < 20; ++i)
+    deliver(s, 65530, i); // 65530 .. 65535, 0 .. 13
   EXPECT_EQ(s.extended_highest_sequence(), 65536u + 13u);
   EXPECT_EQ(s.expected(), 20);
   EXPECT_EQ(s.cumulative_lost(), 0);
@@ -85,12 +90,13 @@ TEST(ReceiveStatistics, SequenceWrapCountsCycles) {
 
 TEST(ReceiveStatistics, LargeJumpNeedsConfirmationThenRestarts) {
   ReceiveStatistics s(5, kRate);
-  for (int i = 0; i < 10; ++i) deliver(s, 100, i);
-  s.on_packet(40000, 0, kT0);  // one stray packet: ignored
+  for (int i = 0; i < 10; ++i)
+    deliver(s, 100, i);
+  s.on_packet(40000, 0, kT0); // one stray packet: ignored
   EXPECT_EQ(s.packets_received(), 10u);
   EXPECT_EQ(s.extended_highest_sequence(), 109u);
   s.on_packet(20000, 0, kT0);
-  s.on_packet(20001, 960, kT0 + milliseconds(20));  // confirms: the sender restarted
+  s.on_packet(20001, 960, kT0 + milliseconds(20)); // confirms: the sender restarted
   EXPECT_EQ(s.extended_highest_sequence(), 20001u);
   EXPECT_EQ(s.packets_received(), 1u);
   EXPECT_EQ(s.expected(), 1);
@@ -110,7 +116,8 @@ TEST(ReceiveStatistics, JitterFollowsRfcEstimator) {
 
   // Constant extra delay is not jitter.
   ReceiveStatistics steady(6, kRate);
-  for (int i = 0; i < 50; ++i) deliver(steady, 0, i, milliseconds(70));
+  for (int i = 0; i < 50; ++i)
+    deliver(steady, 0, i, milliseconds(70));
   EXPECT_EQ(steady.jitter(), 0u);
 }
 
@@ -121,8 +128,8 @@ TEST(ReceiveStatistics, LsrAndDlsrFromLastSenderReport) {
   s.on_sender_report(ntp, kT0 + seconds(1));
   const ReportBlock b = s.make_report_block(kT0 + seconds(1) + milliseconds(1500));
   EXPECT_EQ(b.last_sr, ntp_middle32(ntp));
-  EXPECT_EQ(b.delay_since_last_sr, 98304u);  // 1.5 s in 1/65536 s
+  EXPECT_EQ(b.delay_since_last_sr, 98304u); // 1.5 s in 1/65536 s
 }
 
-}  // namespace
-}  // namespace wab::rtp
+} // namespace
+} // namespace wab::rtp

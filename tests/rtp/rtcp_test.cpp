@@ -60,9 +60,9 @@ TEST(RtcpBuild, SenderReportWithSdesAndByeRoundTrip) {
   std::array<std::uint8_t, 512> buf{};
   SenderInfo sender;
   sender.ssrc = 0x11223344;
-  sender.ntp_timestamp = ntp_from_system_time(std::chrono::system_clock::time_point{} +
-                                              std::chrono::seconds(1'700'000'000) +
-                                              std::chrono::milliseconds(250));
+  sender.ntp_timestamp =
+      ntp_from_system_time(std::chrono::system_clock::time_point{} +
+                           std::chrono::seconds(1'700'000'000) + std::chrono::milliseconds(250));
   sender.rtp_timestamp = 0xfedcba98;
   sender.packet_count = 1234;
   sender.octet_count = 98765;
@@ -72,7 +72,8 @@ TEST(RtcpBuild, SenderReportWithSdesAndByeRoundTrip) {
 
   std::size_t len = write_sender_report(buf, sender, blocks);
   ASSERT_EQ(len, 28u + 48u);
-  const std::size_t sdes = write_sdes_cname(MutableBytes(buf).subspan(len), sender.ssrc, "bridge-cname");
+  const std::size_t sdes =
+      write_sdes_cname(MutableBytes(buf).subspan(len), sender.ssrc, "bridge-cname");
   ASSERT_GT(sdes, 0u);
   EXPECT_EQ(sdes % 4, 0u);
   len += sdes;
@@ -130,7 +131,7 @@ TEST(RtcpBuild, SenderReportWithSdesAndByeRoundTrip) {
 
 TEST(RtcpBuild, ReceiverReportRoundTripAndLimits) {
   std::array<std::uint8_t, 1024> buf{};
-  ReportBlock b{7, 1, 0x7fffff + 10, 100, 2, 3, 4};  // cumulative loss clamps to 24 bits
+  ReportBlock b{7, 1, 0x7fffff + 10, 100, 2, 3, 4}; // cumulative loss clamps to 24 bits
   const std::size_t len = write_receiver_report(buf, 0x77, std::span<const ReportBlock>(&b, 1));
   ASSERT_EQ(len, 32u);
   RtcpCompoundReader reader(Bytes(buf.data(), len));
@@ -162,8 +163,8 @@ TEST(RtcpBuild, ByeWithoutReason) {
 
 TEST(RtcpParse, FeedbackAndAppPassThrough) {
   // PLI (PSFB FMT 1): sender 1, media 2, no FCI; then APP subtype 3 "TEST" with 4 data bytes.
-  const Packet compound = {0x81, 0xce, 0x00, 0x02, 0, 0, 0, 1, 0, 0, 0, 2,
-                           0x83, 0xcc, 0x00, 0x03, 0, 0, 0, 5, 'T', 'E', 'S', 'T', 1, 2, 3, 4};
+  const Packet compound = {0x81, 0xce, 0x00, 0x02, 0, 0, 0,   1,   0,   0,   0, 2, 0x83, 0xcc,
+                           0x00, 0x03, 0,    0,    0, 5, 'T', 'E', 'S', 'T', 1, 2, 3,    4};
   RtcpCompoundReader reader(compound);
   const auto pli = FeedbackView::parse(*reader.next());
   ASSERT_TRUE(pli);
@@ -194,7 +195,7 @@ TEST(RtcpParse, PaddingOnlyOnLastPacket) {
   not_last.insert(not_last.end(), {0x80, 0xc9, 0x00, 0x01, 0, 0, 0, 2});
   EXPECT_FALSE(validate_rtcp_compound(not_last));
   Packet bad_count = padded;
-  bad_count.back() = 9;  // more than the body
+  bad_count.back() = 9; // more than the body
   EXPECT_FALSE(validate_rtcp_compound(bad_count));
   bad_count.back() = 0;
   EXPECT_FALSE(validate_rtcp_compound(bad_count));
@@ -210,10 +211,10 @@ TEST(RtcpParse, RejectsMalformedCompounds) {
   wrong_version[0] = 0x41;
   EXPECT_FALSE(validate_rtcp_compound(wrong_version));
   Packet wrong_type = kReceiverReport;
-  wrong_type[1] = 96;  // an RTP payload type, not RTCP
+  wrong_type[1] = 96; // an RTP payload type, not RTCP
   EXPECT_FALSE(validate_rtcp_compound(wrong_type));
   Packet trailing = kReceiverReport;
-  trailing.push_back(0x80);  // garbage after a valid packet
+  trailing.push_back(0x80); // garbage after a valid packet
   EXPECT_FALSE(validate_rtcp_compound(trailing));
 
   // Report count larger than the packet: header-valid, but the RR view refuses it.
@@ -243,5 +244,5 @@ TEST(Ntp, EpochAndFraction) {
   EXPECT_EQ(ntp_middle32(0x0123456789abcdefull), 0x456789abu);
 }
 
-}  // namespace
-}  // namespace wab::rtp
+} // namespace
+} // namespace wab::rtp

@@ -15,9 +15,9 @@ const Packet kPlain = {0x80, 0x6f, 0x12, 0x34, 0x00, 0x00, 0x03, 0xc0,
 
 // V=2 P X CC=2, M + PT 96, seq 1, ts 2, SSRC 3, CSRCs 0x11111111 0x22222222, one-byte extension
 // (0xBEDE, 1 word: id 1 len 1 value 0xAA + 2 pad), payload 01 02, 3 bytes padding.
-const Packet kFull = {0xb2, 0xe0, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x03,
-                      0x11, 0x11, 0x11, 0x11, 0x22, 0x22, 0x22, 0x22, 0xbe, 0xde, 0x00, 0x01,
-                      0x10, 0xaa, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x03};
+const Packet kFull = {0xb2, 0xe0, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00,
+                      0x03, 0x11, 0x11, 0x11, 0x11, 0x22, 0x22, 0x22, 0x22, 0xbe, 0xde,
+                      0x00, 0x01, 0x10, 0xaa, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x03};
 
 TEST(RtpView, ParsesPlainPacket) {
   const auto v = RtpView::parse(kPlain);
@@ -75,11 +75,12 @@ TEST(RtpView, RejectsMalformedHeaders) {
   v0[0] = 0x00;
   EXPECT_FALSE(RtpView::parse(v0)) << "version 0";
   Packet csrc_overflow = kPlain;
-  csrc_overflow[0] = 0x8f;  // 15 CSRCs need 60 bytes
+  csrc_overflow[0] = 0x8f; // 15 CSRCs need 60 bytes
   EXPECT_FALSE(RtpView::parse(csrc_overflow));
   Packet ext_header_missing = {0x90, 0x6f, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0xbe, 0xde};
   EXPECT_FALSE(RtpView::parse(ext_header_missing));
-  Packet ext_overflow = {0x90, 0x6f, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0xbe, 0xde, 0x00, 0x02, 1, 2, 3, 4};
+  Packet ext_overflow = {0x90, 0x6f, 0,    1,    0,    0,    0, 1, 0, 0,
+                         0,    1,    0xbe, 0xde, 0x00, 0x02, 1, 2, 3, 4};
   EXPECT_FALSE(RtpView::parse(ext_overflow)) << "extension says 8 bytes, 4 present";
   Packet zero_pad = kPlain;
   zero_pad[0] |= 0x20;
@@ -87,10 +88,10 @@ TEST(RtpView, RejectsMalformedHeaders) {
   EXPECT_FALSE(RtpView::parse(zero_pad)) << "padding count 0";
   Packet big_pad = kPlain;
   big_pad[0] |= 0x20;
-  big_pad.back() = 4;  // payload is only 3 bytes
+  big_pad.back() = 4; // payload is only 3 bytes
   EXPECT_FALSE(RtpView::parse(big_pad));
   Packet pad_into_ext = kFull;
-  pad_into_ext.back() = 6;  // payload+padding is 5 bytes
+  pad_into_ext.back() = 6; // payload+padding is 5 bytes
   EXPECT_FALSE(RtpView::parse(pad_into_ext));
 }
 
@@ -121,9 +122,9 @@ TEST(RtcpDemux, Rfc5761Ranges) {
   EXPECT_TRUE(is_rtcp(p));
   EXPECT_FALSE(is_rtcp(Packet{0x80, 200, 0}));
   EXPECT_TRUE(looks_like_rtp_or_rtcp(kPlain));
-  EXPECT_FALSE(looks_like_rtp_or_rtcp(Packet{0x16, 0xfe, 0xfd, 0}));  // DTLS
-  EXPECT_FALSE(looks_like_rtp_or_rtcp(Packet{0x00, 0x01, 0x00, 0x00}));  // STUN
+  EXPECT_FALSE(looks_like_rtp_or_rtcp(Packet{0x16, 0xfe, 0xfd, 0}));    // DTLS
+  EXPECT_FALSE(looks_like_rtp_or_rtcp(Packet{0x00, 0x01, 0x00, 0x00})); // STUN
 }
 
-}  // namespace
-}  // namespace wab::rtp
+} // namespace
+} // namespace wab::rtp

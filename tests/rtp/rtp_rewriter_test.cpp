@@ -94,7 +94,7 @@ TEST(RtpRewriter, LearnsPacketStepForRebase) {
 TEST(RtpRewriter, SequenceAndTimestampWrapAround) {
   RtpRewriter r(1);
   std::uint16_t seq = 65533;
-  std::uint32_t ts = 0xffffffffu - 960;  // wraps on the second step
+  std::uint32_t ts = 0xffffffffu - 960; // wraps on the second step
   std::uint16_t expect_seq = seq;
   std::uint32_t expect_ts = ts;
   for (int i = 0; i < 6; ++i) {
@@ -111,7 +111,7 @@ TEST(RtpRewriter, SequenceAndTimestampWrapAround) {
   const RtpHeader h = rewrite_ok(r, b);
   EXPECT_EQ(h.sequence, expect_seq);
   EXPECT_EQ(h.timestamp, expect_ts);
-  Built next = make_packet(111, 0, 0xfffffff0u + 960, 4);  // source wraps too
+  Built next = make_packet(111, 0, 0xfffffff0u + 960, 4); // source wraps too
   const RtpHeader h2 = rewrite_ok(r, next);
   EXPECT_EQ(h2.sequence, static_cast<std::uint16_t>(expect_seq + 1));
   EXPECT_EQ(h2.timestamp, expect_ts + 960);
@@ -172,10 +172,10 @@ TEST(RtpRewriter, ReorderedPacketKeepsRelativeOrder) {
 
 TEST(RtpRewriter, StripsExtensionInPlace) {
   // CSRC 1, extension 2 words, payload 4 bytes, padding 2 bytes.
-  std::vector<std::uint8_t> raw = {0xb1, 0x6f, 0x00, 0x05, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00,
-                                   0x00, 0x07, 0xab, 0xcd, 0xef, 0x01, 0xbe, 0xde, 0x00, 0x02,
-                                   0x10, 0x55, 0x22, 0x66, 0x77, 0x00, 0x00, 0x00, 0xd1, 0xd2,
-                                   0xd3, 0xd4, 0x00, 0x02};
+  std::vector<std::uint8_t> raw = {0xb1, 0x6f, 0x00, 0x05, 0x00, 0x00, 0x10, 0x00, 0x00,
+                                   0x00, 0x00, 0x07, 0xab, 0xcd, 0xef, 0x01, 0xbe, 0xde,
+                                   0x00, 0x02, 0x10, 0x55, 0x22, 0x66, 0x77, 0x00, 0x00,
+                                   0x00, 0xd1, 0xd2, 0xd3, 0xd4, 0x00, 0x02};
   Built b;
   std::copy(raw.begin(), raw.end(), b.buf.begin());
   b.len = raw.size();
@@ -195,8 +195,8 @@ TEST(RtpRewriter, StripsExtensionInPlace) {
 }
 
 TEST(RtpRewriter, KeepsExtensionWhenAsked) {
-  std::vector<std::uint8_t> raw = {0x90, 0x6f, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1,
-                                   0xbe, 0xde, 0, 1, 0x10, 0x55, 0, 0, 0xaa};
+  std::vector<std::uint8_t> raw = {0x90, 0x6f, 0,    1, 0, 0,    0,    1, 0, 0,   0,
+                                   1,    0xbe, 0xde, 0, 1, 0x10, 0x55, 0, 0, 0xaa};
   Built b;
   std::copy(raw.begin(), raw.end(), b.buf.begin());
   b.len = raw.size();
@@ -210,7 +210,7 @@ TEST(RtpRewriter, KeepsExtensionWhenAsked) {
 TEST(RtpRewriter, RejectsInvalidPacketUntouched) {
   RtpRewriter r(2);
   Built b = make_packet(111, 1, 1, 1);
-  b.buf[0] = 0x40;  // version 1
+  b.buf[0] = 0x40; // version 1
   const auto before = b.buf;
   std::size_t len = b.len;
   EXPECT_FALSE(r.rewrite(b.span(), len));
@@ -221,5 +221,5 @@ TEST(RtpRewriter, RejectsInvalidPacketUntouched) {
   EXPECT_FALSE(r.last_sequence());
 }
 
-}  // namespace
-}  // namespace wab::rtp
+} // namespace
+} // namespace wab::rtp

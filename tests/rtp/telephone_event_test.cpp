@@ -53,7 +53,7 @@ TEST(TelephoneEvent, RecognisesNegotiatedPayloadType) {
   ASSERT_TRUE(dtmf);
   EXPECT_TRUE(is_telephone_event(*dtmf, 126));
   EXPECT_FALSE(is_telephone_event(*dtmf, 101));
-  packet[1] = 0x80 | 111;  // marker + Opus
+  packet[1] = 0x80 | 111; // marker + Opus
   const auto opus = RtpView::parse(packet);
   ASSERT_TRUE(opus);
   EXPECT_FALSE(is_telephone_event(*opus, 126));
@@ -65,10 +65,10 @@ TEST(TelephoneEvent, RecognisesNegotiatedPayloadType) {
 
 TEST(OpusSilence, FrameIsTheKnownThreeBytes) {
   EXPECT_EQ(kOpusSilenceFrame.size(), 3u);
-  EXPECT_EQ(kOpusSilenceFrame[0], 0xf8);  // TOC: config 31 (CELT FB 20 ms), mono, 1 frame
+  EXPECT_EQ(kOpusSilenceFrame[0], 0xf8); // TOC: config 31 (CELT FB 20 ms), mono, 1 frame
   EXPECT_EQ(kOpusSilenceFrame[1], 0xff);
   EXPECT_EQ(kOpusSilenceFrame[2], 0xfe);
 }
 
-}  // namespace
-}  // namespace wab::rtp
+} // namespace
+} // namespace wab::rtp

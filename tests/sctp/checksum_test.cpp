@@ -15,17 +15,19 @@ TEST(Crc32cTest, Rfc3720Vectors) {
   std::vector<std::uint8_t> ones(32, 0xFF);
   EXPECT_EQ(crc32c(ones), 0x62A8AB43u);
   std::vector<std::uint8_t> incrementing(32);
-  for (std::size_t i = 0; i < 32; ++i) incrementing[i] = static_cast<std::uint8_t>(i);
+  for (std::size_t i = 0; i < 32; ++i)
+    incrementing[i] = static_cast<std::uint8_t>(i);
   EXPECT_EQ(crc32c(incrementing), 0x46DD794Eu);
   std::vector<std::uint8_t> decrementing(32);
-  for (std::size_t i = 0; i < 32; ++i) decrementing[i] = static_cast<std::uint8_t>(31 - i);
+  for (std::size_t i = 0; i < 32; ++i)
+    decrementing[i] = static_cast<std::uint8_t>(31 - i);
   EXPECT_EQ(crc32c(decrementing), 0x113FDB5Cu);
 }
 
 std::vector<std::uint8_t> sample_packet() {
   // Common header (ports 5000 -> 5000, tag 0x01020304, checksum 0) + a HEARTBEAT-like chunk.
-  return {0x13, 0x88, 0x13, 0x88, 0x01, 0x02, 0x03, 0x04, 0, 0, 0, 0,
-          0x04, 0x00, 0x00, 0x08, 0xAA, 0xBB, 0xCC, 0xDD};
+  return {0x13, 0x88, 0x13, 0x88, 0x01, 0x02, 0x03, 0x04, 0,    0,
+          0,    0,    0x04, 0x00, 0x00, 0x08, 0xAA, 0xBB, 0xCC, 0xDD};
 }
 
 TEST(SctpChecksumTest, WrittenChecksumValidatesAndIsLittleEndianCrc) {
@@ -54,5 +56,5 @@ TEST(SctpChecksumTest, ParsesCommonHeader) {
   EXPECT_FALSE(sctp_checksum_valid(Bytes(packet.data(), 11)));
 }
 
-}  // namespace
-}  // namespace wab::sctp
+} // namespace
+} // namespace wab::sctp

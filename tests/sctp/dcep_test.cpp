@@ -9,13 +9,13 @@ namespace {
 
 // DATA_CHANNEL_OPEN laid out by hand from RFC 8832 §5.1.
 const std::vector<std::uint8_t> kOpenOaiEvents = {
-    0x03,                    // message type: DATA_CHANNEL_OPEN
-    0x81,                    // channel type: partial reliable rexmit, unordered
-    0x01, 0x00,              // priority 256
-    0x00, 0x00, 0x00, 0x05,  // reliability parameter 5
-    0x00, 0x0A,              // label length 10
-    0x00, 0x04,              // protocol length 4
-    'o', 'a', 'i', '-', 'e', 'v', 'e', 'n', 't', 's', 'j', 's', 'o', 'n'};
+    0x03,                   // message type: DATA_CHANNEL_OPEN
+    0x81,                   // channel type: partial reliable rexmit, unordered
+    0x01, 0x00,             // priority 256
+    0x00, 0x00, 0x00, 0x05, // reliability parameter 5
+    0x00, 0x0A,             // label length 10
+    0x00, 0x04,             // protocol length 4
+    'o',  'a',  'i',  '-',  'e', 'v', 'e', 'n', 't', 's', 'j', 's', 'o', 'n'};
 
 TEST(DcepTest, ParsesOpen) {
   EXPECT_EQ(dcep_message_type(kOpenOaiEvents), DcepMessageType::open);
@@ -61,7 +61,7 @@ TEST(DcepTest, RejectsMalformedOpen) {
   trailing.push_back(0);
   EXPECT_FALSE(parse_dcep_open(trailing));
   auto bad_type = kOpenOaiEvents;
-  bad_type[1] = 0x03;  // no such channel type
+  bad_type[1] = 0x03; // no such channel type
   EXPECT_FALSE(parse_dcep_open(bad_type));
   EXPECT_FALSE(parse_dcep_open(Bytes(kOpenOaiEvents.data(), 11)));
   EXPECT_FALSE(parse_dcep_open(dcep_ack_message()));
@@ -83,5 +83,5 @@ TEST(DcepTest, RefusesOverlongLabel) {
   EXPECT_FALSE(serialize_dcep_open(open));
 }
 
-}  // namespace
-}  // namespace wab::sctp
+} // namespace
+} // namespace wab::sctp

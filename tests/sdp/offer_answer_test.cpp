@@ -212,7 +212,7 @@ TEST(LocalParametersCheck, RefusesValuesThatWouldBreakTheSdp) {
   p.candidates.push_back("1 1 udp 1 192.0.2.1 9 typ host\r\na=ice-lite");
   EXPECT_THROW(answer_whatsapp_offer(offer, p), SdpError);
   p = local();
-  p.candidates = {"1 1 udp 1 192.0.2.1 9 typ host\\na=ice-lite"};  // a JSON-style escape
+  p.candidates = {"1 1 udp 1 192.0.2.1 9 typ host\\na=ice-lite"}; // a JSON-style escape
   EXPECT_THROW(answer_whatsapp_offer(offer, p), SdpError);
   p = local();
   p.candidates.clear();

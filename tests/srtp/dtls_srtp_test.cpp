@@ -29,8 +29,8 @@ TEST_P(DtlsSrtp, ExportedKeysProtectMediaBothWays) {
   pair.server.start(t0);
   pair.pump(t0);
   ASSERT_TRUE(pair.connected());
-  const SrtpProfile expected =
-      offer == SrtpProfileOffer::kCmOnly ? SrtpProfile::kAes128CmSha1_80 : SrtpProfile::kAeadAes128Gcm;
+  const SrtpProfile expected = offer == SrtpProfileOffer::kCmOnly ? SrtpProfile::kAes128CmSha1_80
+                                                                  : SrtpProfile::kAeadAes128Gcm;
   ASSERT_EQ(pair.client_events.keys->profile, expected);
 
   SrtpSession client(*pair.client_events.keys);
@@ -65,5 +65,5 @@ INSTANTIATE_TEST_SUITE_P(ProfilesAndRoles, DtlsSrtp,
                                                               SrtpProfileOffer::kCmOnly),
                                             ::testing::Bool()));
 
-}  // namespace
-}  // namespace wab::srtp
+} // namespace
+} // namespace wab::srtp

@@ -61,7 +61,7 @@ TEST_P(SrtpProfiles, TamperedPacketsAreRejected) {
     auto packet = make_rtp(seq++);
     ASSERT_TRUE(a.protect_rtp(packet.data(), packet.len, packet.buf.size()));
     ASSERT_LT(offset, packet.len);
-    packet.buf[offset] ^= 0x01;  // header, payload, auth tag
+    packet.buf[offset] ^= 0x01; // header, payload, auth tag
     EXPECT_FALSE(b.unprotect_rtp(packet.data(), packet.len)) << offset;
   }
   auto rtcp = make_rtcp();
@@ -74,7 +74,7 @@ TEST_P(SrtpProfiles, TamperedPacketsAreRejected) {
 TEST_P(SrtpProfiles, WrongKeyIsAnAuthenticationFailure) {
   const auto keys = make_key_pair(GetParam());
   SrtpSession a(keys.a);
-  SrtpSession also_a(keys.a);  // expects the key a sends with as its remote key: it does not
+  SrtpSession also_a(keys.a); // expects the key a sends with as its remote key: it does not
   auto packet = make_rtp(1);
   ASSERT_TRUE(a.protect_rtp(packet.data(), packet.len, packet.buf.size()));
   EXPECT_FALSE(also_a.unprotect_rtp(packet.data(), packet.len));
@@ -129,7 +129,7 @@ TEST_P(SrtpProfiles, ShortPacketsAndSmallBuffersAreRefused) {
   std::size_t len = 11;
   EXPECT_FALSE(a.protect_rtp(buf, len, sizeof buf));
   len = 12 + 40;
-  EXPECT_FALSE(a.protect_rtp(buf, len, len + kMaxTrailer - 1));  // no room for the trailer
+  EXPECT_FALSE(a.protect_rtp(buf, len, len + kMaxTrailer - 1)); // no room for the trailer
   EXPECT_EQ(a.counters().protect_failures, 2u);
   len = 7;
   EXPECT_FALSE(a.protect_rtcp(buf, len, sizeof buf));
@@ -184,8 +184,10 @@ SrtpKeyingMaterial known_keys(const KnownAnswer& k) {
 }
 
 TEST(SrtpKnownAnswer, ProtectsAndUnprotectsReferencePackets) {
-  const auto rtp_plain = from_hex("800f1234decafbadcafebabe" "abababababababababababababababab");
-  const auto rtcp_plain = from_hex("81c8000bcafebabe" "abababababababababababababababab");
+  const auto rtp_plain = from_hex("800f1234decafbadcafebabe"
+                                  "abababababababababababababababab");
+  const auto rtcp_plain = from_hex("81c8000bcafebabe"
+                                   "abababababababababababababababab");
   for (const KnownAnswer& k : kKnownAnswers) {
     SCOPED_TRACE(std::string(dtls::srtp_profile_name(k.profile)));
     SrtpSession session(known_keys(k));
@@ -230,5 +232,5 @@ TEST(SrtpOverhead, MatchesTheProfiles) {
   EXPECT_GE(kMaxTrailer, srtp_overhead(SrtpProfile::kAeadAes128Gcm, true));
 }
 
-}  // namespace
-}  // namespace wab::srtp
+} // namespace
+} // namespace wab::srtp

@@ -66,8 +66,10 @@ inline Packet make_rtp(std::uint16_t seq, std::uint32_t ssrc = 0x11223344,
   p.buf[5] = 0;
   p.buf[6] = static_cast<std::uint8_t>(seq >> 4);
   p.buf[7] = static_cast<std::uint8_t>(seq << 4);
-  for (int i = 0; i < 4; ++i) p.buf[8 + i] = static_cast<std::uint8_t>(ssrc >> (24 - 8 * i));
-  for (std::size_t i = 0; i < payload; ++i) p.buf[12 + i] = static_cast<std::uint8_t>(i * 7);
+  for (int i = 0; i < 4; ++i)
+    p.buf[8 + i] = static_cast<std::uint8_t>(ssrc >> (24 - 8 * i));
+  for (std::size_t i = 0; i < payload; ++i)
+    p.buf[12 + i] = static_cast<std::uint8_t>(i * 7);
   return p;
 }
 
@@ -79,9 +81,11 @@ inline Packet make_rtcp(std::uint32_t ssrc = 0x11223344) {
   p.buf[0] = 0x81;
   p.buf[1] = 201;
   p.buf[3] = 7;
-  for (int i = 0; i < 4; ++i) p.buf[4 + i] = static_cast<std::uint8_t>(ssrc >> (24 - 8 * i));
-  for (std::size_t i = 8; i < p.len; ++i) p.buf[i] = static_cast<std::uint8_t>(i);
+  for (int i = 0; i < 4; ++i)
+    p.buf[4 + i] = static_cast<std::uint8_t>(ssrc >> (24 - 8 * i));
+  for (std::size_t i = 8; i < p.len; ++i)
+    p.buf[i] = static_cast<std::uint8_t>(i);
   return p;
 }
 
-}  // namespace wab::srtp::testing
+} // namespace wab::srtp::testing

@@ -92,7 +92,7 @@ TEST(StunMessage, RejectsMalformedHeaders) {
   longer.push_back(0);
   longer.push_back(0);
   longer.push_back(0);
-  EXPECT_FALSE(Message::parse(longer));  // length field no longer matches the datagram
+  EXPECT_FALSE(Message::parse(longer)); // length field no longer matches the datagram
   auto odd_length = bytes;
   store_be16(odd_length.data() + 2, static_cast<std::uint16_t>(bytes.size() - 20 - 2));
   EXPECT_FALSE(Message::parse(Bytes(odd_length).first(bytes.size() - 2)));
@@ -104,7 +104,7 @@ TEST(StunMessage, RejectsAttributeOverrunAndFingerprintNotLast) {
   b.add_u32(attr::priority, 7);
   ASSERT_TRUE(b.ok());
   std::vector<std::uint8_t> bytes(b.bytes().begin(), b.bytes().end());
-  store_be16(bytes.data() + 22, 5);  // value length 5 → padded 8 > the 4 bytes present
+  store_be16(bytes.data() + 22, 5); // value length 5 → padded 8 > the 4 bytes present
   EXPECT_FALSE(Message::parse(bytes));
 
   std::array<std::uint8_t, 64> buf2{};
@@ -121,7 +121,7 @@ TEST(StunMessage, AttributesAfterIntegrityAreIgnored) {
   MessageBuilder b(buf, Method::binding, MessageClass::request, kTid);
   b.add_string(attr::username, "a:b");
   b.add_message_integrity(key);
-  b.add_flag(attr::use_candidate);  // smuggled after MESSAGE-INTEGRITY
+  b.add_flag(attr::use_candidate); // smuggled after MESSAGE-INTEGRITY
   b.add_fingerprint();
   ASSERT_TRUE(b.ok());
   auto m = Message::parse(b.bytes());
@@ -149,7 +149,7 @@ TEST(StunMessage, ErrorCodeRoundTrip) {
 TEST(StunMessage, UnknownComprehensionRequiredAttributeIsReported) {
   std::array<std::uint8_t, kMaxMessageSize> buf{};
   MessageBuilder b(buf, Method::binding, MessageClass::request, kTid);
-  b.add_u32(0xC057, 1);  // comprehension-optional (Chrome's network info): fine
+  b.add_u32(0xC057, 1); // comprehension-optional (Chrome's network info): fine
   b.add_u32(attr::priority, 1);
   EXPECT_FALSE(Message::parse(b.bytes())->first_unknown_required());
   b.add_u32(0x7001, 1);
@@ -159,7 +159,7 @@ TEST(StunMessage, UnknownComprehensionRequiredAttributeIsReported) {
 TEST(StunBuilder, OverflowIsReportedNotWritten) {
   std::array<std::uint8_t, 28> buf{};
   MessageBuilder b(buf, Method::binding, MessageClass::request, kTid);
-  b.add_u32(attr::priority, 1);  // 20 + 8 = 28: fits exactly
+  b.add_u32(attr::priority, 1); // 20 + 8 = 28: fits exactly
   EXPECT_TRUE(b.ok());
   b.add_flag(attr::use_candidate);
   EXPECT_FALSE(b.ok());
@@ -184,8 +184,8 @@ TEST(StunXorAddress, IPv6UsesTransactionId) {
 
 TEST(StunCrc32, MatchesKnownValue) {
   const std::uint8_t text[] = {'1', '2', '3', '4', '5', '6', '7', '8', '9'};
-  EXPECT_EQ(crc32(text), 0xCBF43926u);  // the standard CRC-32 check value
+  EXPECT_EQ(crc32(text), 0xCBF43926u); // the standard CRC-32 check value
 }
 
-}  // namespace
-}  // namespace wab::stun
+} // namespace
+} // namespace wab::stun

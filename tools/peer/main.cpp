@@ -180,7 +180,10 @@ class Peer : public rtc::PeerTransport::Listener {
                   {"event", "connected"},
                   {"ice_role", t.ice_role() == rtc::IceRole::controlling ? "controlling"
                                                                           : "controlled"}};
-    if (auto profile = t.srtp_profile()) event["srtp_profile"] = dtls::srtp_profile_name(*profile);
+    if (auto profile = t.srtp_profile()) {
+      event["srtp_profile"] = dtls::srtp_profile_name(*profile);
+      event["srtp"] = *profile == dtls::SrtpProfile::kAeadAes128Gcm ? "gcm" : "cm";
+    }
     if (auto remote = t.selected_remote()) event["remote"] = remote->to_string();
     print_line(event);
     if (options_.data && options_.role == "offer") {
@@ -211,6 +214,7 @@ class Peer : public rtc::PeerTransport::Listener {
     if (auto index = match_rtp_pattern(packet.subspan(offset, end - offset))) {
       valid_indices_.insert(*index);
     }
+    check_done();
   }
 
   void on_channel_open(rtc::PeerTransport&, std::uint16_t id, const std::string& label) override {
@@ -232,11 +236,15 @@ class Peer : public rtc::PeerTransport::Listener {
       valid = text.rfind("hello from ", 0) == 0;
     }
     messages_.push_back({{"binary", binary}, {"size", data.size()}, {"valid", valid}});
+    check_done();
   }
 
   // --- media ------------------------------------------------------------------------------------
   void send_next_packet() {
-    if (sent_ >= kPatternPackets || finished_) return;
+    if (sent_ >= kPatternPackets || finished_) {
+      check_done();
+      return;
+    }
     std::uint8_t buf[12 + kPatternPayloadSize + srtp::kMaxTrailer];
     buf[0] = 0x80;
     buf[1] = static_cast<std::uint8_t>(payload_type_ | (sent_ == 0 ? 0x80 : 0));
@@ -248,6 +256,14 @@ class Peer : public rtc::PeerTransport::Listener {
     transport_->send_rtp(buf, 12 + kPatternPayloadSize, sizeof buf);
     ++sent_;  // attempts: the receiver's count of valid payloads is what the test judges
     loop_.add_timer(loop_.now() + milliseconds(20), [this] { send_next_packet(); });
+  }
+
+  // Tells the runner early that everything this peer expects has happened.
+  void check_done() {
+    if (done_reported_ || sent_ < kPatternPackets || valid_indices_.size() < kPatternPackets) return;
+    if (options_.data && messages_.size() < 2) return;
+    done_reported_ = true;
+    print_line({{"type", "event"}, {"event", "done"}});
   }
 
   void fail(const std::string& reason) {
@@ -283,6 +299,7 @@ class Peer : public rtc::PeerTransport::Listener {
   json messages_ = json::array();
   std::optional<std::uint16_t> channel_;
   bool finished_ = false;
+  bool done_reported_ = false;
   int exit_code_ = 0;
 };
 

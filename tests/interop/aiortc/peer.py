@@ -297,7 +297,9 @@ async def run(args):
         if args.data:
             attach_channel(pc.createDataChannel("wab"), stats, args.name)
         await pc.setLocalDescription(await pc.createOffer())
-        sdp = unify_bundle(pc.localDescription.sdp)
+        sdp = pc.localDescription.sdp
+        if not args.raw_offer:
+            sdp = unify_bundle(sdp)
         if args.data:
             if args.modern_sctp:
                 sdp = modern_sctp(sdp)
@@ -331,6 +333,11 @@ def main():
         "--modern-sctp",
         action="store_true",
         help="offer: current data m-line form instead of aiortc's legacy DTLS/SCTP form",
+    )
+    parser.add_argument(
+        "--raw-offer",
+        action="store_true",
+        help="offer: keep aiortc's per-section ICE credentials and ports (answerers must cope)",
     )
     parser.add_argument("--name", default="aiortc")
     parser.add_argument("--debug", action="store_true")

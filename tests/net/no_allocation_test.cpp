@@ -1,0 +1,122 @@
+// Checks the "no allocation on the media path" promise: timer re-arming, sending and the receive
+// path must not touch the heap once warmed up. This binary replaces global operator new to count.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <vector>
+
+#include "net/event_loop.hpp"
+#include "net/udp_socket.hpp"
+
+namespace {
+// Test-only process-wide counter, read around the code under test.
+std::atomic<std::size_t> g_allocations{0};
+} // namespace
+
+void* operator new(std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+
+namespace wab::net {
+namespace {
+
+std::size_t allocations() {
+  return g_allocations.load(std::memory_order_relaxed);
+}
+
+TEST(NoAllocation, CounterSeesHeapUse) {
+  const std::size_t before = allocations();
+  auto v = std::make_unique<std::vector<int>>(10);
+  EXPECT_GE(allocations() - before, 2u);
+}
+
+TEST(NoAllocation, LoopTimerRearmAndFire) {
+  EventLoop loop;
+  std::vector<std::unique_ptr<LoopTimer>> timers;
+  int fired = 0;
+  for (int i = 0; i < 2000; ++i)
+    timers.push_back(std::make_unique<LoopTimer>(loop, [&] { ++fired; }));
+  const TimePoint far = loop.now() + std::chrono::hours(1);
+  for (auto& t : timers)
+    t->arm(far); // warm-up: grows the slot table and heap
+  const TimePoint past = loop.now() - std::chrono::hours(1);
+  for (auto& t : timers)
+    t->arm(std::nullopt);
+  for (auto& t : timers)
+    t->arm(far);
+
+  const std::size_t before = allocations();
+  for (int round = 0; round < 10; ++round) {
+    for (std::size_t i = 0; i < timers.size(); ++i) {
+      timers[i]->arm(far + milliseconds(static_cast<int>((i * 7919 + round) % 1000)));
+    }
+    timers[static_cast<std::size_t>(round)]->disarm();
+    timers[static_cast<std::size_t>(round)]->arm(far);
+  }
+  for (std::size_t i = 0; i < 100; ++i)
+    timers[i]->arm(past);
+  loop.run_once(Duration::zero());
+  for (std::size_t i = 0; i < 100; ++i)
+    timers[i]->arm(far); // re-add after firing
+  EXPECT_EQ(allocations() - before, 0u);
+  EXPECT_EQ(fired, 100);
+}
+
+TEST(NoAllocation, PointerCaptureTimersAddCancel) {
+  EventLoop loop;
+  int fired = 0;
+  int* counter = &fired;
+  std::vector<TimerId> ids;
+  ids.reserve(1000);
+  const TimePoint far = loop.now() + std::chrono::hours(1);
+  for (int i = 0; i < 1000; ++i)
+    ids.push_back(loop.add_timer(far, [counter] { ++*counter; }));
+  for (auto id : ids)
+    loop.cancel_timer(id);
+  ids.clear();
+  const std::size_t before = allocations();
+  for (int i = 0; i < 1000; ++i)
+    ids.push_back(loop.add_timer(far, [counter] { ++*counter; }));
+  for (auto id : ids)
+    EXPECT_TRUE(loop.cancel_timer(id));
+  EXPECT_EQ(allocations() - before, 0u);
+}
+
+TEST(NoAllocation, SendAndReceivePath) {
+  EventLoop loop;
+  ReceiveBatch batch;
+  std::size_t received = 0;
+  UdpSocketOptions o;
+  o.bind_address = SocketAddress::parse("127.0.0.1", 0);
+  UdpSocket a(loop, batch, o, [](MutableBytes, const SocketAddress&, TimePoint) {});
+  UdpSocket b(loop, batch, o,
+              [&received](MutableBytes, const SocketAddress&, TimePoint) { ++received; });
+  const auto to_b = *SocketAddress::parse("127.0.0.1", b.local_port());
+  std::uint8_t payload[200] = {};
+  ASSERT_TRUE(a.send_to(payload, to_b));
+  for (int i = 0; i < 50 && received < 1; ++i)
+    loop.run_once(milliseconds(50));
+  ASSERT_EQ(received, 1u);
+
+  const std::size_t before = allocations();
+  for (int i = 0; i < 100; ++i)
+    ASSERT_TRUE(a.send_to(payload, to_b));
+  for (int i = 0; i < 200 && received < 101; ++i)
+    loop.run_once(milliseconds(50));
+  const std::size_t used = allocations() - before;
+  ASSERT_EQ(received, 101u);
+  EXPECT_EQ(used, 0u);
+}
+
+} // namespace
+} // namespace wab::net
