@@ -2,7 +2,8 @@
 //   [flags][from][advance ms][len][bytes...]
 // flags bit 0: sign the bytes as a valid STUN message (our pwd for requests, the peer's for
 // responses) so the fuzzer gets past integrity; bit 1: reuse the agent's last transaction id;
-// bit 2: run handle_timeout first. The agent must never crash, and its timer must always move.
+// bit 2: run handle_timeout first; bit 3: set the remote credentials again. The agent must never
+// crash, and its timer must always move.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -113,6 +114,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       // A due timer must be consumed: otherwise the owner's loop would spin.
       if (before && *before <= now && after && *after <= now && *after == *before) std::abort();
     }
+    if (flags & 8) agent.set_remote_credentials("remo", kRemotePwd); // re-applied description
     Bytes datagram(body, n);
     if (flags & 1) {
       const std::size_t len =

@@ -46,7 +46,7 @@ class Side : public rtc::PeerTransport::Listener {
   void on_transport_closed(rtc::PeerTransport&, const std::string& reason) override {
     log::info("selftest_leg_closed", {{"leg", name_}, {"reason", reason}});
   }
-  void on_rtp(rtc::PeerTransport&, MutableBytes packet, TimePoint) override {
+  void on_rtp(rtc::PeerTransport&, MutableBytes packet, std::size_t, TimePoint) override {
     auto view = rtp::RtpView::parse(packet);
     if (!view) return;
     const Bytes payload = view->payload();

@@ -1,8 +1,8 @@
 #pragma once
 // Internal to dtls/: the BIO between OpenSSL and a DtlsTransport. Reading hands OpenSSL the one
-// datagram being processed; writing collects records so the transport can pack them into
-// datagrams no larger than the MTU. The BIO reports what is pending since OpenSSL's last flush,
-// so OpenSSL sizes handshake fragments to fill the datagram being built.
+// datagram being processed; writing collects records so the transport can send them as datagrams
+// no larger than the MTU. OpenSSL packs a flight's records up to the MTU itself when the BIO
+// reports what is pending, and calls BIO_flush where a datagram should end.
 #include "common/bytes.hpp"
 #include "dtls/openssl_handles.hpp"
 

@@ -305,16 +305,21 @@ void DtlsTransport::flush_output() {
     std::size_t start = 0; // first byte of the datagram being built
     std::size_t end = 0;   // end of the last record in it
     for (const auto& record : sending_records_) {
-      // Records are packed greedily: a new datagram starts only where the next record would
-      // overflow the MTU. OpenSSL sizes each record to fit; its flush points are not kept,
-      // because it flushes after every message when it resends a flight, and one datagram per
-      // message would multiply the packets a lossy path can drop.
+      // A datagram ends where OpenSSL flushed, or before a record that would overflow the MTU
+      // (OpenSSL sizes its records to fit, so that only splits queued application data).
+      // Flush points must be kept: a resent flight goes out one message per flush, and packing
+      // it with the next flight makes OpenSSL peers drop the rest of the datagram.
       if (end > start && record.end - start > config_.mtu) {
         ++counters_.datagrams_sent;
         listener_.on_dtls_send(Bytes(sending_.data() + start, end - start));
         start = end;
       }
       end = record.end;
+      if (record.datagram_end) {
+        ++counters_.datagrams_sent;
+        listener_.on_dtls_send(Bytes(sending_.data() + start, end - start));
+        start = end;
+      }
     }
     if (end > start) {
       ++counters_.datagrams_sent;

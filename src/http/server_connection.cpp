@@ -11,6 +11,7 @@ namespace {
 constexpr std::size_t kReadChunk = 16 * 1024;
 // Per readiness event, so one fast sender cannot starve the other connections of the loop.
 constexpr std::size_t kReadBudget = 64 * 1024;
+constexpr std::size_t kMaxPendingOutput = 1024 * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 } // namespace
@@ -70,7 +71,11 @@ void ServerConnection::on_io(bool readable, bool writable) {
   auto self = shared_from_this();
   if (writable) flush();
   if (closed_) return;
-  if (readable) on_readable();
+  if (readable) {
+    on_readable();
+  } else {
+    process(); // output drained: pipelined requests held back by write backpressure may go on
+  }
   if (closed_) return;
   update_interest();
   arm_timer();
@@ -116,8 +121,24 @@ void ServerConnection::on_readable() {
 
 void ServerConnection::process() {
   if (closed_ || lingering_ || in_process_) return;
-  in_process_ = true;
+  for (;;) {
+    in_process_ = true;
+    const bool held_back = dispatch_buffered();
+    in_process_ = false;
+    flush();
+    if (closed_) return;
+    // Output held parsing back but has drained completely (no writable event will follow).
+    if (!held_back || out_offset_ < out_.size()) break;
+  }
+  update_interest();
+  arm_timer();
+}
+
+bool ServerConnection::dispatch_buffered() {
   while (!closed_ && !awaiting_response_ && !close_after_write_) {
+    // Stop parsing while much output is unsent: a client pipelining requests for big responses
+    // without reading them must not grow our buffer without bound.
+    if (out_.size() - out_offset_ >= kMaxPendingOutput) return true;
     ServerRequest request;
     const RequestParser::Result result = parser_.next(request);
     if (result == RequestParser::Result::need_more) {
@@ -125,12 +146,14 @@ void ServerConnection::process() {
         out_.append(kContinue);
         parser_.continue_sent();
       }
-      break;
+      // Peer closed its side and every complete request is answered.
+      if (peer_eof_ && !awaiting_response_) close_after_write_ = true;
+      return false;
     }
     if (result == RequestParser::Result::error) {
       ++owner_.stats().protocol_errors;
       fail(parser_.error_status());
-      break;
+      return false;
     }
     request.peer = peer_;
     ++sequence_;
@@ -144,13 +167,7 @@ void ServerConnection::process() {
     state->sequence = sequence_;
     owner_.dispatch(request, Responder(std::move(state)));
   }
-  // Peer closed its side and nothing is left to answer.
-  if (peer_eof_ && !awaiting_response_) close_after_write_ = true;
-  in_process_ = false;
-  flush();
-  if (closed_) return;
-  update_interest();
-  arm_timer();
+  return false;
 }
 
 void ServerConnection::respond(std::uint64_t sequence, const ServerResponse& response) {

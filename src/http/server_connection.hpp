@@ -53,6 +53,8 @@ private:
   void on_timer();
   // Parses and dispatches buffered requests while none is awaiting an answer.
   void process();
+  // Dispatches complete requests until one awaits its answer; true if unsent output stopped it.
+  bool dispatch_buffered();
   void schedule_resume();
   void flush();
   void fail(int status);

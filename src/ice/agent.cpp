@@ -94,7 +94,7 @@ void Agent::set_remote_credentials(std::string ufrag, std::string pwd) {
   remote_ufrag_ = std::move(ufrag);
   remote_pwd_ = std::move(pwd);
   remote_key_.emplace(stun::IntegrityKey::short_term(remote_pwd_));
-  if (started_) start_pending_ = true; // checks begin at the next handle_timeout
+  if (started_ && !checks_started_at_) start_pending_ = true; // checks begin at the next tick
 }
 
 void Agent::set_remote_ice_lite(bool lite) {
@@ -229,9 +229,9 @@ void Agent::finish_gathering() {
 }
 
 void Agent::maybe_start_checks(TimePoint now) {
+  start_pending_ = false;
   if (!started_ || !remote_key_ || checks_started_at_) return;
   if (state_ == State::failed || state_ == State::closed) return;
-  start_pending_ = false;
   checks_started_at_ = now;
   if (state_ == State::idle) set_state(State::checking);
 }

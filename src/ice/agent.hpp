@@ -14,6 +14,7 @@
 // Ownership and threads: owns its candidates, pairs and keys; the Listener is owned by the caller
 // and must outlive the agent. Every call comes from the one thread that owns the leg. Callbacks
 // must not destroy the agent.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>

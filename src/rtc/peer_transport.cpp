@@ -22,6 +22,7 @@ dtls::DtlsRole to_dtls(DtlsRole role) {
 PeerTransport::PeerTransport(net::EventLoop& loop, net::ReceiveBatch& batch, Listener& listener,
                              TransportConfig config)
     : loop_(loop),
+      batch_(batch),
       listener_(listener),
       config_(std::move(config)),
       ice_ufrag_(random_ice_string(8)),
@@ -181,7 +182,7 @@ void PeerTransport::on_media(MutableBytes data, const net::SocketAddress& from, 
       return;
     }
     ++counters_.rtp_received;
-    listener_.on_rtp(*this, data.first(len), now);
+    listener_.on_rtp(*this, data.first(len), batch_.datagram_capacity(), now);
   }
 }
 

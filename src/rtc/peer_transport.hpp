@@ -83,8 +83,10 @@ class PeerTransport final : private ice::Agent::Listener,
     virtual void on_transport_failed(PeerTransport& t, const std::string& reason) = 0;
     // The peer closed DTLS (close_notify) or the SCTP association ended.
     virtual void on_transport_closed(PeerTransport& t, const std::string& reason) = 0;
-    // A decrypted RTP packet; the bytes may be rewritten in place and forwarded during the call.
-    virtual void on_rtp(PeerTransport& t, MutableBytes packet, TimePoint now) = 0;
+    // A decrypted RTP packet. The bytes may be rewritten in place and forwarded during the call:
+    // `capacity` bytes are writable from packet.data() (room for another leg's SRTP trailer).
+    virtual void on_rtp(PeerTransport& t, MutableBytes packet, std::size_t capacity,
+                        TimePoint now) = 0;
     virtual void on_rtcp(PeerTransport& t, MutableBytes packet, TimePoint now) {}
     virtual void on_channel_open(PeerTransport& t, std::uint16_t id, const std::string& label) {}
     virtual void on_channel_message(PeerTransport& t, std::uint16_t id, Bytes data, bool binary) {}
@@ -166,6 +168,7 @@ class PeerTransport final : private ice::Agent::Listener,
   void on_sctp_closed(std::string reason) override;
 
   net::EventLoop& loop_;
+  net::ReceiveBatch& batch_;
   Listener& listener_;
   TransportConfig config_;
   TransportCounters counters_;

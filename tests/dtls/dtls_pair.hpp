@@ -3,6 +3,7 @@
 // a queue until pump() delivers them, so a test can drop, reorder or inspect them.
 #include "dtls/dtls_transport.hpp"
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <optional>

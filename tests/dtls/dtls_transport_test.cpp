@@ -409,6 +409,28 @@ INSTANTIATE_TEST_SUITE_P(EachFlight, DtlsLoss,
                                            LossCase{false, true, "ServerFinished"}),
                          [](const auto& info) { return std::string(info.param.name); });
 
+// A flight that arrives after our wall-clock timer expired makes OpenSSL resend its previous
+// flight first, then answer. The two must leave in separate datagrams: an OpenSSL server drops
+// what follows a stale ClientHello in the same datagram, and the handshake would stall.
+TEST(DtlsTransport, LateFlightAnswerIsNotPackedWithTheResentFlight) {
+  DtlsConfig config;
+  config.initial_retransmit_timeout = milliseconds(20);
+  DtlsPair pair(client_cert(), server_cert(), config, config);
+  const TimePoint now = Clock::now();
+  pair.client.start(now);
+  ASSERT_EQ(pair.client_events.outbox.size(), 1u);
+  pair.server.handle_datagram(pair.client_events.outbox.front(), now);
+  pair.client_events.outbox.clear();
+  std::this_thread::sleep_for(milliseconds(30)); // the ClientHello's timer expires
+  for (; !pair.server_events.outbox.empty(); pair.server_events.outbox.pop_front()) {
+    pair.client.handle_datagram(pair.server_events.outbox.front(), Clock::now());
+  }
+  EXPECT_GE(pair.client.counters().retransmissions, 1u);
+  EXPECT_GE(pair.client_events.outbox.size(), 2u); // the resent ClientHello, then flight 2
+  pair.pump(Clock::now());
+  EXPECT_TRUE(pair.connected()) << pair.client_events.failure << pair.server_events.failure;
+}
+
 TEST(DtlsTransport, RejectsUnusableMtu) {
   testing::RecordingListener events;
   DtlsConfig config;

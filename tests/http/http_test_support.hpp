@@ -75,29 +75,37 @@ public:
   }
   const std::string& received() const { return received_; }
   bool eof() const { return eof_; }
-  // Number of complete responses received (each with a Content-Length or no body).
-  std::size_t responses() const { return split_responses().size(); }
-  std::vector<std::string> split_responses() const {
-    std::vector<std::string> out;
-    std::size_t offset = 0;
-    for (;;) {
-      const std::size_t end = received_.find("\r\n\r\n", offset);
-      if (end == std::string::npos) break;
-      const std::string head = received_.substr(offset, end + 4 - offset);
-      std::size_t length = 0;
-      const std::size_t cl = head.find("Content-Length: ");
-      if (cl != std::string::npos) length = std::stoul(head.substr(cl + 16));
-      if (received_.size() < end + 4 + length) break;
-      out.push_back(received_.substr(offset, end + 4 + length - offset));
-      offset = end + 4 + length;
-    }
-    return out;
+  // Complete responses received so far (each with a Content-Length or no body). Parsed
+  // incrementally so that polling in a loop stays linear.
+  std::size_t responses() {
+    split();
+    return responses_.size();
+  }
+  std::vector<std::string> split_responses() {
+    split();
+    return responses_;
   }
 
 private:
+  void split() {
+    for (;;) {
+      const std::size_t end = received_.find("\r\n\r\n", parsed_);
+      if (end == std::string::npos) return;
+      const std::string head = received_.substr(parsed_, end + 4 - parsed_);
+      std::size_t length = 0;
+      const std::size_t cl = head.find("Content-Length: ");
+      if (cl != std::string::npos) length = std::stoul(head.substr(cl + 16));
+      if (received_.size() < end + 4 + length) return;
+      responses_.push_back(received_.substr(parsed_, end + 4 + length - parsed_));
+      parsed_ = end + 4 + length;
+    }
+  }
+
   int fd_ = -1;
   std::string received_;
   bool eof_ = false;
+  std::size_t parsed_ = 0;
+  std::vector<std::string> responses_;
 };
 
 inline int status_of(const std::string& response) {

@@ -501,13 +501,88 @@ TEST_F(HttpEndToEnd, SlowReaderGetsTheWholeResponse) {
   // Let the server fill the socket buffers before the client reads anything.
   for (int i = 0; i < 10; ++i)
     loop_.run_once(milliseconds(2));
-  ASSERT_TRUE(run_until(loop_, [&] {
+  run_until(loop_, [&] {
     raw.poll();
     return raw.responses() == 2;
-  }));
+  });
   const auto responses = raw.split_responses();
+  ASSERT_EQ(responses.size(), 2u) << raw.received().size() << " " << raw.received().substr(0, 200);
   EXPECT_EQ(responses[0].size() - responses[0].find("\r\n\r\n") - 4, big.size());
   EXPECT_EQ(responses[1].substr(responses[1].size() - 11), "hello after");
+}
+
+TEST_F(HttpEndToEnd, PipelinedBigResponsesRespectWriteBackpressure) {
+  start();
+  const std::string big(512 * 1024, 'b');
+  int served = 0;
+  server_->route("GET", "/big", [&](const ServerRequest&, Responder r) {
+    ++served;
+    r.send(200, big);
+  });
+  RawClient raw(port_);
+  // 24 MiB in all: more than the loopback socket buffers can absorb, whatever their tuning.
+  constexpr int kRequests = 48;
+  std::string requests;
+  for (int i = 0; i < kRequests; ++i)
+    requests += "GET /big HTTP/1.1\r\nHost: h\r\n\r\n";
+  raw.send(requests);
+  // The client reads nothing yet: the server must stop producing once its output backs up.
+  for (int i = 0; i < 20; ++i)
+    loop_.run_once(milliseconds(2));
+  EXPECT_LT(served, kRequests);
+  ASSERT_TRUE(run_until(loop_, [&] {
+    raw.poll();
+    return raw.responses() == kRequests;
+  }));
+  EXPECT_EQ(served, kRequests);
+}
+
+TEST_F(HttpEndToEnd, PipelinedFloodPausesReadingAndRecovers) {
+  ServerLimits limits;
+  limits.max_header_bytes = 256;
+  limits.max_body_bytes = 256;
+  start(limits);
+  int answered = 0;
+  server_->route("GET", "/async", [&](const ServerRequest&, Responder r) {
+    loop_.post([&answered, r] {
+      ++answered;
+      r.send(200, "k");
+    });
+  });
+  RawClient raw(port_);
+  constexpr int kRequests = 1500; // ~50 KB of requests: more than the server buffers at once
+  std::string requests;
+  for (int i = 0; i < kRequests; ++i)
+    requests += "GET /async HTTP/1.1\r\nHost: h\r\n\r\n";
+  raw.send(requests);
+  ASSERT_TRUE(run_until(
+      loop_,
+      [&] {
+        raw.poll();
+        return raw.responses() == kRequests;
+      },
+      seconds(20)));
+  EXPECT_EQ(answered, kRequests);
+  EXPECT_EQ(server_->stats().accepted, 1u);
+}
+
+TEST_F(HttpEndToEnd, ManyConcurrentClientRequests) {
+  start();
+  constexpr int kRequests = 40;
+  int done = 0;
+  int good = 0;
+  for (int i = 0; i < kRequests; ++i) {
+    Request request;
+    request.url = url("/hello?name=" + std::to_string(i));
+    client_.send(request, [&, i](Response response) {
+      ++done;
+      if (response.status == 200 && response.body == "hello " + std::to_string(i)) ++good;
+    });
+  }
+  EXPECT_EQ(client_.in_flight(), static_cast<std::size_t>(kRequests));
+  ASSERT_TRUE(run_until(loop_, [&] { return done == kRequests; }));
+  EXPECT_EQ(good, kRequests);
+  EXPECT_EQ(client_.in_flight(), 0u);
 }
 
 TEST_F(HttpEndToEnd, ListensOnIpv6LoopbackAndWildcard) {
@@ -515,6 +590,7 @@ TEST_F(HttpEndToEnd, ListensOnIpv6LoopbackAndWildcard) {
   server_->route("GET", "/v6", [](const ServerRequest&, Responder r) { r.send(200, "six"); });
   EXPECT_THROW(server_->listen("localhost", 0), std::invalid_argument);
   const std::uint16_t any = server_->listen("0.0.0.0", 0);
+  EXPECT_THROW(server_->listen("127.0.0.1", any), std::system_error);  // already bound
   Request request;
   request.url = "http://127.0.0.1:" + std::to_string(any) + "/v6";
   EXPECT_EQ(fetch(request).body, "six");

@@ -240,6 +240,34 @@ TEST(IceAgent, LearnsPeerReflexiveCandidateBehindMdns) {
   EXPECT_EQ(p.b.agent.pairs()[0].remote_priority >> 24, 110u);
 }
 
+TEST(IceAgent, ControllingSideLearnsPeerReflexivePairFromControlledChecks) {
+  // The controlling agent knows no usable remote candidate; the controlled peer's checks teach it.
+  Pair p(config(Role::controlling, 10, "ufA1", kPwdA), config(Role::controlled, 5, "ufB1", kPwdB));
+  p.a.learn(p.b, /*with_candidates=*/false);
+  p.b.learn(p.a);
+  p.start_all();
+  p.net.run(seconds(5), [&] { return p.both_connected(); });
+  ASSERT_TRUE(p.both_connected());
+  EXPECT_EQ(p.a.agent.counters().prflx_learned, 1u);
+  EXPECT_EQ(p.a.agent.selected_remote(), addr("10.0.0.2", 6000));
+}
+
+TEST(IceAgent, DualStackFullAgentsAgreeOnTheBestPair) {
+  // Host candidates added first get the higher local preference: here IPv6 on both sides.
+  Pair p(config(Role::controlling, 10, "ufA1", kPwdA), config(Role::controlled, 5, "ufB1", kPwdB),
+         {addr("2001:db8::a", 5000), addr("10.0.0.1", 5000)},
+         {addr("2001:db8::b", 6000), addr("10.0.0.2", 6000)});
+  p.a.learn(p.b);
+  p.b.learn(p.a);
+  ASSERT_EQ(p.a.agent.pairs().size(), 2u); // one per family, none across families
+  EXPECT_EQ(p.a.agent.pairs().front().remote, addr("2001:db8::b", 6000));
+  p.start_all();
+  p.net.run(seconds(5), [&] { return p.both_connected(); });
+  ASSERT_TRUE(p.both_connected());
+  EXPECT_EQ(p.a.agent.selected_remote(), addr("2001:db8::b", 6000));
+  EXPECT_EQ(p.b.agent.selected_remote(), addr("2001:db8::a", 5000));
+}
+
 TEST(IceAgent, AnswersChecksBeforeRemoteCredentialsAndConnectsOnceTheyArrive) {
   Pair p(config(Role::controlling, 10, "ufA1", kPwdA), config(Role::controlled, 5, "ufB1", kPwdB));
   p.a.learn(p.b);
@@ -254,6 +282,21 @@ TEST(IceAgent, AnswersChecksBeforeRemoteCredentialsAndConnectsOnceTheyArrive) {
   p.net.run(seconds(5), [&] { return p.both_connected(); });
   ASSERT_TRUE(p.both_connected());
   EXPECT_EQ(p.b.agent.selected_remote(), addr("10.0.0.1", 5000));
+}
+
+TEST(IceAgent, RepeatedRemoteCredentialsDoNotStallTheTimer) {
+  Pair p(config(Role::controlling, 10, "ufA1", kPwdA), config(Role::controlled, 5, "ufB1", kPwdB));
+  p.a.learn(p.b);
+  p.b.learn(p.a);
+  p.start_all();
+  p.net.run(seconds(5), [&] { return p.both_connected(); });
+  ASSERT_TRUE(p.both_connected());
+  p.a.learn(p.b); // e.g. a re-applied remote description
+  const auto next = p.a.agent.next_timeout();
+  ASSERT_TRUE(next);
+  EXPECT_GT(*next, p.net.now);
+  p.net.run(seconds(20)); // fails the test if a timer never advances
+  EXPECT_TRUE(p.both_connected());
 }
 
 TEST(IceAgent, GathersServerReflexiveCandidate) {

@@ -27,7 +27,7 @@ struct Recorder : PeerTransport::Listener {
   void on_transport_connected(PeerTransport&) override { connected = true; }
   void on_transport_failed(PeerTransport&, const std::string& reason) override { failed = reason; }
   void on_transport_closed(PeerTransport&, const std::string& reason) override { closed = reason; }
-  void on_rtp(PeerTransport&, MutableBytes packet, TimePoint) override {
+  void on_rtp(PeerTransport&, MutableBytes packet, std::size_t, TimePoint) override {
     rtp.emplace_back(packet.begin(), packet.end());
   }
   void on_channel_open(PeerTransport&, std::uint16_t id, const std::string&) override {

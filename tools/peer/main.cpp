@@ -200,7 +200,7 @@ class Peer : public rtc::PeerTransport::Listener {
     print_line({{"type", "event"}, {"event", "closed"}, {"reason", reason}});
   }
 
-  void on_rtp(rtc::PeerTransport&, MutableBytes packet, TimePoint) override {
+  void on_rtp(rtc::PeerTransport&, MutableBytes packet, std::size_t, TimePoint) override {
     ++rtp_received_;
     if (packet.size() < 12) return;
     const std::size_t csrc = packet[0] & 0x0f;

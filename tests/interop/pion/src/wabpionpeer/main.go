@@ -10,6 +10,9 @@
 //	--role offer --whatsapp        offers like WhatsApp (ice-lite, mid "audio", opus 111 with the
 //	                               captured fmtp, telephone-event 126, 127.0.0.1 only)
 //	--srtp gcm|cm|any              restricts the offered/accepted SRTP profiles
+//
+// Switches for the end-to-end tests (--events-script, --record-messages, --rtp-on-command,
+// --states) and the extra stdin commands are described in control.go.
 package main
 
 import (
@@ -72,6 +75,7 @@ type message struct {
 type peer struct {
 	name     string
 	wantData bool
+	ctl      *control
 
 	outMu sync.Mutex
 	out   *json.Encoder
@@ -112,7 +116,10 @@ func (p *peer) onRTP(pkt *rtp.Packet) {
 	p.checkDone()
 }
 
-func (p *peer) onMessage(data []byte, isString bool) {
+func (p *peer) onMessage(label string, data []byte, isString bool) {
+	if isString {
+		p.ctl.onText(p, label, data)
+	}
 	want := binaryMessage()
 	p.mu.Lock()
 	if isString {
@@ -195,6 +202,8 @@ func (p *peer) attachChannel(pc *webrtc.PeerConnection, dc *webrtc.DataChannel) 
 			logf("detach: %v", err)
 			return
 		}
+		// Known to control.go before the first message can arrive (scripts answer on it).
+		p.ctl.openChannel(p, dc.Label(), raw)
 		go func() {
 			buf := make([]byte, maxMessageSize+1)
 			for {
@@ -203,11 +212,15 @@ func (p *peer) attachChannel(pc *webrtc.PeerConnection, dc *webrtc.DataChannel) 
 					if err != io.EOF && !p.closing.Load() {
 						logf("data channel read: %v", err)
 					}
+					p.ctl.channelClosed(p, dc.Label())
 					return
 				}
-				p.onMessage(append([]byte{}, buf[:n]...), isString)
+				p.onMessage(dc.Label(), append([]byte{}, buf[:n]...), isString)
 			}
 		}()
+		if p.ctl.scripted { // an OpenAI-like channel carries only the script's JSON events
+			return
+		}
 		if _, err := raw.WriteDataChannel([]byte("hello from "+p.name), true); err != nil {
 			logf("send text: %v", err)
 		}
@@ -222,6 +235,7 @@ func (p *peer) attachChannel(pc *webrtc.PeerConnection, dc *webrtc.DataChannel) 
 }
 
 func (p *peer) sendPattern(track *webrtc.TrackLocalStaticRTP) {
+	<-p.ctl.rtpGate
 	seq := uint16(time.Now().UnixNano())
 	ts := uint32(time.Now().UnixNano() >> 8)
 	start := time.Now()
@@ -249,6 +263,10 @@ type options struct {
 	role, setup, srtp, name string
 	lite, whatsapp, data    bool
 	loopback                bool
+	// tests/e2e switches (control.go)
+	eventsScript, recordMessages string
+	rtpOnCommand, states         bool
+	dcLabel                      string
 }
 
 func newAPI(o options) (*webrtc.API, webrtc.RTPCodecCapability, error) {
@@ -339,7 +357,10 @@ func withMaxMessageSize(sdp string) string {
 	return strings.Join(out, "\r\n") + "\r\n"
 }
 
-type stdinLines struct{ scanner *bufio.Scanner }
+type stdinLines struct {
+	scanner *bufio.Scanner
+	command func(map[string]interface{}) bool // extra commands (control.go); may be nil
+}
 
 func (s *stdinLines) next(want string) (map[string]interface{}, error) {
 	for s.scanner.Scan() {
@@ -350,6 +371,9 @@ func (s *stdinLines) next(want string) (map[string]interface{}, error) {
 		if m["type"] == want {
 			return m, nil
 		}
+		if s.command != nil && s.command(m) {
+			continue
+		}
 		if m["type"] == "close" {
 			return nil, fmt.Errorf("close while waiting for %s", want)
 		}
@@ -358,9 +382,14 @@ func (s *stdinLines) next(want string) (map[string]interface{}, error) {
 }
 
 func run(o options) error {
-	p := &peer{name: o.name, wantData: o.data, out: json.NewEncoder(os.Stdout),
-		validIndices: map[int]bool{}, payloadTypes: map[uint8]bool{}}
-	in := &stdinLines{bufio.NewScanner(os.Stdin)}
+	ctl, err := newControl(o)
+	if err != nil {
+		return err
+	}
+	defer ctl.close()
+	p := &peer{name: o.name, wantData: o.data && !ctl.scripted, ctl: ctl,
+		out: json.NewEncoder(os.Stdout), validIndices: map[int]bool{}, payloadTypes: map[uint8]bool{}}
+	in := &stdinLines{scanner: bufio.NewScanner(os.Stdin)}
 	in.scanner.Buffer(make([]byte, 1<<20), 1<<20)
 
 	api, opus, err := newAPI(o)
@@ -372,6 +401,7 @@ func run(o options) error {
 		return err
 	}
 	defer pc.Close()
+	in.command = func(m map[string]interface{}) bool { return ctl.command(p, pc, m) }
 
 	track, err := webrtc.NewTrackLocalStaticRTP(opus, "audio", "wab-pion")
 	if err != nil {
@@ -380,6 +410,7 @@ func run(o options) error {
 	var connectOnce sync.Once
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		logf("connection state %s", s)
+		ctl.stateChanged(p, s)
 		switch s {
 		case webrtc.PeerConnectionStateConnected:
 			connectOnce.Do(func() {
@@ -408,7 +439,7 @@ func run(o options) error {
 			return err
 		}
 		if o.data {
-			dc, err := pc.CreateDataChannel("wab", nil)
+			dc, err := pc.CreateDataChannel(o.dcLabel, nil)
 			if err != nil {
 				return err
 			}
@@ -454,7 +485,7 @@ func run(o options) error {
 		}
 		offerSDP, _ := offer["sdp"].(string)
 		p.mu.Lock()
-		p.wantData = strings.Contains(offerSDP, "m=application")
+		p.wantData = strings.Contains(offerSDP, "m=application") && !ctl.scripted
 		p.mu.Unlock()
 		if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offerSDP}); err != nil {
 			p.emit(map[string]interface{}{"type": "event", "event": "failed", "reason": "set offer: " + err.Error()})
@@ -495,6 +526,11 @@ func main() {
 	flag.BoolVar(&o.whatsapp, "whatsapp", false, "offer shaped like WhatsApp's (implies --lite)")
 	flag.BoolVar(&o.data, "data", false, "offer: add a data channel")
 	flag.BoolVar(&o.loopback, "loopback", false, "only a 127.0.0.1 host candidate")
+	flag.StringVar(&o.eventsScript, "events-script", "", "JSON rules: act like an OpenAI data channel (control.go)")
+	flag.StringVar(&o.recordMessages, "record-messages", "", "append received text messages to this file")
+	flag.BoolVar(&o.rtpOnCommand, "rtp-on-command", false, "send the pattern RTP only after {\"type\":\"send_rtp\"}")
+	flag.StringVar(&o.dcLabel, "dc-label", "wab", "offer: label of the data channel")
+	flag.BoolVar(&o.states, "states", false, "report connection state changes as events")
 	flag.Parse()
 	if o.role != "offer" && o.role != "answer" {
 		fmt.Fprintln(os.Stderr, "usage: wabpionpeer --role offer|answer [--lite] [--setup active|passive] [--whatsapp] [--srtp gcm|cm|any] [--data] [--name NAME]")

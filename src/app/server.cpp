@@ -1,0 +1,252 @@
+#include "app/server.hpp"
+
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "agent/realtime_signaling.hpp"
+#include "bridge/call_registry.hpp"
+#include "common/log.hpp"
+#include "http/client.hpp"
+#include "http/server.hpp"
+#include "net/event_loop.hpp"
+#include "net/interfaces.hpp"
+#include "whatsapp/graph_client.hpp"
+#include "whatsapp/signature.hpp"
+#include "whatsapp/webhook.hpp"
+
+namespace wab::app {
+namespace {
+
+rtc::TransportConfig transport_config(const Config& c) {
+  rtc::TransportConfig t;
+  if (!c.media_public_ip.empty()) {
+    auto ip = net::SocketAddress::parse(c.media_public_ip, 0);
+    if (!ip) throw ConfigError("MEDIA_PUBLIC_IP: not an IP address: '" + c.media_public_ip + "'");
+    t.host_addresses.push_back(*ip);
+  } else {
+    t.host_addresses = net::local_addresses();
+    if (t.host_addresses.empty()) {
+      throw ConfigError("MEDIA_PUBLIC_IP: no usable interface address found; set it explicitly");
+    }
+  }
+  if (!c.stun_server.empty()) {
+    try {
+      t.stun_server = net::resolve_host_port(c.stun_server);
+    } catch (const std::exception& e) {
+      throw ConfigError(std::string("STUN_SERVER: ") + e.what());
+    }
+  }
+  t.socket.min_port = c.media_port_min;
+  t.socket.max_port = c.media_port_max;
+  return t;
+}
+
+agent::SessionConfig session_config(const Config& c) {
+  agent::SessionConfig s;
+  if (!c.openai_model.empty()) s.model = c.openai_model;
+  if (!c.openai_voice.empty()) s.voice = c.openai_voice;
+  if (!c.openai_instructions.empty()) s.instructions = c.openai_instructions;
+  return s;
+}
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  explicit Impl(Config config)
+      : config_(std::move(config)),
+        http_client_(loop_),
+        http_server_(loop_),
+        graph_(http_client_, whatsapp::GraphConfig{config_.whatsapp_graph_url,
+                                                   config_.whatsapp_access_token, seconds(10)}),
+        services_{loop_, batch_, graph_, nullptr, session_config(config_),
+                  transport_config(config_), config_.accept_window, seconds(20)},
+        registry_(services_) {
+    if (!config_.openai_api_key.empty()) {
+      agent::RealtimeConfig rc;
+      rc.base_url = config_.openai_base_url;
+      rc.api_key = config_.openai_api_key;
+      rc.auth = config_.openai_auth == "ephemeral" ? agent::AuthMode::ephemeral
+                                                   : agent::AuthMode::api_key;
+      realtime_ = std::make_unique<agent::RealtimeSignaling>(http_client_, rc);
+      services_.realtime = realtime_.get();
+    }
+    routes();
+  }
+
+  int run() {
+    watch_signals();
+    const std::uint16_t port = http_server_.listen(config_.http_host, config_.port);
+    nlohmann::json addresses = nlohmann::json::array();
+    for (const auto& a : services_.transport.host_addresses) addresses.push_back(a.ip_string());
+    log::info("wabridge_listening",
+              {{"host", config_.http_host},
+               {"port", port},
+               {"media_addresses", addresses},
+               {"media_ports", fmt::format("{}-{}", config_.media_port_min,
+                                           config_.media_port_max)},
+               {"agent", realtime_ ? "openai_realtime" : "none (calls are rejected)"},
+               {"openai_auth", config_.openai_auth}});
+    if (config_.whatsapp_insecure_skip_signature) {
+      log::warn("webhook_signature_check_disabled",
+                {{"setting", "WHATSAPP_INSECURE_SKIP_SIGNATURE"}});
+    }
+    loop_.run();
+    log::info("wabridge_stopped", {});
+    return 0;
+  }
+
+ private:
+  void routes() {
+    http_server_.route("GET", "/webhook", [this](const http::ServerRequest& req,
+                                                  http::Responder reply) {
+      auto challenge = whatsapp::verify_subscription(
+          req.query_param("hub.mode").value_or(""), req.query_param("hub.verify_token").value_or(""),
+          req.query_param("hub.challenge").value_or(""), config_.whatsapp_verify_token);
+      if (challenge) {
+        reply.send(200, *challenge);
+      } else {
+        log::warn("webhook_verification_refused", {});
+        reply.send(403, "forbidden");
+      }
+    });
+    http_server_.route("POST", "/webhook", [this](const http::ServerRequest& req,
+                                                   http::Responder reply) {
+      on_webhook(req, std::move(reply));
+    });
+    http_server_.route("GET", "/healthz", [this](const http::ServerRequest&, http::Responder r) {
+      if (draining_) r.send(503, "draining\n");
+      else r.send(200, "ok\n");
+    });
+    http_server_.route("GET", "/metrics", [this](const http::ServerRequest&, http::Responder r) {
+      r.send(200, metrics(), "text/plain; version=0.0.4");
+    });
+  }
+
+  void on_webhook(const http::ServerRequest& req, http::Responder reply) {
+    ++webhooks_received_;
+    if (!config_.whatsapp_insecure_skip_signature &&
+        !whatsapp::verify_signature(config_.whatsapp_app_secret, req.body,
+                                    req.header("x-hub-signature-256"))) {
+      ++webhooks_bad_signature_;
+      log::warn("webhook_bad_signature", {{"peer", req.peer.ip_string()}});
+      reply.send(403, "bad signature");
+      return;
+    }
+    auto batch = whatsapp::parse_webhook(req.body);
+    // Answer at once: Meta retries slow deliveries. Malformed bodies are acknowledged too, so
+    // Meta does not retry them forever.
+    reply.send(200, "");
+    if (!batch.ok()) {
+      ++webhooks_malformed_;
+      log::warn("webhook_malformed", {{"error", batch.error}});
+      return;
+    }
+    loop_.post([this, batch = std::move(batch)] {
+      if (draining_) registry_.stop_accepting();
+      registry_.handle(batch);
+    });
+  }
+
+  std::string metrics() const {
+    std::string out;
+    auto metric = [&out](const char* name, const char* type, const char* help, double value) {
+      out += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n{0} {3}\n", name, help, type, value);
+    };
+    metric("wabridge_active_calls", "gauge", "Calls in progress.",
+           static_cast<double>(registry_.active_calls()));
+    metric("wabridge_calls_started_total", "counter", "Calls answered since start.",
+           static_cast<double>(registry_.calls_started()));
+    metric("wabridge_webhooks_received_total", "counter", "POST /webhook requests.",
+           static_cast<double>(webhooks_received_));
+    metric("wabridge_webhooks_bad_signature_total", "counter",
+           "Webhooks refused for their signature.", static_cast<double>(webhooks_bad_signature_));
+    metric("wabridge_webhooks_malformed_total", "counter", "Webhooks whose body was unusable.",
+           static_cast<double>(webhooks_malformed_));
+    metric("wabridge_webhook_duplicates_total", "counter", "Duplicate webhook events ignored.",
+           static_cast<double>(registry_.duplicates_ignored()));
+    metric("wabridge_draining", "gauge", "1 while shutting down.", draining_ ? 1 : 0);
+    return out;
+  }
+
+  void watch_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigprocmask(SIG_BLOCK, &set, nullptr);
+    signal_fd_ = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (signal_fd_ < 0) throw std::runtime_error("signalfd failed");
+    loop_.add_fd(signal_fd_, [this] {
+      signalfd_siginfo info{};
+      while (::read(signal_fd_, &info, sizeof info) == sizeof info) {
+        start_drain(info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+      }
+    });
+  }
+
+  void start_drain(const char* signal_name) {
+    if (draining_) {  // a second signal: stop now
+      registry_.shut_down_all("shutdown");
+      finish_drain(loop_.now() + seconds(5));
+      return;
+    }
+    draining_ = true;
+    registry_.stop_accepting();
+    log::info("drain_started", {{"signal", signal_name},
+                                {"active_calls", registry_.active_calls()},
+                                {"grace_seconds",
+                                 std::chrono::duration_cast<seconds>(config_.drain_grace).count()}});
+    drain_deadline_ = loop_.now() + config_.drain_grace;
+    poll_drain();
+  }
+
+  void poll_drain() {
+    if (registry_.active_calls() == 0) {
+      finish_drain(loop_.now() + seconds(5));
+      return;
+    }
+    if (loop_.now() >= drain_deadline_) {
+      registry_.shut_down_all("shutdown");
+      finish_drain(loop_.now() + seconds(5));
+      return;
+    }
+    loop_.add_timer(loop_.now() + milliseconds(100), [this] { poll_drain(); });
+  }
+
+  // Lets outgoing Graph/OpenAI requests (terminate, hangup) finish, then stops the loop.
+  void finish_drain(TimePoint deadline) {
+    http_server_.stop_accepting();
+    if ((http_client_.in_flight() == 0 && registry_.active_calls() == 0) ||
+        loop_.now() >= deadline) {
+      loop_.stop();
+      return;
+    }
+    loop_.add_timer(loop_.now() + milliseconds(50), [this, deadline] { finish_drain(deadline); });
+  }
+
+  Config config_;
+  net::EventLoop loop_;
+  net::ReceiveBatch batch_;
+  http::Client http_client_;
+  http::Server http_server_;
+  whatsapp::GraphClient graph_;
+  std::unique_ptr<agent::RealtimeSignaling> realtime_;
+  bridge::CallServices services_;
+  bridge::CallRegistry registry_;
+  int signal_fd_ = -1;
+  bool draining_ = false;
+  TimePoint drain_deadline_{};
+  std::uint64_t webhooks_received_ = 0;
+  std::uint64_t webhooks_bad_signature_ = 0;
+  std::uint64_t webhooks_malformed_ = 0;
+};
+
+Server::Server(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+Server::~Server() = default;
+int Server::run() { return impl_->run(); }
+
+}  // namespace wab::app

@@ -1,0 +1,402 @@
+#include "bridge/call.hpp"
+
+#include "agent/client_events.hpp"
+#include "common/log.hpp"
+#include "common/random.hpp"
+#include "rtc/negotiation.hpp"
+#include "rtp/opus.hpp"
+#include "rtp/rtp_packet.hpp"
+#include "rtp/telephone_event.hpp"
+#include "sdp/negotiation.hpp"
+#include "sdp/offer_answer.hpp"
+#include "sdp/parser.hpp"
+#include "sdp/writer.hpp"
+#include "srtp/srtp_session.hpp"
+
+namespace wab::bridge {
+namespace {
+
+constexpr const char* kDataChannelLabel = "oai-events";
+// Meta drops a call after 20 s without business media: while the agent is silent, the caller
+// gets an Opus silence frame every 20 ms once agent audio has paused this long.
+constexpr Duration kKeepaliveInterval = milliseconds(20);
+constexpr Duration kAgentSilenceBeforeFill = milliseconds(60);
+
+// Calls back into the call only while it still exists.
+template <typename F>
+auto guarded(const std::shared_ptr<bool>& alive, F f) {
+  return [weak = std::weak_ptr<bool>(alive), f = std::move(f)](auto&&... args) mutable {
+    if (auto strong = weak.lock(); strong && *strong) f(std::forward<decltype(args)>(args)...);
+  };
+}
+
+}  // namespace
+
+Call::Call(CallServices& services, whatsapp::CallConnect connect, EndedHandler on_ended)
+    : services_(services),
+      connect_(std::move(connect)),
+      on_ended_(std::move(on_ended)),
+      started_at_(services.loop.now()),
+      to_agent_(random_u32()),
+      to_caller_(random_u32()),
+      keepalive_timer_(services.loop, [this] { on_keepalive_tick(); }),
+      accept_window_timer_(services.loop,
+                           [this] {
+                             end("accept_window_expired", OutwardAction::reject_or_terminate);
+                           }),
+      agent_setup_timer_(services.loop, [this] {
+        if (!session_updated_) end("agent_setup_timeout", OutwardAction::reject_or_terminate);
+      }) {
+  log::info("call_started", {{"call_id", call_id()},
+                             {"phone_number_id", connect_.business.phone_number_id},
+                             {"direction", std::string(whatsapp::to_string(connect_.direction))}});
+  accept_window_timer_.arm(started_at_ + services_.accept_window);
+  // Setup may fail at once; report that after the constructor, never from inside it.
+  services_.loop.post(guarded(alive_, [this] {
+    answer_caller();
+    if (phase_ != CallPhase::ended) open_agent_leg();
+  }));
+}
+
+Call::~Call() {
+  *alive_ = false;
+  if (caller_leg_) caller_leg_->close();
+  if (agent_leg_) agent_leg_->close();
+}
+
+// --- the caller's leg ---------------------------------------------------------------------------
+
+void Call::answer_caller() {
+  sdp::SessionDescription offer;
+  try {
+    offer = sdp::parse(connect_.sdp);
+    caller_leg_ = std::make_unique<rtc::PeerTransport>(
+        services_.loop, services_.batch, static_cast<rtc::PeerTransport::Listener&>(*this),
+        services_.transport);
+    const auto answer = sdp::answer_whatsapp_offer(
+        offer, rtc::local_parameters(*caller_leg_, to_caller_.ssrc(), "wabridge"));
+    answer_sdp_ = sdp::write(answer);
+    const auto opus = sdp::negotiated_opus(answer);
+    caller_opus_pt_ = opus->payload_type;
+    caller_dtmf_pt_ = sdp::telephone_event_pt(answer);
+    caller_leg_->start(rtc::remote_parameters(offer, rtc::SdpSide::we_answered));
+  } catch (const std::exception& e) {
+    end("caller_offer_unusable", OutwardAction::reject_or_terminate, {{"error", e.what()}});
+    return;
+  }
+  log::debug("caller_answer", {{"call_id", call_id()}, {"sdp", answer_sdp_}});
+  services_.graph.pre_accept(connect_.business.phone_number_id, call_id(), answer_sdp_,
+                             guarded(alive_, [this](whatsapp::GraphResult r) { on_pre_accept(r); }));
+}
+
+void Call::on_pre_accept(const whatsapp::GraphResult& result) {
+  const auto ms = std::chrono::duration_cast<milliseconds>(services_.loop.now() - started_at_);
+  if (!result.ok) {
+    end("graph_pre_accept_failed", OutwardAction::reject_or_terminate,
+        {{"http_status", result.http_status},
+         {"error_code", result.error_code},
+         {"message", result.message}});
+    return;
+  }
+  log::info("graph_pre_accept", {{"call_id", call_id()}, {"ms_since_webhook", ms.count()}});
+  pre_accepted_ = true;
+  maybe_accept();
+}
+
+void Call::maybe_accept() {
+  if (accept_sent_ || !pre_accepted_ || !caller_leg_ || !caller_leg_->connected()) return;
+  accept_sent_ = true;
+  services_.graph.accept(connect_.business.phone_number_id, call_id(), answer_sdp_, std::nullopt,
+                         guarded(alive_, [this](whatsapp::GraphResult r) { on_accept(r); }));
+}
+
+void Call::on_accept(const whatsapp::GraphResult& result) {
+  const auto ms = std::chrono::duration_cast<milliseconds>(services_.loop.now() - started_at_);
+  if (!result.ok) {
+    end("graph_accept_failed", OutwardAction::reject_or_terminate,
+        {{"http_status", result.http_status},
+         {"error_code", result.error_code},
+         {"message", result.message}});
+    return;
+  }
+  log::info("graph_accept", {{"call_id", call_id()}, {"ms_since_webhook", ms.count()}});
+  phase_ = CallPhase::accepted;
+  accept_window_timer_.disarm();
+  // Media towards WhatsApp only from now on; silence keeps the call alive until the agent speaks.
+  keepalive_timer_.arm(services_.loop.now());
+  maybe_greet();
+}
+
+// --- the agent's leg ----------------------------------------------------------------------------
+
+void Call::open_agent_leg() {
+  if (services_.realtime == nullptr) {
+    end("agent_unavailable", OutwardAction::reject_or_terminate,
+        {{"reason", "OPENAI_API_KEY is not set"}});
+    return;
+  }
+  agent_opus_pt_ = caller_opus_pt_;  // same number on both legs: no PT rewrite needed
+  std::string offer_sdp;
+  try {
+    rtc::TransportConfig config = services_.transport;
+    config.data_channel = true;
+    agent_leg_ = std::make_unique<rtc::PeerTransport>(
+        services_.loop, services_.batch, static_cast<rtc::PeerTransport::Listener&>(*this), config);
+    sdp::OpenAiOfferOptions options;
+    options.opus_pt = agent_opus_pt_;
+    offer_sdp = sdp::write(sdp::offer_for_openai(
+        rtc::local_parameters(*agent_leg_, to_agent_.ssrc(), "wabridge"), options));
+  } catch (const std::exception& e) {
+    end("agent_leg_setup_failed", OutwardAction::reject_or_terminate, {{"error", e.what()}});
+    return;
+  }
+  agent_setup_timer_.arm(services_.loop.now() + services_.agent_setup_timeout);
+  services_.realtime->create_call(
+      offer_sdp, agent::build_session(services_.session),
+      guarded(alive_, [this](agent::CallResult r) { on_agent_call_created(r); }));
+}
+
+void Call::on_agent_call_created(const agent::CallResult& result) {
+  if (!result.ok) {
+    end("agent_call_failed", OutwardAction::reject_or_terminate,
+        {{"http_status", result.http_status}, {"error", result.error}});
+    return;
+  }
+  agent_call_id_ = result.call_id;
+  log::info("agent_call_created", {{"call_id", call_id()}, {"agent_call_id", agent_call_id_}});
+  try {
+    const auto answer = sdp::parse(result.answer_sdp);
+    if (auto opus = sdp::negotiated_opus(answer)) agent_opus_pt_ = opus->payload_type;
+    agent_leg_->start(rtc::remote_parameters(answer, rtc::SdpSide::we_offered));
+  } catch (const std::exception& e) {
+    end("agent_answer_unusable", OutwardAction::reject_or_terminate, {{"error", e.what()}});
+    return;
+  }
+  to_agent_.map_payload_type(caller_opus_pt_, agent_opus_pt_);
+  to_caller_.map_payload_type(agent_opus_pt_, caller_opus_pt_);
+}
+
+void Call::send_agent_event(const std::string& json_text) {
+  if (!agent_leg_ || !agent_channel_) return;
+  agent_leg_->send_message(
+      *agent_channel_,
+      Bytes(reinterpret_cast<const std::uint8_t*>(json_text.data()), json_text.size()), false);
+}
+
+void Call::on_agent_event(const agent::ServerEvent& event) {
+  using Kind = agent::ServerEventKind;
+  switch (event.kind) {
+    case Kind::session_created:
+      session_created_ = true;
+      log::info("agent_session_created", {{"call_id", call_id()}, {"model", event.model}});
+      send_agent_event(agent::session_update(agent::build_session(services_.session, false)));
+      break;
+    case Kind::session_updated:
+      session_updated_ = true;
+      agent_setup_timer_.disarm();
+      log::info("agent_session_updated", {{"call_id", call_id()}});
+      maybe_greet();
+      break;
+    case Kind::input_transcript_done:
+      log::info("transcript", {{"call_id", call_id()}, {"speaker", "caller"}, {"text", event.text}});
+      break;
+    case Kind::output_transcript_done:
+    case Kind::output_text_done:
+      log::info("transcript", {{"call_id", call_id()}, {"speaker", "agent"}, {"text", event.text}});
+      break;
+    case Kind::speech_started:
+    case Kind::speech_stopped:
+    case Kind::output_audio_buffer_started:
+    case Kind::output_audio_buffer_stopped:
+    case Kind::output_audio_buffer_cleared:
+      log::info("agent_event", {{"call_id", call_id()}, {"type", event.type}});
+      break;
+    case Kind::response_done:
+      log::info("agent_response_done",
+                {{"call_id", call_id()}, {"status", event.response_status}});
+      break;
+    case Kind::rate_limits_updated:
+      log::debug("agent_rate_limits", {{"call_id", call_id()}});
+      break;
+    case Kind::error:
+      // Most agent errors are recoverable; the session stays open.
+      log::warn("agent_error", {{"call_id", call_id()},
+                                {"code", event.error ? event.error->code : ""},
+                                {"message", event.error ? event.error->message : ""}});
+      break;
+    default:
+      log::debug("agent_event", {{"call_id", call_id()}, {"type", event.type}});
+      break;
+  }
+}
+
+void Call::maybe_greet() {
+  // The agent speaks first once its configuration is applied and the caller can hear it.
+  if (greeted_ || !session_updated_ || phase_ != CallPhase::accepted) return;
+  greeted_ = true;
+  send_agent_event(agent::response_create());
+}
+
+// --- transport events ---------------------------------------------------------------------------
+
+void Call::on_transport_connected(rtc::PeerTransport& t) {
+  if (is_caller_leg(t)) {
+    log::info("leg_connected", {{"call_id", call_id()}, {"leg", "whatsapp"}});
+    maybe_accept();
+  } else {
+    log::info("leg_connected", {{"call_id", call_id()}, {"leg", "agent"}});
+    agent_channel_ = agent_leg_->open_channel(kDataChannelLabel);
+  }
+}
+
+void Call::on_transport_failed(rtc::PeerTransport& t, const std::string& reason) {
+  end(is_caller_leg(t) ? "whatsapp_leg_failed" : "agent_leg_failed",
+      OutwardAction::reject_or_terminate, {{"reason", reason}});
+}
+
+void Call::on_transport_closed(rtc::PeerTransport& t, const std::string& reason) {
+  end(is_caller_leg(t) ? "whatsapp_leg_closed" : "agent_leg_closed",
+      OutwardAction::reject_or_terminate, {{"reason", reason}});
+}
+
+void Call::on_channel_open(rtc::PeerTransport&, std::uint16_t id, const std::string& label) {
+  if (label == kDataChannelLabel) agent_channel_ = id;
+  log::info("agent_channel_open", {{"call_id", call_id()}, {"label", label}});
+}
+
+void Call::on_channel_message(rtc::PeerTransport&, std::uint16_t, Bytes data, bool binary) {
+  if (binary) return;  // the Realtime protocol is JSON text
+  std::string why;
+  const std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
+  auto event = agent::parse_server_event(text, {}, &why);
+  if (!event) {
+    log::warn("agent_event_malformed", {{"call_id", call_id()}, {"reason", why}});
+    return;
+  }
+  on_agent_event(*event);
+}
+
+void Call::on_rtp(rtc::PeerTransport& t, MutableBytes packet, std::size_t capacity, TimePoint now) {
+  if (is_caller_leg(t)) {
+    forward_to_agent(packet, capacity);
+  } else {
+    last_agent_audio_ = now;
+    forward_to_caller(packet, capacity);
+  }
+}
+
+// --- media --------------------------------------------------------------------------------------
+
+void Call::forward_to_agent(MutableBytes packet, std::size_t capacity) {
+  if (packet.size() < 12) return;
+  const std::uint8_t pt = packet[1] & 0x7f;
+  if (caller_dtmf_pt_ && pt == *caller_dtmf_pt_) {
+    // RFC 4733 digits are not Opus: never forward them to the agent as audio.
+    auto view = rtp::RtpView::parse(packet);
+    if (view) {
+      auto event = rtp::parse_telephone_event(view->payload());
+      if (event && event->end && view->header().marker == false) {
+        ++counters_.dtmf_events;
+      }
+    }
+    return;
+  }
+  if (pt != caller_opus_pt_ || !agent_leg_ || !agent_leg_->connected()) return;
+  std::size_t len = packet.size();
+  if (!to_agent_.rewrite(packet, len)) return;
+  if (agent_leg_->send_rtp(packet.data(), len, capacity)) ++counters_.forwarded_to_agent;
+}
+
+void Call::forward_to_caller(MutableBytes packet, std::size_t capacity) {
+  if (packet.size() < 12 || (packet[1] & 0x7f) != agent_opus_pt_) return;
+  if (phase_ != CallPhase::accepted) {
+    // Media before accept would start the caller's timer early (Meta's rule).
+    ++counters_.dropped_before_accept;
+    return;
+  }
+  std::size_t len = packet.size();
+  if (!to_caller_.rewrite(packet, len)) return;
+  if (caller_leg_->send_rtp(packet.data(), len, capacity)) ++counters_.forwarded_to_caller;
+}
+
+void Call::on_keepalive_tick() {
+  if (phase_ != CallPhase::accepted) return;
+  const TimePoint now = services_.loop.now();
+  if (now - last_agent_audio_ >= kAgentSilenceBeforeFill) {
+    std::uint8_t buf[12 + sizeof rtp::kOpusSilenceFrame + srtp::kMaxTrailer];
+    const std::size_t len =
+        to_caller_.build_inserted(MutableBytes(buf, sizeof buf), caller_opus_pt_, false,
+                                  Bytes(rtp::kOpusSilenceFrame), rtp::kOpusSamplesPer20ms);
+    if (len > 0 && caller_leg_->send_rtp(buf, len, sizeof buf)) ++counters_.silence_to_caller;
+  }
+  keepalive_timer_.arm(now + kKeepaliveInterval);
+}
+
+// --- ending -------------------------------------------------------------------------------------
+
+void Call::on_terminate_webhook(const whatsapp::CallTerminate& terminate) {
+  nlohmann::json details = {{"status", terminate.status_text}};
+  if (terminate.duration_seconds) details["duration"] = *terminate.duration_seconds;
+  if (!terminate.errors.empty()) details["error_code"] = terminate.errors.front().code;
+  end("caller_hung_up", OutwardAction::none, details);
+}
+
+void Call::shut_down(const std::string& cause) {
+  end(cause, OutwardAction::reject_or_terminate);
+}
+
+void Call::end(const std::string& cause, OutwardAction action, const nlohmann::json& details) {
+  if (phase_ == CallPhase::ended) return;
+  const bool was_accepted = phase_ == CallPhase::accepted;
+  phase_ = CallPhase::ended;
+  end_cause_ = cause;
+  keepalive_timer_.disarm();
+  accept_window_timer_.disarm();
+  agent_setup_timer_.disarm();
+
+  std::string graph_action = "none";
+  if (action == OutwardAction::reject_or_terminate) {
+    // Before accept we reject; after accept we terminate. Results are only logged.
+    auto log_result = [id = call_id()](const char* what) {
+      return [id, what](whatsapp::GraphResult r) {
+        if (!r.ok) {
+          log::warn("graph_action_failed",
+                    {{"call_id", id}, {"action", what}, {"message", r.message}});
+        }
+      };
+    };
+    if (was_accepted) {
+      graph_action = "terminate";
+      services_.graph.terminate(connect_.business.phone_number_id, call_id(),
+                                log_result("terminate"));
+    } else {
+      graph_action = "reject";
+      services_.graph.reject(connect_.business.phone_number_id, call_id(), log_result("reject"));
+    }
+  }
+  if (!agent_call_id_.empty() && services_.realtime != nullptr) {
+    services_.realtime->hangup(agent_call_id_, [id = call_id()](agent::HangupResult r) {
+      if (!r.ok) log::warn("agent_hangup_failed", {{"call_id", id}, {"error", r.error}});
+    });
+  }
+  if (caller_leg_) caller_leg_->close();
+  if (agent_leg_) agent_leg_->close();
+
+  nlohmann::json fields = {
+      {"call_id", call_id()},
+      {"cause", cause},
+      {"graph_action", graph_action},
+      {"duration_ms",
+       std::chrono::duration_cast<milliseconds>(services_.loop.now() - started_at_).count()},
+      {"forwarded_to_agent", counters_.forwarded_to_agent},
+      {"forwarded_to_caller", counters_.forwarded_to_caller},
+      {"silence_to_caller", counters_.silence_to_caller}};
+  if (details.is_object()) {
+    for (const auto& [k, v] : details.items()) fields[k] = v;
+  }
+  log::info("call_ended", fields);
+  // The owner destroys the call; never from inside our own callback stack.
+  services_.loop.post(guarded(alive_, [this] { on_ended_(*this); }));
+}
+
+}  // namespace wab::bridge

@@ -1,0 +1,137 @@
+#pragma once
+// Call: one WhatsApp call answered by the AI agent. It owns both WebRTC legs (the caller's, via
+// Meta's media servers, and the agent's, to OpenAI Realtime), drives the Graph API actions and
+// the agent's signalling, and forwards Opus RTP between the legs with only the header rewritten.
+//
+// Lifecycle: constructed from a `connect` webhook → answer + pre_accept, agent leg opened in
+// parallel → accept once the caller's leg is connected (no fixed delays) → forwarding → ended
+// exactly once by whichever end path comes first; ended() then reports the cause and the owner
+// destroys the call later (never from inside one of its callbacks).
+//
+// Threads: everything runs on the loop the call was created on (the HTTP clients it uses belong
+// to the same loop).
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "agent/events.hpp"
+#include "agent/realtime_signaling.hpp"
+#include "agent/session_config.hpp"
+#include "net/event_loop.hpp"
+#include "rtc/peer_transport.hpp"
+#include "rtp/rtp_rewriter.hpp"
+#include "whatsapp/graph_client.hpp"
+#include "whatsapp/webhook.hpp"
+
+namespace wab::bridge {
+
+// What every call of the process shares. Owned by the app; outlives every call.
+struct CallServices {
+  net::EventLoop& loop;
+  net::ReceiveBatch& batch;
+  whatsapp::GraphClient& graph;
+  agent::RealtimeSignaling* realtime = nullptr;  // null: no agent configured (fallback)
+  agent::SessionConfig session;
+  rtc::TransportConfig transport;  // host addresses, port range
+  Duration accept_window = seconds(30);
+  Duration agent_setup_timeout = seconds(20);
+};
+
+enum class CallPhase { answering, accepted, ended };
+
+class Call final : private rtc::PeerTransport::Listener {
+ public:
+  using EndedHandler = std::function<void(Call&)>;
+
+  // Starts the call at once; failures found here are reported through `on_ended` later (posted).
+  Call(CallServices& services, whatsapp::CallConnect connect, EndedHandler on_ended);
+  ~Call();
+  Call(const Call&) = delete;
+  Call& operator=(const Call&) = delete;
+
+  // Meta's `terminate` webhook: the caller hung up (or Meta ended the call).
+  void on_terminate_webhook(const whatsapp::CallTerminate& terminate);
+  // The process is shutting down.
+  void shut_down(const std::string& cause);
+
+  const std::string& call_id() const { return connect_.call_id; }
+  CallPhase phase() const { return phase_; }
+  const std::string& end_cause() const { return end_cause_; }
+
+  struct Counters {
+    std::uint64_t forwarded_to_agent = 0;
+    std::uint64_t forwarded_to_caller = 0;
+    std::uint64_t silence_to_caller = 0;
+    std::uint64_t dtmf_events = 0;
+    std::uint64_t dropped_before_accept = 0;
+  };
+  const Counters& counters() const { return counters_; }
+
+ private:
+  // Setup steps.
+  void answer_caller();
+  void open_agent_leg();
+  void on_pre_accept(const whatsapp::GraphResult& result);
+  void maybe_accept();
+  void on_accept(const whatsapp::GraphResult& result);
+  void on_agent_call_created(const agent::CallResult& result);
+  void on_agent_event(const agent::ServerEvent& event);
+  void maybe_greet();
+  void send_agent_event(const std::string& json_text);
+
+  // Media.
+  void forward_to_agent(MutableBytes packet, std::size_t capacity);
+  void forward_to_caller(MutableBytes packet, std::size_t capacity);
+  void on_keepalive_tick();
+
+  // Ending.
+  enum class OutwardAction { none, reject_or_terminate };
+  void end(const std::string& cause, OutwardAction action, const nlohmann::json& details = {});
+
+  // rtc::PeerTransport::Listener
+  void on_transport_connected(rtc::PeerTransport& t) override;
+  void on_transport_failed(rtc::PeerTransport& t, const std::string& reason) override;
+  void on_transport_closed(rtc::PeerTransport& t, const std::string& reason) override;
+  void on_rtp(rtc::PeerTransport& t, MutableBytes packet, std::size_t capacity,
+              TimePoint now) override;
+  void on_channel_open(rtc::PeerTransport& t, std::uint16_t id, const std::string& label) override;
+  void on_channel_message(rtc::PeerTransport& t, std::uint16_t id, Bytes data,
+                          bool binary) override;
+
+  bool is_caller_leg(const rtc::PeerTransport& t) const { return &t == caller_leg_.get(); }
+
+  CallServices& services_;
+  whatsapp::CallConnect connect_;
+  EndedHandler on_ended_;
+  CallPhase phase_ = CallPhase::answering;
+  std::string end_cause_;
+  TimePoint started_at_;
+
+  std::unique_ptr<rtc::PeerTransport> caller_leg_;
+  std::unique_ptr<rtc::PeerTransport> agent_leg_;
+  std::string answer_sdp_;  // what pre_accept sent; accept must send the same
+  bool pre_accepted_ = false;
+  bool accept_sent_ = false;
+  std::uint8_t caller_opus_pt_ = 111;
+  std::optional<std::uint8_t> caller_dtmf_pt_;
+  std::uint8_t agent_opus_pt_ = 111;
+
+  std::string agent_call_id_;
+  std::optional<std::uint16_t> agent_channel_;
+  bool session_created_ = false;
+  bool session_updated_ = false;
+  bool greeted_ = false;
+
+  rtp::RtpRewriter to_agent_;
+  rtp::RtpRewriter to_caller_;
+  TimePoint last_agent_audio_{};
+  net::LoopTimer keepalive_timer_;
+  net::LoopTimer accept_window_timer_;
+  net::LoopTimer agent_setup_timer_;
+  Counters counters_;
+  // Set while the call lives; callbacks from HTTP requests check it before touching the call.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace wab::bridge

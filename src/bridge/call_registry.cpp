@@ -1,0 +1,89 @@
+#include "bridge/call_registry.hpp"
+
+#include "common/log.hpp"
+
+namespace wab::bridge {
+
+CallRegistry::CallRegistry(CallServices& services, Duration remember_for)
+    : services_(services), remember_for_(remember_for) {}
+
+CallRegistry::~CallRegistry() = default;
+
+void CallRegistry::handle(const whatsapp::WebhookBatch& batch) {
+  forget_old(services_.loop.now());
+  for (const auto& event : batch.events) {
+    if (const auto* connect = std::get_if<whatsapp::CallConnect>(&event)) {
+      on_connect(*connect);
+    } else if (const auto* terminate = std::get_if<whatsapp::CallTerminate>(&event)) {
+      on_terminate(*terminate);
+    } else if (const auto* status = std::get_if<whatsapp::CallStatus>(&event)) {
+      log::info("call_status", {{"call_id", status->call_id}, {"status", status->status_text}});
+    } else if (const auto* errors = std::get_if<whatsapp::ValueErrors>(&event)) {
+      for (const auto& e : errors->errors) {
+        log::warn("webhook_error", {{"code", e.code}, {"title", e.title}, {"message", e.message}});
+      }
+    }
+  }
+}
+
+bool CallRegistry::seen_recently(const std::string& key) {
+  const auto [it, inserted] = seen_.emplace(key, services_.loop.now());
+  return !inserted;
+}
+
+void CallRegistry::forget_old(TimePoint now) {
+  for (auto it = seen_.begin(); it != seen_.end();) {
+    it = now - it->second > remember_for_ ? seen_.erase(it) : std::next(it);
+  }
+}
+
+void CallRegistry::on_connect(const whatsapp::CallConnect& connect) {
+  if (connect.direction != whatsapp::CallDirection::user_initiated ||
+      connect.sdp_type != whatsapp::SdpType::offer) {
+    log::info("webhook_connect_ignored",
+              {{"call_id", connect.call_id},
+               {"direction", std::string(whatsapp::to_string(connect.direction))}});
+    return;
+  }
+  if (seen_recently("connect:" + connect.call_id)) {
+    ++duplicates_ignored_;
+    log::info("webhook_duplicate", {{"call_id", connect.call_id}, {"event", "connect"}});
+    return;
+  }
+  if (seen_.count("terminate:" + connect.call_id) != 0) {
+    log::info("webhook_connect_after_terminate", {{"call_id", connect.call_id}});
+    return;
+  }
+  if (!accepting_) {
+    log::info("call_refused_draining", {{"call_id", connect.call_id}});
+    services_.graph.reject(connect.business.phone_number_id, connect.call_id,
+                           [](whatsapp::GraphResult) {});
+    return;
+  }
+  ++calls_started_;
+  calls_.emplace(connect.call_id,
+                 std::make_unique<Call>(services_, connect, [this](Call& c) { on_call_ended(c); }));
+}
+
+void CallRegistry::on_terminate(const whatsapp::CallTerminate& terminate) {
+  if (seen_recently("terminate:" + terminate.call_id)) {
+    ++duplicates_ignored_;
+    return;
+  }
+  log::info("webhook_terminate", {{"call_id", terminate.call_id},
+                                  {"status", terminate.status_text}});
+  auto it = calls_.find(terminate.call_id);
+  if (it != calls_.end()) it->second->on_terminate_webhook(terminate);
+}
+
+void CallRegistry::on_call_ended(Call& call) {
+  // Posted by the call after it ended: safe to destroy it here.
+  calls_.erase(call.call_id());
+}
+
+void CallRegistry::shut_down_all(const std::string& cause) {
+  accepting_ = false;
+  for (auto& [id, call] : calls_) call->shut_down(cause);
+}
+
+}  // namespace wab::bridge

@@ -1,0 +1,52 @@
+#pragma once
+// CallRegistry: every live call of the process, keyed by Meta's call id, and the webhook events
+// that create and end them. Meta retries webhooks (duplicates) and does not order them (a
+// terminate may come before its connect), so the registry remembers call ids it has seen for a
+// while: a repeated connect never makes a second call, and a connect whose terminate already
+// arrived is not answered.
+//
+// Owns: the calls. Threads: the loop of CallServices only.
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "bridge/call.hpp"
+#include "whatsapp/webhook.hpp"
+
+namespace wab::bridge {
+
+class CallRegistry {
+ public:
+  explicit CallRegistry(CallServices& services, Duration remember_for = std::chrono::minutes(10));
+  ~CallRegistry();
+
+  // One parsed webhook body; events act in body order.
+  void handle(const whatsapp::WebhookBatch& batch);
+
+  // Stops taking calls (connects are rejected) and ends every live call with `cause`.
+  void shut_down_all(const std::string& cause);
+  void stop_accepting() { accepting_ = false; }
+
+  std::size_t active_calls() const { return calls_.size(); }
+  std::uint64_t calls_started() const { return calls_started_; }
+  std::uint64_t duplicates_ignored() const { return duplicates_ignored_; }
+
+ private:
+  void on_connect(const whatsapp::CallConnect& connect);
+  void on_terminate(const whatsapp::CallTerminate& terminate);
+  void on_call_ended(Call& call);
+  bool seen_recently(const std::string& key);
+  void forget_old(TimePoint now);
+
+  CallServices& services_;
+  Duration remember_for_;
+  bool accepting_ = true;
+  std::unordered_map<std::string, std::unique_ptr<Call>> calls_;
+  // "<event>:<call id>" → when first seen, for de-duplication and out-of-order terminates.
+  std::unordered_map<std::string, TimePoint> seen_;
+  std::uint64_t calls_started_ = 0;
+  std::uint64_t duplicates_ignored_ = 0;
+};
+
+}  // namespace wab::bridge

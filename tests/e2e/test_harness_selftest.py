@@ -1,0 +1,53 @@
+#!/usr/bin/python3
+"""Self-test of the e2e harness (no wabridge involved): runs one e2e test script against
+standin_bridge.py, a fake bridge made of two Pion legs, and checks the verdict. Without --break
+the script must pass; with --break WHAT the stand-in misbehaves and the script must fail with a
+message containing --expect TEXT. So every e2e check used here is shown able to pass and to fail.
+
+  test_harness_selftest.py --pion PATH --script test_call.py [--break WHAT --expect TEXT]
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pion", required=True)
+    parser.add_argument("--script", required=True, help="an e2e test script in this folder")
+    parser.add_argument("--break", dest="breakage", default="", help="WAB_E2E_STANDIN_BREAK value")
+    parser.add_argument("--expect", default="", help="with --break: text the failure must contain")
+    parser.add_argument("--log-dir", default="e2e-logs-selftest")
+    args = parser.parse_args()
+
+    standin = f"{sys.executable} {os.path.join(HERE, 'standin_bridge.py')}"
+    env = dict(os.environ, WAB_E2E_STANDIN_BREAK=args.breakage)
+    command = [sys.executable, os.path.join(HERE, args.script), "--wabridge", standin,
+               "--pion", args.pion, "--log-dir", args.log_dir]
+    result = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            timeout=110)
+    output = result.stdout.decode("utf-8", "replace")
+    verdict = [l for l in output.splitlines() if l.startswith(("PASS ", "FAIL "))]
+    verdict = verdict[-1] if verdict else "(no verdict line)"
+    if not args.breakage:
+        if result.returncode == 0:
+            print(f"PASS: {args.script} passes against the stand-in: {verdict}")
+            return 0
+        print(output)
+        print(f"FAIL: {args.script} should pass against the stand-in: {verdict}")
+        return 1
+    if result.returncode != 0 and args.expect in verdict:
+        print(f"PASS: {args.script} fails when the stand-in breaks {args.breakage!r}: {verdict}")
+        return 0
+    print(output)
+    print(f"FAIL: with break {args.breakage!r}, {args.script} should fail mentioning "
+          f"{args.expect!r}; got status {result.returncode}: {verdict}")
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,179 @@
+package main
+
+// Optional behaviour for end-to-end tests (tests/e2e), all off by default:
+//
+//	--events-script FILE   act like an OpenAI Realtime data channel: no pattern messages; send the
+//	                       script's messages when the channel opens and when a text message of a
+//	                       given `type` arrives; report every received text message on stdout as
+//	                       {"type":"event","event":"dc_message","label":…,"text":…}
+//	--record-messages FILE append every received text message to FILE, one per line
+//	--rtp-on-command       send the pattern RTP only after {"type":"send_rtp"} on stdin
+//	--states               report connection state changes as {"type":"event","event":"state",…}
+//
+// Extra stdin commands (any mode): {"type":"send_rtp"}, {"type":"dc_send","text":…} (a text
+// message on the data channel), {"type":"hangup"} (close the PeerConnection, then keep waiting for
+// `close` so the report still comes).
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/pion/datachannel"
+	"github.com/pion/webrtc/v3"
+)
+
+// scriptRule sends `Send` when the channel opens (On == "open") or when a text message whose
+// `type` equals On arrives; DelayMs postpones the sending.
+type scriptRule struct {
+	On      string            `json:"on"`
+	DelayMs int               `json:"delay_ms"`
+	Send    []json.RawMessage `json:"send"`
+}
+
+type control struct {
+	rules        []scriptRule
+	scripted     bool
+	recordPath   string
+	rtpOnCommand bool
+	states       bool
+
+	mu       sync.Mutex
+	channel  datachannel.ReadWriteCloser
+	label    string
+	rtpGate  chan struct{}
+	gateOnce sync.Once
+	record   *os.File
+}
+
+func newControl(o options) (*control, error) {
+	c := &control{recordPath: o.recordMessages, rtpOnCommand: o.rtpOnCommand, states: o.states,
+		rtpGate: make(chan struct{})}
+	if o.eventsScript != "" {
+		raw, err := os.ReadFile(o.eventsScript)
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(raw, &c.rules); err != nil {
+			return nil, fmt.Errorf("events script %s: %v", o.eventsScript, err)
+		}
+		c.scripted = true
+	}
+	if c.recordPath != "" {
+		f, err := os.OpenFile(c.recordPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		c.record = f
+	}
+	if !c.rtpOnCommand {
+		close(c.rtpGate)
+	}
+	return c, nil
+}
+
+// openChannel remembers the channel for dc_send and runs the "open" rules.
+func (c *control) openChannel(p *peer, label string, raw datachannel.ReadWriteCloser) {
+	c.mu.Lock()
+	c.channel, c.label = raw, label
+	c.mu.Unlock()
+	if c.scripted {
+		p.emit(map[string]interface{}{"type": "event", "event": "dc_open", "label": label})
+	}
+	c.run(raw, "open")
+}
+
+// onText records a received text message and runs the rules for its type.
+func (c *control) onText(p *peer, label string, data []byte) {
+	if c.record != nil {
+		c.mu.Lock()
+		_, _ = c.record.Write(append(append([]byte{}, data...), '\n'))
+		c.mu.Unlock()
+	}
+	if !c.scripted {
+		return
+	}
+	p.emit(map[string]interface{}{"type": "event", "event": "dc_message", "label": label,
+		"text": string(data)})
+	var m struct {
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(data, &m) == nil && m.Type != "" {
+		c.mu.Lock()
+		raw := c.channel
+		c.mu.Unlock()
+		c.run(raw, m.Type)
+	}
+}
+
+func (c *control) run(raw datachannel.ReadWriteCloser, on string) {
+	for _, r := range c.rules {
+		if r.On != on {
+			continue
+		}
+		send := func(r scriptRule) {
+			for _, msg := range r.Send {
+				if _, err := raw.WriteDataChannel(msg, true); err != nil {
+					logf("script send: %v", err)
+				}
+			}
+		}
+		if r.DelayMs > 0 {
+			go func(r scriptRule) {
+				time.Sleep(time.Duration(r.DelayMs) * time.Millisecond)
+				send(r)
+			}(r)
+		} else {
+			send(r)
+		}
+	}
+}
+
+// command handles the extra stdin commands; returns false for lines it does not know.
+func (c *control) command(p *peer, pc *webrtc.PeerConnection, m map[string]interface{}) bool {
+	switch m["type"] {
+	case "send_rtp":
+		c.gateOnce.Do(func() { close(c.rtpGate) })
+	case "dc_send":
+		text, _ := m["text"].(string)
+		c.mu.Lock()
+		raw := c.channel
+		c.mu.Unlock()
+		if raw == nil {
+			p.emit(map[string]interface{}{"type": "event", "event": "dc_send_failed", "reason": "no open channel"})
+			return true
+		}
+		if _, err := raw.WriteDataChannel([]byte(text), true); err != nil {
+			p.emit(map[string]interface{}{"type": "event", "event": "dc_send_failed", "reason": err.Error()})
+		}
+	case "hangup":
+		p.closing.Store(true)
+		go func() {
+			err := pc.Close()
+			p.emit(map[string]interface{}{"type": "event", "event": "hung_up", "error": fmt.Sprint(err)})
+		}()
+	default:
+		return false
+	}
+	return true
+}
+
+func (c *control) stateChanged(p *peer, s webrtc.PeerConnectionState) {
+	if c.states {
+		p.emit(map[string]interface{}{"type": "event", "event": "state", "state": s.String()})
+	}
+}
+
+func (c *control) channelClosed(p *peer, label string) {
+	if c.states || c.scripted {
+		p.emit(map[string]interface{}{"type": "event", "event": "dc_closed", "label": label})
+	}
+}
+
+func (c *control) close() {
+	if c.record != nil {
+		_ = c.record.Close()
+	}
+}

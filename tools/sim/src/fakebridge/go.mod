@@ -1,0 +1,3 @@
+module fakebridge
+
+go 1.19

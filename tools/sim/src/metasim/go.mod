@@ -1,0 +1,3 @@
+module metasim
+
+go 1.19

@@ -1,0 +1,3 @@
+module openaisim
+
+go 1.19
