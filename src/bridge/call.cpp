@@ -5,6 +5,8 @@
 #include "common/random.hpp"
 #include "rtc/negotiation.hpp"
 #include "rtp/opus.hpp"
+#include "rtp/rtcp.hpp"
+#include "rtp/rtcp_writer.hpp"
 #include "rtp/rtp_packet.hpp"
 #include "rtp/telephone_event.hpp"
 #include "sdp/negotiation.hpp"
@@ -21,6 +23,8 @@ constexpr const char* kDataChannelLabel = "oai-events";
 // gets an Opus silence frame every 20 ms once agent audio has paused this long.
 constexpr Duration kKeepaliveInterval = milliseconds(20);
 constexpr Duration kAgentSilenceBeforeFill = milliseconds(60);
+// RTCP sender reports tell both far ends the stream is alive even across silence (RFC 3550 §6.2).
+constexpr Duration kSenderReportInterval = seconds(5);
 
 // Calls back into the call only while it still exists.
 template <typename F>
@@ -329,7 +333,33 @@ void Call::on_keepalive_tick() {
                                   Bytes(rtp::kOpusSilenceFrame), rtp::kOpusSamplesPer20ms);
     if (len > 0 && caller_leg_->send_rtp(buf, len, sizeof buf)) ++counters_.silence_to_caller;
   }
+  if (now - last_sender_report_ >= kSenderReportInterval) {
+    last_sender_report_ = now;
+    send_sender_report(*caller_leg_, to_caller_,
+                       counters_.forwarded_to_caller + counters_.silence_to_caller);
+    if (agent_leg_ && agent_leg_->connected()) {
+      send_sender_report(*agent_leg_, to_agent_, counters_.forwarded_to_agent);
+    }
+  }
   keepalive_timer_.arm(now + kKeepaliveInterval);
+}
+
+void Call::send_sender_report(rtc::PeerTransport& leg, const rtp::RtpRewriter& stream,
+                              std::uint64_t packets) {
+  if (!stream.last_timestamp()) return;  // nothing sent yet: nothing to report
+  std::uint8_t buf[128 + srtp::kMaxTrailer];
+  rtp::SenderInfo info;
+  info.ssrc = stream.ssrc();
+  info.ntp_timestamp = rtp::ntp_from_system_time(std::chrono::system_clock::now());
+  info.rtp_timestamp = *stream.last_timestamp();
+  info.packet_count = static_cast<std::uint32_t>(packets);
+  std::size_t len = rtp::write_sender_report(MutableBytes(buf, 128), info);
+  if (len == 0) return;
+  const std::size_t sdes = rtp::write_sdes_cname(MutableBytes(buf + len, 128 - len), info.ssrc,
+                                                 "wabridge");
+  if (sdes == 0) return;
+  len += sdes;
+  if (leg.send_rtcp(buf, len, sizeof buf)) ++counters_.sender_reports;
 }
 
 // --- ending -------------------------------------------------------------------------------------

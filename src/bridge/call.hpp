@@ -65,6 +65,7 @@ class Call final : private rtc::PeerTransport::Listener {
     std::uint64_t silence_to_caller = 0;
     std::uint64_t dtmf_events = 0;
     std::uint64_t dropped_before_accept = 0;
+    std::uint64_t sender_reports = 0;
   };
   const Counters& counters() const { return counters_; }
 
@@ -84,6 +85,8 @@ class Call final : private rtc::PeerTransport::Listener {
   void forward_to_agent(MutableBytes packet, std::size_t capacity);
   void forward_to_caller(MutableBytes packet, std::size_t capacity);
   void on_keepalive_tick();
+  void send_sender_report(rtc::PeerTransport& leg, const rtp::RtpRewriter& stream,
+                          std::uint64_t packets);
 
   // Ending.
   enum class OutwardAction { none, reject_or_terminate };
@@ -126,6 +129,7 @@ class Call final : private rtc::PeerTransport::Listener {
   rtp::RtpRewriter to_agent_;
   rtp::RtpRewriter to_caller_;
   TimePoint last_agent_audio_{};
+  TimePoint last_sender_report_{};
   net::LoopTimer keepalive_timer_;
   net::LoopTimer accept_window_timer_;
   net::LoopTimer agent_setup_timer_;

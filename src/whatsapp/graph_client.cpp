@@ -54,6 +54,11 @@ void GraphClient::post(CallAction action, std::string_view phone_number_id, std:
                       done = std::move(done)](http::Response response) mutable {
     if (alive.expired()) return;
     GraphResult result = parse_graph_response(response, secret);
+    if (result.ok && action == CallAction::connect && result.call_id.empty()) {
+      // Without the new call's id nothing that follows (webhooks, terminate) can be matched.
+      result.ok = false;
+      result.message = "connect answer has no calls[0].id";
+    }
     nlohmann::json fields{{"action", to_string(action)}, {"http_status", result.http_status}};
     if (!call_id.empty()) fields["call_id"] = call_id;
     if (!result.call_id.empty()) fields["call_id"] = result.call_id;

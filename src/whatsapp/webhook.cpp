@@ -260,4 +260,23 @@ std::string_view to_string(SdpType type) {
   return "none";
 }
 
+std::string_view to_string(TerminateStatus status) {
+  switch (status) {
+    case TerminateStatus::completed: return "COMPLETED";
+    case TerminateStatus::failed: return "FAILED";
+    case TerminateStatus::unknown: break;
+  }
+  return "unknown";
+}
+
+std::string_view to_string(CallStatusKind status) {
+  switch (status) {
+    case CallStatusKind::ringing: return "RINGING";
+    case CallStatusKind::accepted: return "ACCEPTED";
+    case CallStatusKind::rejected: return "REJECTED";
+    case CallStatusKind::unknown: break;
+  }
+  return "unknown";
+}
+
 }  // namespace wab::whatsapp

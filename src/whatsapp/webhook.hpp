@@ -115,5 +115,7 @@ std::optional<std::string> verify_subscription(std::string_view mode, std::strin
 
 std::string_view to_string(CallDirection direction);
 std::string_view to_string(SdpType type);
+std::string_view to_string(TerminateStatus status);
+std::string_view to_string(CallStatusKind status);
 
 }  // namespace wab::whatsapp

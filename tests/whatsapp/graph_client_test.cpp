@@ -200,6 +200,19 @@ TEST(GraphClient, SendsEachActionAndReportsTheResult) {
   EXPECT_EQ(results[4].call_id, "wacid.OUT");
 }
 
+TEST(GraphClient, ConnectWithoutCallIdIsAFailure) {
+  FakeHttp fake;
+  GraphClient client(fake.sender(), test_config());
+  std::optional<GraphResult> result;
+  client.connect("42", "13175551399", kSdp, std::string("cb"), [&](GraphResult r) { result = r; });
+  ASSERT_EQ(fake.requests.size(), 1u);
+  EXPECT_EQ(json::parse(fake.requests[0].body)["biz_opaque_callback_data"], "cb");
+  fake.callbacks[0](response(200, R"({"messaging_product":"whatsapp","calls":[]})"));
+  ASSERT_TRUE(result.has_value());
+  EXPECT_FALSE(result->ok);
+  EXPECT_EQ(result->message, "connect answer has no calls[0].id");
+}
+
 TEST(GraphClient, UnsafePhoneNumberIdIsRejectedWithoutSending) {
   FakeHttp fake;
   GraphClient client(fake.sender(), test_config());

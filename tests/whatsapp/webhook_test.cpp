@@ -118,6 +118,8 @@ TEST(Webhook, TerminateWithErrors) {
   EXPECT_EQ(t.call_id, "wacid.ABC=");
   EXPECT_EQ(t.status, TerminateStatus::failed);
   EXPECT_EQ(t.status_text, "FAILED");
+  EXPECT_EQ(to_string(t.status), "FAILED");
+  EXPECT_EQ(to_string(t.direction), "USER_INITIATED");
   EXPECT_EQ(t.direction, CallDirection::user_initiated);
   EXPECT_EQ(t.timestamp, 1749196915);
   EXPECT_EQ(t.start_time, 1749196895);

@@ -26,7 +26,7 @@ import (
 type config struct {
 	graphListen, webhookURL, appSecret, accessToken, phoneNumberID, displayNumber, wabaID string
 	callerAudio, record, dtmf                                                             string
-	hangupAfter, acceptWindow, noMediaTimeout, callerAudioAt, dtmfAt, gap, maxRun         time.Duration
+	hangupAfter, acceptWindow, noMediaTimeout, callerAudioAt, dtmfAt, gap, maxRun, linger time.Duration
 	calls                                                                                 int
 	concurrent, duplicateConnect, lateTerminateFirst                                      bool
 }
