@@ -10,8 +10,13 @@ packages=(
   # independent WebRTC peers for the interop tests
   python3 python3-aiortc python3-aiohttp espeak-ng
   golang-go golang-github-pion-webrtc.v3-dev
-  chromium nodejs npm
+  chromium opus-tools
 )
+# Node.js drives Chromium through playwright-core. A machine that already has node and npm (from
+# any source) keeps them: Debian's packages would conflict with another installation.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
