@@ -19,7 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto newline = rest.find('\n');
   wab::http::Response response;
   response.status = kStatuses[data[0] % 8];
-  if (const char* type = kTypes[data[1] % 4]; *type) response.headers.emplace_back("content-type", type);
+  if (const char* type = kTypes[data[1] % 4]; *type)
+    response.headers.emplace_back("content-type", type);
   if (newline != std::string_view::npos) {
     response.headers.emplace_back("location", std::string(rest.substr(0, newline)));
     response.body = std::string(rest.substr(newline + 1));

@@ -17,10 +17,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The first line, if any, plays the X-Hub-Signature-256 header; the rest is the body.
   const auto newline = input.find('\n');
   const std::string_view header = newline == std::string_view::npos ? "" : input.substr(0, newline);
-  const std::string_view body = newline == std::string_view::npos ? input : input.substr(newline + 1);
+  const std::string_view body =
+      newline == std::string_view::npos ? input : input.substr(newline + 1);
   const bool claimed = verify_signature("fuzz-app-secret", body, header);
   // A correct signature over the body must always verify.
-  if (!verify_signature("fuzz-app-secret", body, sign_body("fuzz-app-secret", body))) __builtin_trap();
+  if (!verify_signature("fuzz-app-secret", body, sign_body("fuzz-app-secret", body)))
+    __builtin_trap();
   (void)claimed;
 
   const WebhookBatch batch = parse_webhook(input);

@@ -15,7 +15,7 @@ json event_of(std::string_view type, std::string_view event_id) {
   return event;
 }
 
-}  // namespace
+} // namespace
 
 std::string session_update(const json& session, std::string_view event_id) {
   json event = event_of("session.update", event_id);
@@ -51,6 +51,8 @@ std::string response_cancel(std::optional<std::string_view> response_id) {
   return to_text(event);
 }
 
-std::string output_audio_buffer_clear() { return to_text(event_of("output_audio_buffer.clear", {})); }
+std::string output_audio_buffer_clear() {
+  return to_text(event_of("output_audio_buffer.clear", {}));
+}
 
-}  // namespace wab::agent
+} // namespace wab::agent

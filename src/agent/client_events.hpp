@@ -22,7 +22,8 @@ std::string function_call_output(std::string_view call_id, std::string_view outp
                                  std::string_view event_id = {});
 // `response.cancel`, optionally naming the response.
 std::string response_cancel(std::optional<std::string_view> response_id = std::nullopt);
-// `output_audio_buffer.clear` (WebRTC only): cut the audio being played; send response.cancel first.
+// `output_audio_buffer.clear` (WebRTC only): cut the audio being played; send response.cancel
+// first.
 std::string output_audio_buffer_clear();
 
-}  // namespace wab::agent
+} // namespace wab::agent

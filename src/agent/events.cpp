@@ -110,62 +110,62 @@ void read_fields(const json& root, ServerEvent& event) {
   event.response_id = string_field(root, "response_id");
 
   switch (event.kind) {
-    case K::session_created:
-    case K::session_updated:
-      if (const json* session = object_field(root, "session")) {
-        event.session_id = string_field(*session, "id");
-        event.model = string_field(*session, "model");
-      }
-      break;
-    case K::error: event.error = error_info(root); break;
-    case K::speech_started: event.audio_ms = integer_field(root, "audio_start_ms"); break;
-    case K::speech_stopped: event.audio_ms = integer_field(root, "audio_end_ms"); break;
-    case K::input_transcript_delta:
-    case K::output_transcript_delta:
-    case K::output_text_delta:
-    case K::function_call_arguments_delta: event.text = string_field(root, "delta"); break;
-    case K::input_transcript_done:
-    case K::output_transcript_done: event.text = string_field(root, "transcript"); break;
-    case K::output_text_done: event.text = string_field(root, "text"); break;
-    case K::input_transcript_failed: event.error = error_info(root); break;
-    case K::item_added:
-    case K::item_done:
-    case K::output_item_added:
-    case K::output_item_done:
-      if (const json* item = object_field(root, "item")) {
-        if (event.item_id.empty()) event.item_id = string_field(*item, "id");
-        if (auto call = function_call_item(*item)) event.function_calls.push_back(std::move(*call));
-      }
-      break;
-    case K::response_created:
-    case K::response_done: read_response(root, event); break;
-    case K::function_call_arguments_done: {
-      FunctionCall call;
-      call.call_id = string_field(root, "call_id");
-      call.name = string_field(root, "name");
-      call.arguments = string_field(root, "arguments");
-      call.item_id = event.item_id;
-      event.function_calls.push_back(std::move(call));
-      break;
+  case K::session_created:
+  case K::session_updated:
+    if (const json* session = object_field(root, "session")) {
+      event.session_id = string_field(*session, "id");
+      event.model = string_field(*session, "model");
     }
-    case K::rate_limits_updated:
-      if (const json* limits = array_field(root, "rate_limits")) {
-        for (const json& l : *limits) {
-          if (!l.is_object()) continue;
-          RateLimit r;
-          r.name = string_field(l, "name");
-          r.limit = number_field(l, "limit").value_or(0);
-          r.remaining = number_field(l, "remaining").value_or(0);
-          r.reset_seconds = number_field(l, "reset_seconds").value_or(0);
-          event.rate_limits.push_back(std::move(r));
-        }
+    break;
+  case K::error: event.error = error_info(root); break;
+  case K::speech_started: event.audio_ms = integer_field(root, "audio_start_ms"); break;
+  case K::speech_stopped: event.audio_ms = integer_field(root, "audio_end_ms"); break;
+  case K::input_transcript_delta:
+  case K::output_transcript_delta:
+  case K::output_text_delta:
+  case K::function_call_arguments_delta: event.text = string_field(root, "delta"); break;
+  case K::input_transcript_done:
+  case K::output_transcript_done: event.text = string_field(root, "transcript"); break;
+  case K::output_text_done: event.text = string_field(root, "text"); break;
+  case K::input_transcript_failed: event.error = error_info(root); break;
+  case K::item_added:
+  case K::item_done:
+  case K::output_item_added:
+  case K::output_item_done:
+    if (const json* item = object_field(root, "item")) {
+      if (event.item_id.empty()) event.item_id = string_field(*item, "id");
+      if (auto call = function_call_item(*item)) event.function_calls.push_back(std::move(*call));
+    }
+    break;
+  case K::response_created:
+  case K::response_done: read_response(root, event); break;
+  case K::function_call_arguments_done: {
+    FunctionCall call;
+    call.call_id = string_field(root, "call_id");
+    call.name = string_field(root, "name");
+    call.arguments = string_field(root, "arguments");
+    call.item_id = event.item_id;
+    event.function_calls.push_back(std::move(call));
+    break;
+  }
+  case K::rate_limits_updated:
+    if (const json* limits = array_field(root, "rate_limits")) {
+      for (const json& l : *limits) {
+        if (!l.is_object()) continue;
+        RateLimit r;
+        r.name = string_field(l, "name");
+        r.limit = number_field(l, "limit").value_or(0);
+        r.remaining = number_field(l, "remaining").value_or(0);
+        r.reset_seconds = number_field(l, "reset_seconds").value_or(0);
+        event.rate_limits.push_back(std::move(r));
       }
-      break;
-    default: break;
+    }
+    break;
+  default: break;
   }
 }
 
-}  // namespace
+} // namespace
 
 ServerEventKind server_event_kind(std::string_view type) {
   for (const auto& [name, kind] : kNames) {
@@ -199,4 +199,4 @@ std::optional<ServerEvent> parse_server_event(std::string_view text, const Event
   return event;
 }
 
-}  // namespace wab::agent
+} // namespace wab::agent

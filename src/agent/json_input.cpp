@@ -24,22 +24,22 @@ bool depth_within(std::string_view text, int limit) {
       continue;
     }
     switch (c) {
-      case '"': in_string = true; break;
-      case '{':
-      case '[':
-        if (++depth > limit) return false;
-        break;
-      case '}':
-      case ']':
-        if (depth > 0) --depth;
-        break;
-      default: break;
+    case '"': in_string = true; break;
+    case '{':
+    case '[':
+      if (++depth > limit) return false;
+      break;
+    case '}':
+    case ']':
+      if (depth > 0) --depth;
+      break;
+    default: break;
     }
   }
   return true;
 }
 
-}  // namespace
+} // namespace
 
 std::optional<nlohmann::json> parse_untrusted_json(std::string_view text, const JsonLimits& limits,
                                                    std::string& error) {
@@ -108,4 +108,4 @@ std::optional<double> number_field(const nlohmann::json& obj, std::string_view k
   return it->get<double>();
 }
 
-}  // namespace wab::agent
+} // namespace wab::agent

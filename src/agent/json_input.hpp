@@ -1,8 +1,8 @@
 #pragma once
-// Helpers for reading untrusted JSON (data-channel events, OpenAI responses): size and nesting limits
-// checked before a tree is built, and field accessors that return "absent" instead of throwing on
-// a wrong type. Stateless, any thread.
-// (whatsapp/json_input.hpp has the same helpers: the layers may not include each other.)
+// Helpers for reading untrusted JSON (data-channel events, OpenAI responses): size and nesting
+// limits checked before a tree is built, and field accessors that return "absent" instead of
+// throwing on a wrong type. Stateless, any thread. (whatsapp/json_input.hpp has the same helpers:
+// the layers may not include each other.)
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -32,4 +32,4 @@ std::optional<std::int64_t> integer_field(const nlohmann::json& obj, std::string
 // Any JSON number.
 std::optional<double> number_field(const nlohmann::json& obj, std::string_view key);
 
-}  // namespace wab::agent
+} // namespace wab::agent

@@ -11,7 +11,8 @@ constexpr std::size_t kMaxAnswerBytes = 256 * 1024;
 constexpr JsonLimits kResponseJsonLimits{256 * 1024, 32};
 
 std::string_view trim_trailing_slashes(std::string_view s) {
-  while (!s.empty() && s.back() == '/') s.remove_suffix(1);
+  while (!s.empty() && s.back() == '/')
+    s.remove_suffix(1);
   return s;
 }
 
@@ -19,7 +20,9 @@ std::string endpoint(const RealtimeConfig& config, std::string_view path) {
   return std::string(trim_trailing_slashes(config.base_url)) + std::string(path);
 }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
+}
 
 bool starts_with_ignoring_case(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
@@ -45,9 +48,11 @@ http::Headers api_key_auth(const RealtimeConfig& config) {
   return {{"Authorization", "Bearer " + config.api_key}};
 }
 
-bool http_success(int status) { return status >= 200 && status < 300; }
+bool http_success(int status) {
+  return status >= 200 && status < 300;
+}
 
-}  // namespace
+} // namespace
 
 std::vector<std::string> secrets_of(const RealtimeConfig& config) {
   std::vector<std::string> out;
@@ -61,9 +66,10 @@ http::Request build_unified_call_request(const RealtimeConfig& config, std::stri
   request.method = "POST";
   request.url = endpoint(config, "/realtime/calls");
   request.headers = api_key_auth(config);
-  auto [content_type, body] = http::build_multipart(
-      {{"sdp", "application/sdp", std::string(offer_sdp)},
-       {"session", "application/json", session.dump(-1, ' ', false, json::error_handler_t::replace)}});
+  auto [content_type, body] =
+      http::build_multipart({{"sdp", "application/sdp", std::string(offer_sdp)},
+                             {"session", "application/json",
+                              session.dump(-1, ' ', false, json::error_handler_t::replace)}});
   request.headers.emplace_back("Content-Type", std::move(content_type));
   request.body = std::move(body);
   request.timeout = config.timeout;
@@ -232,10 +238,11 @@ std::string header_value(const http::Response& response, std::string_view name) 
   for (const auto& [key, value] : response.headers) {
     if (key.size() != name.size()) continue;
     bool same = true;
-    for (std::size_t i = 0; i < key.size() && same; ++i) same = lower(key[i]) == lower(name[i]);
+    for (std::size_t i = 0; i < key.size() && same; ++i)
+      same = lower(key[i]) == lower(name[i]);
     if (same) return value;
   }
   return {};
 }
 
-}  // namespace wab::agent
+} // namespace wab::agent

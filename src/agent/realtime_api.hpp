@@ -16,19 +16,19 @@
 namespace wab::agent {
 
 enum class AuthMode {
-  api_key,    // POST /realtime/calls multipart (sdp + session) with the API key
-  ephemeral,  // POST /realtime/client_secrets, then /realtime/calls application/sdp with the key
+  api_key,   // POST /realtime/calls multipart (sdp + session) with the API key
+  ephemeral, // POST /realtime/client_secrets, then /realtime/calls application/sdp with the key
 };
 
 struct RealtimeConfig {
   std::string base_url = "https://api.openai.com/v1";
-  std::string api_key;  // secret: never logged, never in a result
+  std::string api_key; // secret: never logged, never in a result
   AuthMode auth = AuthMode::api_key;
   // Azure OpenAI: requests made with the API key carry `api-key: <key>` instead of
   // `Authorization: Bearer <key>` (ephemeral keys are always sent as Bearer).
   bool azure_api_key_header = false;
   Duration timeout = seconds(10);
-  int ephemeral_ttl_seconds = 600;  // 10–7200
+  int ephemeral_ttl_seconds = 600; // 10–7200
 };
 
 // `{"error":{message,type,code,param}}` as OpenAI sends it.
@@ -40,10 +40,10 @@ struct ApiError {
 
 struct CallResult {
   bool ok = false;
-  int http_status = 0;     // of the last request made; 0: no HTTP answer
-  std::string answer_sdp;  // ok only
-  std::string call_id;     // "rtc_…" from Location; may be empty if OpenAI sent none
-  std::string error;       // safe to log: secrets are scrubbed
+  int http_status = 0;    // of the last request made; 0: no HTTP answer
+  std::string answer_sdp; // ok only
+  std::string call_id;    // "rtc_…" from Location; may be empty if OpenAI sent none
+  std::string error;      // safe to log: secrets are scrubbed
   std::optional<ApiError> api_error;
 };
 
@@ -55,7 +55,7 @@ struct HangupResult {
 };
 
 struct ClientSecret {
-  std::string value;  // "ek_…"
+  std::string value; // "ek_…"
   std::int64_t expires_at = 0;
 };
 
@@ -95,4 +95,4 @@ std::string redact(std::string text, const std::vector<std::string>& secrets);
 // Case-insensitive header lookup; empty if absent.
 std::string header_value(const http::Response& response, std::string_view name);
 
-}  // namespace wab::agent
+} // namespace wab::agent

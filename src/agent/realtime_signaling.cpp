@@ -59,9 +59,8 @@ void RealtimeSignaling::finish_call(const http::Response& response,
     log::info("openai_call_created",
               {{"openai_call_id", result.call_id}, {"http_status", result.http_status}});
   } else {
-    log::warn("openai_call_failed", {{"stage", "calls"},
-                                     {"http_status", result.http_status},
-                                     {"error", result.error}});
+    log::warn("openai_call_failed",
+              {{"stage", "calls"}, {"http_status", result.http_status}, {"error", result.error}});
   }
   if (done) done(std::move(result));
 }
@@ -79,11 +78,11 @@ void RealtimeSignaling::hangup(std::string_view call_id, HangupCallback done) {
                                 done = std::move(done)](http::Response response) mutable {
     if (alive.expired()) return;
     HangupResult result = parse_hangup_response(response, secrets_of(config_));
-    log::info("openai_call_hangup", {{"openai_call_id", call_id},
-                                     {"http_status", result.http_status},
-                                     {"ok", result.ok}});
+    log::info(
+        "openai_call_hangup",
+        {{"openai_call_id", call_id}, {"http_status", result.http_status}, {"ok", result.ok}});
     if (done) done(std::move(result));
   });
 }
 
-}  // namespace wab::agent
+} // namespace wab::agent

@@ -18,7 +18,7 @@
 namespace wab::agent {
 
 class RealtimeSignaling {
- public:
+public:
   using CallCallback = std::function<void(CallResult)>;
   using HangupCallback = std::function<void(HangupResult)>;
   // How a request leaves the process; a test substitutes a fake.
@@ -42,7 +42,7 @@ class RealtimeSignaling {
 
   const RealtimeConfig& config() const { return config_; }
 
- private:
+private:
   void post_offer_with_ephemeral_key(std::string ephemeral_key, std::string offer_sdp,
                                      CallCallback done);
   void finish_call(const http::Response& response, const std::vector<std::string>& secrets,
@@ -53,4 +53,4 @@ class RealtimeSignaling {
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
-}  // namespace wab::agent
+} // namespace wab::agent

@@ -49,4 +49,4 @@ json build_session(const SessionConfig& config, bool include_model) {
   return session;
 }
 
-}  // namespace wab::agent
+} // namespace wab::agent

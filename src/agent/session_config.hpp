@@ -22,14 +22,14 @@ inline constexpr const char* kDefaultInstructions =
 struct FunctionTool {
   std::string name;
   std::string description;
-  nlohmann::json parameters = nlohmann::json::object();  // JSON Schema of the arguments
+  nlohmann::json parameters = nlohmann::json::object(); // JSON Schema of the arguments
 };
 
 struct TurnDetection {
   double threshold = 0.5;
   int prefix_padding_ms = 300;
   int silence_duration_ms = 200;
-  std::optional<int> idle_timeout_ms;  // server_vad re-prompt after silence; unset = off
+  std::optional<int> idle_timeout_ms; // server_vad re-prompt after silence; unset = off
   bool create_response = true;
   bool interrupt_response = true;
 };
@@ -40,13 +40,13 @@ struct SessionConfig {
   std::string voice = kDefaultVoice;
   std::string transcription_model = kDefaultTranscriptionModel;  // empty: no input transcription
   std::string transcription_language;                            // ISO-639-1, empty: automatic
-  std::optional<TurnDetection> turn_detection = TurnDetection{};  // nullopt: manual turns (null)
+  std::optional<TurnDetection> turn_detection = TurnDetection{}; // nullopt: manual turns (null)
   std::vector<FunctionTool> tools;
-  std::string tool_choice = "auto";  // sent only when there are tools
+  std::string tool_choice = "auto"; // sent only when there are tools
 };
 
 // The GA session object. `include_model` is false for session.update, where the model cannot
 // change.
 nlohmann::json build_session(const SessionConfig& config, bool include_model = true);
 
-}  // namespace wab::agent
+} // namespace wab::agent

@@ -193,7 +193,9 @@ void Call::on_agent_event(const agent::ServerEvent& event) {
     case Kind::session_created:
       session_created_ = true;
       log::info("agent_session_created", {{"call_id", call_id()}, {"model", event.model}});
-      send_agent_event(agent::session_update(agent::build_session(services_.session, false)));
+      // The full configuration again (model unchanged): effective even where the signalling
+      // path could not carry it.
+      send_agent_event(agent::session_update(agent::build_session(services_.session)));
       break;
     case Kind::session_updated:
       session_updated_ = true;

@@ -14,11 +14,13 @@ json sdp_session(std::string_view type, std::string_view sdp) {
 }
 
 json action_body(std::string_view call_id, CallAction action) {
-  return json{{"messaging_product", "whatsapp"}, {"call_id", call_id}, {"action", to_string(action)}};
+  return json{
+      {"messaging_product", "whatsapp"}, {"call_id", call_id}, {"action", to_string(action)}};
 }
 
 std::string_view trim_trailing_slashes(std::string_view s) {
-  while (!s.empty() && s.back() == '/') s.remove_suffix(1);
+  while (!s.empty() && s.back() == '/')
+    s.remove_suffix(1);
   return s;
 }
 
@@ -35,15 +37,15 @@ std::string lowercase_header(const http::Response& response, std::string_view lo
   return {};
 }
 
-}  // namespace
+} // namespace
 
 std::string_view to_string(CallAction action) {
   switch (action) {
-    case CallAction::pre_accept: return "pre_accept";
-    case CallAction::accept: return "accept";
-    case CallAction::reject: return "reject";
-    case CallAction::terminate: return "terminate";
-    case CallAction::connect: return "connect";
+  case CallAction::pre_accept: return "pre_accept";
+  case CallAction::accept: return "accept";
+  case CallAction::reject: return "reject";
+  case CallAction::terminate: return "terminate";
+  case CallAction::connect: return "connect";
   }
   return "unknown";
 }
@@ -62,7 +64,9 @@ json accept_body(std::string_view call_id, std::string_view answer_sdp,
   return body;
 }
 
-json reject_body(std::string_view call_id) { return action_body(call_id, CallAction::reject); }
+json reject_body(std::string_view call_id) {
+  return action_body(call_id, CallAction::reject);
+}
 
 json terminate_body(std::string_view call_id) {
   return action_body(call_id, CallAction::terminate);
@@ -109,8 +113,7 @@ GraphResult parse_graph_response(const http::Response& response, std::string_vie
     return result;
   }
   std::string parse_error;
-  const auto body =
-      parse_untrusted_json(response.body, {kMaxResponseBytes, 32}, parse_error);
+  const auto body = parse_untrusted_json(response.body, {kMaxResponseBytes, 32}, parse_error);
   const json* error = body ? object_field(*body, "error") : nullptr;
   const bool http_ok = response.status >= 200 && response.status < 300;
 
@@ -152,4 +155,4 @@ std::string redact(std::string text, std::string_view secret) {
   return text;
 }
 
-}  // namespace wab::whatsapp
+} // namespace wab::whatsapp

@@ -14,7 +14,7 @@
 namespace wab::whatsapp {
 
 struct GraphConfig {
-  std::string base_url = "https://graph.facebook.com/v24.0";  // including the version
+  std::string base_url = "https://graph.facebook.com/v24.0"; // including the version
   std::string access_token;                                  // secret: never logged
   Duration timeout = seconds(10);
 };
@@ -22,14 +22,14 @@ struct GraphConfig {
 // Outcome of one Graph call. On failure `message` is safe to log (never contains the token).
 struct GraphResult {
   bool ok = false;
-  int http_status = 0;  // 0: no HTTP answer (transport failure or request not sent)
+  int http_status = 0; // 0: no HTTP answer (transport failure or request not sent)
   std::int64_t error_code = 0;
   std::optional<std::int64_t> error_subcode;
-  std::string error_type;  // e.g. "OAuthException"
+  std::string error_type; // e.g. "OAuthException"
   std::string message;
-  std::string details;     // error.error_data.details (SDP validation problems land here)
+  std::string details; // error.error_data.details (SDP validation problems land here)
   std::string fbtrace_id;
-  std::string call_id;     // `connect` only: calls[0].id
+  std::string call_id; // `connect` only: calls[0].id
 };
 
 enum class CallAction { pre_accept, accept, reject, terminate, connect };
@@ -59,4 +59,4 @@ GraphResult parse_graph_response(const http::Response& response, std::string_vie
 // Replaces each occurrence of `secret` in `text` by "[redacted]"; no-op for an empty secret.
 std::string redact(std::string text, std::string_view secret);
 
-}  // namespace wab::whatsapp
+} // namespace wab::whatsapp

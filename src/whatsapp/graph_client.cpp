@@ -35,8 +35,8 @@ void GraphClient::terminate(std::string_view phone_number_id, std::string_view c
 void GraphClient::connect(std::string_view phone_number_id, std::string_view to,
                           std::string_view offer_sdp,
                           std::optional<std::string> biz_opaque_callback_data, Callback done) {
-  post(CallAction::connect, phone_number_id, {}, connect_body(to, offer_sdp, biz_opaque_callback_data),
-       std::move(done));
+  post(CallAction::connect, phone_number_id, {},
+       connect_body(to, offer_sdp, biz_opaque_callback_data), std::move(done));
 }
 
 void GraphClient::post(CallAction action, std::string_view phone_number_id, std::string call_id,
@@ -75,4 +75,4 @@ void GraphClient::post(CallAction action, std::string_view phone_number_id, std:
   sender_(build_calls_request(config_, phone_number_id, body), std::move(on_response));
 }
 
-}  // namespace wab::whatsapp
+} // namespace wab::whatsapp

@@ -18,7 +18,7 @@
 namespace wab::whatsapp {
 
 class GraphClient {
- public:
+public:
   using Callback = std::function<void(GraphResult)>;
   // How a request leaves the process; a test substitutes a fake.
   using Sender = std::function<void(http::Request, http::Client::Callback)>;
@@ -47,7 +47,7 @@ class GraphClient {
 
   const GraphConfig& config() const { return config_; }
 
- private:
+private:
   void post(CallAction action, std::string_view phone_number_id, std::string call_id,
             const nlohmann::json& body, Callback done);
 
@@ -57,4 +57,4 @@ class GraphClient {
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
-}  // namespace wab::whatsapp
+} // namespace wab::whatsapp

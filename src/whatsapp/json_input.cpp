@@ -24,22 +24,22 @@ bool depth_within(std::string_view text, int limit) {
       continue;
     }
     switch (c) {
-      case '"': in_string = true; break;
-      case '{':
-      case '[':
-        if (++depth > limit) return false;
-        break;
-      case '}':
-      case ']':
-        if (depth > 0) --depth;
-        break;
-      default: break;
+    case '"': in_string = true; break;
+    case '{':
+    case '[':
+      if (++depth > limit) return false;
+      break;
+    case '}':
+    case ']':
+      if (depth > 0) --depth;
+      break;
+    default: break;
     }
   }
   return true;
 }
 
-}  // namespace
+} // namespace
 
 std::optional<nlohmann::json> parse_untrusted_json(std::string_view text, const JsonLimits& limits,
                                                    std::string& error) {
@@ -101,4 +101,4 @@ std::optional<std::int64_t> integer_field(const nlohmann::json& obj, std::string
   return std::nullopt;
 }
 
-}  // namespace wab::whatsapp
+} // namespace wab::whatsapp

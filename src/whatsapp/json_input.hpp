@@ -30,4 +30,4 @@ std::string string_field(const nlohmann::json& obj, std::string_view key);
 // An integer given as a JSON number or as a decimal string (Meta sends timestamps as strings).
 std::optional<std::int64_t> integer_field(const nlohmann::json& obj, std::string_view key);
 
-}  // namespace wab::whatsapp
+} // namespace wab::whatsapp

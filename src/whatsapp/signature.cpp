@@ -37,8 +37,10 @@ int hex_value(char c) {
 }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -52,7 +54,7 @@ bool starts_with_ignoring_case(std::string_view s, std::string_view prefix) {
   return true;
 }
 
-}  // namespace
+} // namespace
 
 bool verify_signature(std::string_view app_secret, std::string_view raw_body,
                       std::string_view header_value) {
@@ -88,4 +90,4 @@ std::string sign_body(std::string_view app_secret, std::string_view raw_body) {
   return out;
 }
 
-}  // namespace wab::whatsapp
+} // namespace wab::whatsapp

@@ -16,4 +16,4 @@ bool verify_signature(std::string_view app_secret, std::string_view raw_body,
 // tests. Returns an empty string when the HMAC cannot be computed.
 std::string sign_body(std::string_view app_secret, std::string_view raw_body);
 
-}  // namespace wab::whatsapp
+} // namespace wab::whatsapp

@@ -45,7 +45,8 @@ std::vector<WebhookError> parse_errors(const json& holder) {
     err.code = integer_field(e, "code").value_or(0);
     err.title = string_field(e, "title");
     err.message = string_field(e, "message");
-    if (const json* data = object_field(e, "error_data")) err.details = string_field(*data, "details");
+    if (const json* data = object_field(e, "error_data"))
+      err.details = string_field(*data, "details");
     out.push_back(std::move(err));
   }
   return out;
@@ -132,7 +133,7 @@ void parse_call_item(const json& item, const ChangeContext& ctx, WebhookBatch& b
 
 void parse_status_item(const json& item, const ChangeContext& ctx, WebhookBatch& batch) {
   if (string_field(item, "type") != "call") {
-    ++batch.ignored;  // message delivery statuses
+    ++batch.ignored; // message delivery statuses
     return;
   }
   CallStatus s;
@@ -166,15 +167,17 @@ void parse_change(const json& change, WebhookBatch& batch) {
   const json* calls = array_field(*value, "calls");
   const json* statuses = array_field(*value, "statuses");
   if (calls) {
-    for (const json& item : *calls) parse_call_item(item, ctx, batch);
+    for (const json& item : *calls)
+      parse_call_item(item, ctx, batch);
   }
   if (statuses) {
-    for (const json& item : *statuses) parse_status_item(item, ctx, batch);
+    for (const json& item : *statuses)
+      parse_status_item(item, ctx, batch);
   }
   if (!calls && !ctx.value_errors.empty()) {
     batch.events.emplace_back(ValueErrors{ctx.business, ctx.value_errors});
   } else if (!calls && !statuses) {
-    ++batch.ignored;  // messages, contacts-only changes, other fields
+    ++batch.ignored; // messages, contacts-only changes, other fields
   }
 }
 
@@ -188,12 +191,13 @@ bool safe_challenge(std::string_view s) {
   return true;
 }
 
-}  // namespace
+} // namespace
 
 WebhookBatch parse_webhook(std::string_view body, const WebhookLimits& limits) {
   WebhookBatch batch;
   std::string error;
-  const auto root = parse_untrusted_json(body, {limits.max_body_bytes, limits.max_json_depth}, error);
+  const auto root =
+      parse_untrusted_json(body, {limits.max_body_bytes, limits.max_json_depth}, error);
   if (!root) {
     batch.error = error;
     return batch;
@@ -220,7 +224,8 @@ WebhookBatch parse_webhook(std::string_view body, const WebhookLimits& limits) {
         ++batch.malformed;
         continue;
       }
-      for (const json& change : *changes) parse_change(change, batch);
+      for (const json& change : *changes)
+        parse_change(change, batch);
     }
   } catch (const nlohmann::json::exception& e) {
     // The accessors do not throw; this is a last line of defence for the webhook endpoint.
@@ -244,39 +249,39 @@ std::optional<std::string> verify_subscription(std::string_view mode, std::strin
 
 std::string_view to_string(CallDirection direction) {
   switch (direction) {
-    case CallDirection::user_initiated: return "USER_INITIATED";
-    case CallDirection::business_initiated: return "BUSINESS_INITIATED";
-    case CallDirection::unknown: break;
+  case CallDirection::user_initiated: return "USER_INITIATED";
+  case CallDirection::business_initiated: return "BUSINESS_INITIATED";
+  case CallDirection::unknown: break;
   }
   return "unknown";
 }
 
 std::string_view to_string(SdpType type) {
   switch (type) {
-    case SdpType::offer: return "offer";
-    case SdpType::answer: return "answer";
-    case SdpType::none: break;
+  case SdpType::offer: return "offer";
+  case SdpType::answer: return "answer";
+  case SdpType::none: break;
   }
   return "none";
 }
 
 std::string_view to_string(TerminateStatus status) {
   switch (status) {
-    case TerminateStatus::completed: return "COMPLETED";
-    case TerminateStatus::failed: return "FAILED";
-    case TerminateStatus::unknown: break;
+  case TerminateStatus::completed: return "COMPLETED";
+  case TerminateStatus::failed: return "FAILED";
+  case TerminateStatus::unknown: break;
   }
   return "unknown";
 }
 
 std::string_view to_string(CallStatusKind status) {
   switch (status) {
-    case CallStatusKind::ringing: return "RINGING";
-    case CallStatusKind::accepted: return "ACCEPTED";
-    case CallStatusKind::rejected: return "REJECTED";
-    case CallStatusKind::unknown: break;
+  case CallStatusKind::ringing: return "RINGING";
+  case CallStatusKind::accepted: return "ACCEPTED";
+  case CallStatusKind::rejected: return "REJECTED";
+  case CallStatusKind::unknown: break;
   }
   return "unknown";
 }
 
-}  // namespace wab::whatsapp
+} // namespace wab::whatsapp

@@ -22,7 +22,7 @@ struct WebhookError {
   std::int64_t code = 0;
   std::string title;
   std::string message;
-  std::string details;  // error_data.details
+  std::string details; // error_data.details
 };
 
 // Fields every call event carries, taken from the change's `value.metadata`.
@@ -31,18 +31,19 @@ struct BusinessNumber {
   std::string display_phone_number;
 };
 
-// `event: "connect"`: a user calls us (offer), or the callee of our outbound call answered (answer).
+// `event: "connect"`: a user calls us (offer), or the callee of our outbound call answered
+// (answer).
 struct CallConnect {
-  std::string call_id;  // "wacid.…"
+  std::string call_id; // "wacid.…"
   BusinessNumber business;
-  std::string from;          // caller's WhatsApp id; may be empty for username users…
-  std::string from_user_id;  // …who are identified by a BSUID instead
+  std::string from;         // caller's WhatsApp id; may be empty for username users…
+  std::string from_user_id; // …who are identified by a BSUID instead
   std::string to;
   CallDirection direction = CallDirection::unknown;
   SdpType sdp_type = SdpType::none;
   std::string sdp;
-  std::int64_t timestamp = 0;  // unix seconds, 0 if absent
-  std::string contact_name;    // contacts[].profile.name of the caller, if sent
+  std::int64_t timestamp = 0; // unix seconds, 0 if absent
+  std::string contact_name;   // contacts[].profile.name of the caller, if sent
   std::string biz_opaque_callback_data;
 
   // Who the caller is: `from`, else `from_user_id`.
@@ -59,12 +60,12 @@ struct CallTerminate {
   std::string to;
   CallDirection direction = CallDirection::unknown;
   TerminateStatus status = TerminateStatus::unknown;
-  std::string status_text;  // as received, e.g. "COMPLETED"
+  std::string status_text; // as received, e.g. "COMPLETED"
   std::int64_t timestamp = 0;
-  std::optional<std::int64_t> start_time;        // only if the call was picked up
+  std::optional<std::int64_t> start_time; // only if the call was picked up
   std::optional<std::int64_t> end_time;
   std::optional<std::int64_t> duration_seconds;
-  std::vector<WebhookError> errors;  // the item's own, else the value-level ones
+  std::vector<WebhookError> errors; // the item's own, else the value-level ones
   std::string biz_opaque_callback_data;
 };
 
@@ -96,10 +97,10 @@ struct WebhookLimits {
 };
 
 struct WebhookBatch {
-  std::vector<WebhookEvent> events;  // in body order
-  std::size_t ignored = 0;    // changes or items we do not handle (messages, other call events)
-  std::size_t malformed = 0;  // call/status items missing required fields (skipped)
-  std::string error;          // non-empty: the whole body was rejected
+  std::vector<WebhookEvent> events; // in body order
+  std::size_t ignored = 0;   // changes or items we do not handle (messages, other call events)
+  std::size_t malformed = 0; // call/status items missing required fields (skipped)
+  std::string error;         // non-empty: the whole body was rejected
   bool ok() const { return error.empty(); }
 };
 
@@ -118,4 +119,4 @@ std::string_view to_string(SdpType type);
 std::string_view to_string(TerminateStatus status);
 std::string_view to_string(CallStatusKind status);
 
-}  // namespace wab::whatsapp
+} // namespace wab::whatsapp

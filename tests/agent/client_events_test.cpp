@@ -26,8 +26,9 @@ TEST(ClientEvents, SessionUpdate) {
 
 TEST(ClientEvents, ResponseCreate) {
   EXPECT_EQ(parsed(response_create()), json::parse(R"({"type":"response.create"})"));
-  EXPECT_EQ(parsed(response_create("Greet the caller.")),
-            json::parse(R"({"type":"response.create","response":{"instructions":"Greet the caller."}})"));
+  EXPECT_EQ(
+      parsed(response_create("Greet the caller.")),
+      json::parse(R"({"type":"response.create","response":{"instructions":"Greet the caller."}})"));
 }
 
 TEST(ClientEvents, UserTextMessage) {
@@ -46,7 +47,8 @@ TEST(ClientEvents, CancelAndClear) {
   EXPECT_EQ(parsed(response_cancel()), json::parse(R"({"type":"response.cancel"})"));
   EXPECT_EQ(parsed(response_cancel("resp_1")),
             json::parse(R"({"type":"response.cancel","response_id":"resp_1"})"));
-  EXPECT_EQ(parsed(output_audio_buffer_clear()), json::parse(R"({"type":"output_audio_buffer.clear"})"));
+  EXPECT_EQ(parsed(output_audio_buffer_clear()),
+            json::parse(R"({"type":"output_audio_buffer.clear"})"));
 }
 
 TEST(ClientEvents, InvalidUtf8NeverYieldsMalformedJson) {
@@ -63,5 +65,5 @@ TEST(ClientEvents, InvalidUtf8NeverYieldsMalformedJson) {
   EXPECT_EQ(parsed(out)["item"]["content"][0]["text"], with_nul);
 }
 
-}  // namespace
-}  // namespace wab::agent
+} // namespace
+} // namespace wab::agent

@@ -15,7 +15,8 @@ ServerEvent parse_ok(const std::string& text) {
 }
 
 TEST(ServerEvents, SessionCreated) {
-  const ServerEvent e = parse_ok(R"({"type":"session.created","event_id":"event_C9G5RJeJ2gF77mV7f2B1j",
+  const ServerEvent e =
+      parse_ok(R"({"type":"session.created","event_id":"event_C9G5RJeJ2gF77mV7f2B1j",
     "session":{"type":"realtime","object":"realtime.session","id":"sess_C9G5QPteg4UIbotdKLoYQ",
       "model":"gpt-realtime-2.1","output_modalities":["audio"],"instructions":"…",
       "tools":[],"tool_choice":"auto","max_output_tokens":"inf","tracing":null,"prompt":null,
@@ -56,7 +57,8 @@ TEST(ServerEvents, InputSpeechAndTranscription) {
   EXPECT_EQ(e.kind, ServerEventKind::speech_started);
   EXPECT_EQ(e.audio_ms, 1000);
   EXPECT_EQ(e.item_id, "item_003");
-  e = parse_ok(R"({"type":"input_audio_buffer.speech_stopped","audio_end_ms":2000,"item_id":"item_003"})");
+  e = parse_ok(
+      R"({"type":"input_audio_buffer.speech_stopped","audio_end_ms":2000,"item_id":"item_003"})");
   EXPECT_EQ(e.kind, ServerEventKind::speech_stopped);
   EXPECT_EQ(e.audio_ms, 2000);
 
@@ -170,7 +172,8 @@ TEST(ServerEvents, ResponseDoneWithParallelCallsUsageAndStatus) {
 }
 
 TEST(ServerEvents, OutputAudioBufferAndRateLimits) {
-  ServerEvent e = parse_ok(R"({"type":"output_audio_buffer.started","event_id":"e","response_id":"resp_a"})");
+  ServerEvent e =
+      parse_ok(R"({"type":"output_audio_buffer.started","event_id":"e","response_id":"resp_a"})");
   EXPECT_EQ(e.kind, ServerEventKind::output_audio_buffer_started);
   EXPECT_EQ(e.response_id, "resp_a");
   EXPECT_EQ(parse_ok(R"({"type":"output_audio_buffer.stopped","response_id":"r"})").kind,
@@ -199,7 +202,8 @@ TEST(ServerEvents, WrongFieldTypesAreIgnored) {
   EXPECT_EQ(e.kind, ServerEventKind::error);
   EXPECT_EQ(e.event_id, "");
   EXPECT_FALSE(e.error.has_value());
-  const ServerEvent t = parse_ok(R"({"type":"response.output_audio_transcript.done","transcript":[1]})");
+  const ServerEvent t =
+      parse_ok(R"({"type":"response.output_audio_transcript.done","transcript":[1]})");
   EXPECT_EQ(t.text, "");
 }
 
@@ -218,8 +222,8 @@ TEST(ServerEvents, RejectsWhatIsNotAnEvent) {
   small.max_bytes = 10;
   EXPECT_FALSE(parse_server_event(R"({"type":"session.created"})", small, &why));
   EXPECT_EQ(why, "body larger than 10 bytes");
-  EXPECT_FALSE(parse_server_event("{\"type\":\"a\xff\"}", {}, &why));  // invalid UTF-8
+  EXPECT_FALSE(parse_server_event("{\"type\":\"a\xff\"}", {}, &why)); // invalid UTF-8
 }
 
-}  // namespace
-}  // namespace wab::agent
+} // namespace
+} // namespace wab::agent

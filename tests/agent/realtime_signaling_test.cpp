@@ -65,7 +65,7 @@ std::vector<Part> read_multipart(const std::string& content_type, const std::str
   std::size_t pos = body.find(delimiter);
   while (pos != std::string::npos) {
     pos += delimiter.size();
-    if (body.compare(pos, 2, "--") == 0) break;  // closing delimiter
+    if (body.compare(pos, 2, "--") == 0) break; // closing delimiter
     if (body.compare(pos, 2, "\r\n") != 0) return {};
     pos += 2;
     const auto next = body.find("\r\n" + delimiter, pos);
@@ -93,7 +93,8 @@ std::vector<Part> read_multipart(const std::string& content_type, const std::str
 
 TEST(RealtimeApi, UnifiedCallRequestIsMultipartWithSdpAndSession) {
   const json session = build_session(SessionConfig{});
-  const http::Request r = build_unified_call_request(config_with(AuthMode::api_key), kOffer, session);
+  const http::Request r =
+      build_unified_call_request(config_with(AuthMode::api_key), kOffer, session);
   EXPECT_EQ(r.method, "POST");
   EXPECT_EQ(r.url, "https://api.openai.com/v1/realtime/calls");
   EXPECT_EQ(header(r, "Authorization"), std::string("Bearer ") + kApiKey);
@@ -129,12 +130,14 @@ TEST(RealtimeApi, ClientSecretRequestAndResponse) {
   EXPECT_EQ(header(r, "Authorization"), std::string("Bearer ") + kApiKey);
   EXPECT_EQ(header(r, "Content-Type"), "application/json");
   EXPECT_EQ(json::parse(r.body),
-            (json{{"expires_after", {{"anchor", "created_at"}, {"seconds", 600}}}, {"session", session}}));
+            (json{{"expires_after", {{"anchor", "created_at"}, {"seconds", 600}}},
+                  {"session", session}}));
 
   std::string error;
   const auto secret = parse_client_secret(
-      json_response(200, std::string(R"({"value":")") + kEphemeral +
-                             R"(","expires_at":1756310470,"session":{"type":"realtime","id":"sess_1"}})"),
+      json_response(
+          200, std::string(R"({"value":")") + kEphemeral +
+                   R"(","expires_at":1756310470,"session":{"type":"realtime","id":"sess_1"}})"),
       {kApiKey}, error);
   ASSERT_TRUE(secret.has_value()) << error;
   EXPECT_EQ(secret->value, kEphemeral);
@@ -147,7 +150,8 @@ TEST(RealtimeApi, ClientSecretRequestAndResponse) {
 }
 
 TEST(RealtimeApi, SdpCallRequestWithEphemeralKey) {
-  const http::Request r = build_sdp_call_request(config_with(AuthMode::ephemeral), kEphemeral, kOffer);
+  const http::Request r =
+      build_sdp_call_request(config_with(AuthMode::ephemeral), kEphemeral, kOffer);
   EXPECT_EQ(r.url, "https://api.openai.com/v1/realtime/calls");
   EXPECT_EQ(header(r, "Authorization"), std::string("Bearer ") + kEphemeral);
   EXPECT_EQ(header(r, "Content-Type"), "application/sdp");
@@ -203,14 +207,17 @@ TEST(RealtimeApi, RejectsAnswersThatAreNotSdp) {
 
 TEST(RealtimeApi, ParsesOpenAiErrors) {
   const CallResult r = parse_call_response(
-      json_response(400, R"({"error":{"message":"Invalid SDP offer. Please try again with a WHIP-compliant offer.",
+      json_response(
+          400,
+          R"({"error":{"message":"Invalid SDP offer. Please try again with a WHIP-compliant offer.",
         "type":"invalid_request_error","param":null,"code":"invalid_offer"}})"),
       {kApiKey});
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.http_status, 400);
-  EXPECT_EQ(r.error,
-            "HTTP 400 invalid_request_error/invalid_offer: Invalid SDP offer. Please try again with "
-            "a WHIP-compliant offer.");
+  EXPECT_EQ(
+      r.error,
+      "HTTP 400 invalid_request_error/invalid_offer: Invalid SDP offer. Please try again with "
+      "a WHIP-compliant offer.");
   ASSERT_TRUE(r.api_error.has_value());
   EXPECT_EQ(r.api_error->code, "invalid_offer");
   EXPECT_EQ(r.api_error->type, "invalid_request_error");
@@ -225,12 +232,14 @@ TEST(RealtimeApi, TimeoutsAndTransportFailures) {
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.http_status, 0);
   EXPECT_EQ(r.error, "transport failure: Timeout was reached");
-  EXPECT_EQ(parse_hangup_response(timeout, {kApiKey}).error, "transport failure: Timeout was reached");
+  EXPECT_EQ(parse_hangup_response(timeout, {kApiKey}).error,
+            "transport failure: Timeout was reached");
 }
 
 TEST(RealtimeApi, SecretsNeverInErrors) {
-  const std::string body = std::string(R"({"error":{"message":"Incorrect API key provided: )") + kApiKey +
-                           R"(. Also )" + kEphemeral + R"(","type":"invalid_request_error","code":"invalid_api_key"}})";
+  const std::string body = std::string(R"({"error":{"message":"Incorrect API key provided: )") +
+                           kApiKey + R"(. Also )" + kEphemeral +
+                           R"(","type":"invalid_request_error","code":"invalid_api_key"}})";
   const CallResult r = parse_call_response(json_response(401, body), {kApiKey, kEphemeral});
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.error.find(kApiKey), std::string::npos);
@@ -252,7 +261,9 @@ TEST(RealtimeApi, HangupRequest) {
   EXPECT_FALSE(build_hangup_request(config_with(AuthMode::api_key), "").has_value());
   EXPECT_TRUE(parse_hangup_response(json_response(200, "{}"), {kApiKey}).ok);
   const HangupResult failed = parse_hangup_response(
-      json_response(404, R"({"error":{"message":"Call not found","type":"invalid_request_error","code":"call_id_not_found"}})"),
+      json_response(
+          404,
+          R"({"error":{"message":"Call not found","type":"invalid_request_error","code":"call_id_not_found"}})"),
       {kApiKey});
   EXPECT_FALSE(failed.ok);
   EXPECT_EQ(failed.http_status, 404);
@@ -277,7 +288,8 @@ TEST(RealtimeSignaling, ApiKeyModeIsOneMultipartPost) {
   std::optional<CallResult> result;
   signaling.create_call(kOffer, build_session(SessionConfig{}), [&](CallResult r) { result = r; });
   ASSERT_EQ(fake.requests.size(), 1u);
-  EXPECT_EQ(header(fake.requests[0], "Content-Type").rfind("multipart/form-data; boundary=", 0), 0u);
+  EXPECT_EQ(header(fake.requests[0], "Content-Type").rfind("multipart/form-data; boundary=", 0),
+            0u);
   EXPECT_FALSE(result.has_value());
   fake.callbacks[0](answer(201, "application/sdp", "/v1/realtime/calls/rtc_1"));
   ASSERT_TRUE(result.has_value());
@@ -293,7 +305,8 @@ TEST(RealtimeSignaling, EphemeralModeMintsAKeyThenPostsRawSdp) {
   signaling.create_call(kOffer, build_session(SessionConfig{}), [&](CallResult r) { result = r; });
   ASSERT_EQ(fake.requests.size(), 1u);
   EXPECT_EQ(fake.requests[0].url, "https://api.openai.com/v1/realtime/client_secrets");
-  fake.callbacks[0](json_response(200, std::string(R"({"value":")") + kEphemeral + R"(","expires_at":1})"));
+  fake.callbacks[0](
+      json_response(200, std::string(R"({"value":")") + kEphemeral + R"(","expires_at":1})"));
   EXPECT_FALSE(result.has_value());
   ASSERT_EQ(fake.requests.size(), 2u);
   EXPECT_EQ(fake.requests[1].url, "https://api.openai.com/v1/realtime/calls");
@@ -301,8 +314,8 @@ TEST(RealtimeSignaling, EphemeralModeMintsAKeyThenPostsRawSdp) {
   EXPECT_EQ(header(fake.requests[1], "Content-Type"), "application/sdp");
   EXPECT_EQ(fake.requests[1].body, kOffer);
   // An error that echoes the ephemeral key comes back scrubbed.
-  fake.callbacks[1](json_response(
-      401, std::string(R"({"error":{"message":"bad key )") + kEphemeral + R"(","type":"invalid_request_error"}})"));
+  fake.callbacks[1](json_response(401, std::string(R"({"error":{"message":"bad key )") +
+                                           kEphemeral + R"(","type":"invalid_request_error"}})"));
   ASSERT_TRUE(result.has_value());
   EXPECT_FALSE(result->ok);
   EXPECT_EQ(result->error, "HTTP 401 invalid_request_error: bad key [redacted]");
@@ -337,8 +350,8 @@ TEST(RealtimeSignaling, HangupAndDroppedCallbacks) {
     EXPECT_EQ(fake.requests[0].url, "https://api.openai.com/v1/realtime/calls/rtc_1/hangup");
   }
   fake.callbacks[0](json_response(200, ""));
-  EXPECT_FALSE(called);  // the signaling object is gone: its callbacks are dropped
+  EXPECT_FALSE(called); // the signaling object is gone: its callbacks are dropped
 }
 
-}  // namespace
-}  // namespace wab::agent
+} // namespace
+} // namespace wab::agent

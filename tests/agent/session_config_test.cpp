@@ -71,5 +71,5 @@ TEST(SessionConfig, SessionUpdateFormLeavesTheModelOut) {
   EXPECT_EQ(s["type"], "realtime");
 }
 
-}  // namespace
-}  // namespace wab::agent
+} // namespace
+} // namespace wab::agent

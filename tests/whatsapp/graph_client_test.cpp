@@ -50,8 +50,9 @@ struct FakeHttp {
 };
 
 TEST(GraphApi, ActionBodiesMatchTheGraphApi) {
-  EXPECT_EQ(pre_accept_body("wacid.A=", kSdp),
-            json::parse(R"({"messaging_product":"whatsapp","call_id":"wacid.A=","action":"pre_accept",
+  EXPECT_EQ(
+      pre_accept_body("wacid.A=", kSdp),
+      json::parse(R"({"messaging_product":"whatsapp","call_id":"wacid.A=","action":"pre_accept",
                             "session":{"sdp_type":"answer","sdp":"v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"}})"));
   EXPECT_EQ(accept_body("wacid.A=", "v=0\r\n", std::nullopt),
             json::parse(R"({"messaging_product":"whatsapp","call_id":"wacid.A=","action":"accept",
@@ -60,11 +61,12 @@ TEST(GraphApi, ActionBodiesMatchTheGraphApi) {
             json::parse(R"({"messaging_product":"whatsapp","call_id":"wacid.A=","action":"accept",
                             "session":{"sdp_type":"answer","sdp":"v=0\r\n"},
                             "biz_opaque_callback_data":"cb-1"})"));
-  EXPECT_EQ(reject_body("wacid.A="),
-            json::parse(R"({"messaging_product":"whatsapp","call_id":"wacid.A=","action":"reject"})"));
-  EXPECT_EQ(terminate_body("wacid.A="),
-            json::parse(
-                R"({"messaging_product":"whatsapp","call_id":"wacid.A=","action":"terminate"})"));
+  EXPECT_EQ(
+      reject_body("wacid.A="),
+      json::parse(R"({"messaging_product":"whatsapp","call_id":"wacid.A=","action":"reject"})"));
+  EXPECT_EQ(
+      terminate_body("wacid.A="),
+      json::parse(R"({"messaging_product":"whatsapp","call_id":"wacid.A=","action":"terminate"})"));
   EXPECT_EQ(connect_body("13175551399", "v=0\r\n", std::nullopt),
             json::parse(R"({"messaging_product":"whatsapp","to":"13175551399","action":"connect",
                             "session":{"sdp_type":"offer","sdp":"v=0\r\n"}})"));
@@ -100,7 +102,8 @@ TEST(GraphApi, SafePathSegments) {
 }
 
 TEST(GraphApi, ParsesSuccess) {
-  GraphResult r = parse_graph_response(response(200, R"({"messaging_product":"whatsapp","success":true})"), kToken);
+  GraphResult r = parse_graph_response(
+      response(200, R"({"messaging_product":"whatsapp","success":true})"), kToken);
   EXPECT_TRUE(r.ok);
   EXPECT_EQ(r.http_status, 200);
   EXPECT_EQ(r.call_id, "");
@@ -153,7 +156,8 @@ TEST(GraphApi, NonJsonAndTransportFailures) {
 TEST(GraphApi, TokenNeverInErrors) {
   const std::string body = std::string(R"({"error":{"message":"Invalid OAuth access token - )") +
                            kToken + R"(","type":"OAuthException","code":190,
-      "error_data":{"details":")" + kToken + R"("}}})";
+      "error_data":{"details":")" +
+                           kToken + R"("}}})";
   GraphResult r = parse_graph_response(response(401, body), kToken);
   EXPECT_EQ(r.error_code, 190);
   EXPECT_EQ(r.message.find(kToken), std::string::npos);
@@ -180,7 +184,7 @@ TEST(GraphClient, SendsEachActionAndReportsTheResult) {
   client.terminate("42", "wacid.A", collect);
   client.connect("42", "13175551399", kSdp, std::nullopt, collect);
   ASSERT_EQ(fake.requests.size(), 5u);
-  EXPECT_TRUE(results.empty());  // nothing is reported before the answers arrive
+  EXPECT_TRUE(results.empty()); // nothing is reported before the answers arrive
 
   const char* actions[] = {"pre_accept", "accept", "reject", "terminate", "connect"};
   for (std::size_t i = 0; i < 5; ++i) {
@@ -190,13 +194,17 @@ TEST(GraphClient, SendsEachActionAndReportsTheResult) {
     EXPECT_EQ(fake.requests[i].url, "https://graph.facebook.com/v24.0/42/calls");
   }
   // pre_accept and accept carry the same SDP.
-  EXPECT_EQ(json::parse(fake.requests[0].body)["session"], json::parse(fake.requests[1].body)["session"]);
+  EXPECT_EQ(json::parse(fake.requests[0].body)["session"],
+            json::parse(fake.requests[1].body)["session"]);
   EXPECT_EQ(json::parse(fake.requests[1].body)["biz_opaque_callback_data"], "cb");
 
-  for (std::size_t i = 0; i < 4; ++i) fake.callbacks[i](response(200, R"({"success":true})"));
-  fake.callbacks[4](response(200, R"({"messaging_product":"whatsapp","calls":[{"id":"wacid.OUT"}]})"));
+  for (std::size_t i = 0; i < 4; ++i)
+    fake.callbacks[i](response(200, R"({"success":true})"));
+  fake.callbacks[4](
+      response(200, R"({"messaging_product":"whatsapp","calls":[{"id":"wacid.OUT"}]})"));
   ASSERT_EQ(results.size(), 5u);
-  for (const auto& r : results) EXPECT_TRUE(r.ok);
+  for (const auto& r : results)
+    EXPECT_TRUE(r.ok);
   EXPECT_EQ(results[4].call_id, "wacid.OUT");
 }
 
@@ -236,5 +244,5 @@ TEST(GraphClient, CallbacksAreDroppedOnceTheClientIsGone) {
   EXPECT_FALSE(called);
 }
 
-}  // namespace
-}  // namespace wab::whatsapp
+} // namespace
+} // namespace wab::whatsapp

@@ -22,7 +22,8 @@ std::string upper(std::string s) {
 }
 
 TEST(Signature, Rfc4231Vectors) {
-  EXPECT_EQ(sign_body("Jefe", "what do ya want for nothing?"), std::string("sha256=") + kRfc4231Case2);
+  EXPECT_EQ(sign_body("Jefe", "what do ya want for nothing?"),
+            std::string("sha256=") + kRfc4231Case2);
   const std::string key(20, '\x0b');
   EXPECT_EQ(sign_body(key, "Hi There"), std::string("sha256=") + kRfc4231Case1);
   EXPECT_TRUE(verify_signature(key, "Hi There", std::string("sha256=") + kRfc4231Case1));
@@ -52,8 +53,8 @@ TEST(Signature, RejectsMissingOrMalformedHeaders) {
   EXPECT_FALSE(verify_signature("Jefe", body, ""));
   EXPECT_FALSE(verify_signature("Jefe", body, hex));                       // no prefix
   EXPECT_FALSE(verify_signature("Jefe", body, "sha1=" + hex));             // other algorithm
-  EXPECT_FALSE(verify_signature("Jefe", body, "sha256=" + hex.substr(2)));  // short
-  EXPECT_FALSE(verify_signature("Jefe", body, "sha256=" + hex + "00"));     // long
+  EXPECT_FALSE(verify_signature("Jefe", body, "sha256=" + hex.substr(2))); // short
+  EXPECT_FALSE(verify_signature("Jefe", body, "sha256=" + hex + "00"));    // long
   std::string not_hex = hex;
   not_hex[10] = 'g';
   EXPECT_FALSE(verify_signature("Jefe", body, "sha256=" + not_hex));
@@ -73,5 +74,5 @@ TEST(Signature, EmptyBodyRoundTrips) {
   EXPECT_FALSE(verify_signature("secret", "x", header));
 }
 
-}  // namespace
-}  // namespace wab::whatsapp
+} // namespace
+} // namespace wab::whatsapp

@@ -62,8 +62,7 @@ constexpr const char* kTerminateFailed = R"({
 })";
 
 // Returns a copy: callers pass the batch as a temporary.
-template <typename T>
-T only_event(const WebhookBatch& batch) {
+template <typename T> T only_event(const WebhookBatch& batch) {
   EXPECT_TRUE(batch.ok()) << batch.error;
   EXPECT_EQ(batch.events.size(), 1u);
   if (batch.events.size() != 1 || !std::holds_alternative<T>(batch.events[0])) {
@@ -105,11 +104,11 @@ TEST(Webhook, BusinessInitiatedConnectWithAnswerAndUsernameCaller) {
   const auto c = only_event<CallConnect>(parse_webhook(body));
   EXPECT_EQ(c.direction, CallDirection::business_initiated);
   EXPECT_EQ(c.sdp_type, SdpType::answer);
-  EXPECT_EQ(c.sdp, "v=0\r\n");  // from `session`, not the legacy `connection`
+  EXPECT_EQ(c.sdp, "v=0\r\n"); // from `session`, not the legacy `connection`
   EXPECT_EQ(c.from, "");
   EXPECT_EQ(c.caller(), "US.123");
   EXPECT_EQ(c.contact_name, "Bo");
-  EXPECT_EQ(c.timestamp, 1749196900);  // numeric timestamps are accepted too
+  EXPECT_EQ(c.timestamp, 1749196900); // numeric timestamps are accepted too
   EXPECT_EQ(c.biz_opaque_callback_data, "ours");
 }
 
@@ -126,7 +125,7 @@ TEST(Webhook, TerminateWithErrors) {
   EXPECT_EQ(t.end_time, 1749196915);
   EXPECT_EQ(t.duration_seconds, 20);
   EXPECT_EQ(t.biz_opaque_callback_data, "bridge-42");
-  ASSERT_EQ(t.errors.size(), 1u);  // the item's own errors win over the value-level copy
+  ASSERT_EQ(t.errors.size(), 1u); // the item's own errors win over the value-level copy
   EXPECT_EQ(t.errors[0].code, 138021);
   EXPECT_EQ(t.errors[0].title, "Media receive timeout");
   EXPECT_EQ(t.errors[0].details, "Client did not receive media");
@@ -252,8 +251,10 @@ TEST(Webhook, RejectsBodiesThatAreNotWebhooks) {
 
 TEST(Webhook, EnforcesSizeAndDepthLimits) {
   std::string deep = R"({"object":"whatsapp_business_account","entry":[)";
-  for (int i = 0; i < 40; ++i) deep += "[";
-  for (int i = 0; i < 40; ++i) deep += "]";
+  for (int i = 0; i < 40; ++i)
+    deep += "[";
+  for (int i = 0; i < 40; ++i)
+    deep += "]";
   deep += "]}";
   EXPECT_EQ(parse_webhook(deep).error, "JSON nested deeper than 32 levels");
 
@@ -280,5 +281,5 @@ TEST(Webhook, VerifySubscription) {
   EXPECT_FALSE(verify_subscription("subscribe", "tok", std::string(129, '1'), "tok").has_value());
 }
 
-}  // namespace
-}  // namespace wab::whatsapp
+} // namespace
+} // namespace wab::whatsapp
