@@ -102,6 +102,7 @@ class Request:
         self.headers = headers  # dict, lower-case names
         self.body = body
         self.at = time.monotonic()
+        self.replied_at = None  # when the response was written
 
     def json(self):
         return json.loads(self.body.decode("utf-8"))
@@ -161,6 +162,8 @@ class FakeService:
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+                self.wfile.flush()
+                request.replied_at = time.monotonic()
 
             do_GET = do_POST = do_PUT = do_DELETE = _handle
 
@@ -191,6 +194,7 @@ class FakeGraph(FakeService):
     def __init__(self):
         self.on_action = None
         self.fail_actions = {}  # action -> (status, json body), to simulate Graph errors
+        self.delay_actions = {}  # action -> seconds to wait before answering (Meta can be slow)
         super().__init__()
 
     def route(self, request):
@@ -208,7 +212,20 @@ class FakeGraph(FakeService):
             return status, {}, payload
         if self.on_action:
             self.on_action(action, body)
+        if action in self.delay_actions:
+            time.sleep(self.delay_actions[action])
         return 200, {}, {"messaging_product": "whatsapp", "success": True}
+
+    def requests_for(self, call_id, action):
+        out = []
+        for request in self.snapshot():
+            try:
+                body = request.json()
+            except ValueError:
+                continue
+            if body.get("call_id") == call_id and body.get("action") == action:
+                out.append(request)
+        return out
 
     def actions(self):
         """[(action, body)] of the well-formed call actions, in arrival order."""
@@ -366,6 +383,7 @@ class Process:
             with self.lock:
                 self.lines.append(line)
                 if isinstance(parsed, dict):
+                    parsed["_t"] = time.monotonic()  # when it was read
                     self.json.append(parsed)
         if sink:
             sink.close()
@@ -766,19 +784,20 @@ class Harness:
             del all_headers["X-Hub-Signature-256"]
         return http_request("POST", self.bridge.url("/webhook"), body, all_headers)
 
-    def place_call(self, call_id):
+    def place_call(self, call_id, caller_args=None):
         """A caller peer, its WhatsApp-shaped offer in a signed connect webhook. Returns
         (caller, offer)."""
-        caller = self.new_caller(call_id)
+        caller = self.new_caller(call_id, caller_args)
         offer = caller.wait_sdp("offer")
         status, _, payload = self.post_webhook(connect_body(call_id, offer))
         self.expect(status == 200, "connect webhook answered 200", f"status {status} {payload[:200]!r}")
         return caller, offer
 
-    def connected_call(self, call_id):
+    def connected_call(self, call_id, caller_args=None):
         """place_call, then waits for accept and both legs connected. Returns (caller, agent)."""
-        caller, _ = self.place_call(call_id)
-        agent = self.agent(timeout=15)
+        index = len(self.agents)
+        caller, _ = self.place_call(call_id, caller_args)
+        agent = self.agent(timeout=15, index=index)
         self.graph_action(call_id, "accept", timeout=20)
         caller.wait_event("connected", timeout=20)
         agent.wait_event("connected", timeout=20)
@@ -798,8 +817,9 @@ class Harness:
 
         return wait_until(found, timeout, f"Graph action {action} for {call_id}")[0]
 
-    def agent(self, timeout=15):
-        return wait_until(lambda: self.agents and self.agents[-1], timeout,
+    def agent(self, timeout=15, index=0):
+        """The agent peer of the index-th OpenAI call (0: the first of this harness)."""
+        return wait_until(lambda: len(self.agents) > index and self.agents[index], timeout,
                           "the bridge's POST to OpenAI /realtime/calls (agent peer)")
 
     # -- checks

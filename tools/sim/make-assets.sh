@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Generates the demo's speech clips (never committed): espeak-ng → WAV → Ogg Opus (libopus via
 # opusenc), 48 kHz mono, 20 ms frames.
-# Usage: make-assets.sh OUTDIR  -> OUTDIR/caller.ogg, OUTDIR/reply.ogg (+ the .wav files)
+# Usage: make-assets.sh [OUTDIR]  -> OUTDIR/caller.ogg, OUTDIR/reply.ogg (+ the .wav files);
+#        OUTDIR defaults to tools/sim/assets (git-ignored)
 set -euo pipefail
-out="${1:?usage: make-assets.sh OUTDIR}"
+out="${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/assets}"
 mkdir -p "$out"
 caller_text="${WAB_CALLER_TEXT:-Hello, I would like to book a table for two tonight.}"
 reply_text="${WAB_REPLY_TEXT:-Certainly! A table for two tonight. What time would you like?}"

@@ -249,7 +249,7 @@ func (c *bcall) start(phoneID, offer string) error {
 			}
 			if pkt.PayloadType == 126 {
 				if pkt.Marker && len(pkt.Payload) >= 4 { // first packet of an RFC 4733 event
-					logEvent("info", "dtmf", c.id, simcore.F{"event": pkt.Payload[0]})
+					logEvent("info", "dtmf", c.id, simcore.F{"digit_event": pkt.Payload[0]})
 				}
 				continue // never forwarded to OpenAI
 			}
@@ -280,10 +280,12 @@ func (c *bcall) start(phoneID, offer string) error {
 	if err := c.startAI(ptn); err != nil {
 		return err
 	}
-	select {
-	case <-c.waConnected:
-	case <-time.After(15 * time.Second):
-		return fmt.Errorf("whatsapp leg did not connect")
+	if os.Getenv("FAKEBRIDGE_SKIP_PRE_ACCEPT") == "" { // without pre_accept Meta connects after accept
+		select {
+		case <-c.waConnected:
+		case <-time.After(15 * time.Second):
+			return fmt.Errorf("whatsapp leg did not connect")
+		}
 	}
 	if d, err := time.ParseDuration(os.Getenv("FAKEBRIDGE_ACCEPT_DELAY")); err == nil {
 		time.Sleep(d)
@@ -352,7 +354,8 @@ func (c *bcall) startAI(pt int) error {
 	}
 	c.ai.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		logEvent("info", "openai_leg_state", c.id, simcore.F{"state": st.String()})
-		if st == webrtc.PeerConnectionStateFailed || st == webrtc.PeerConnectionStateClosed {
+		if st == webrtc.PeerConnectionStateFailed || st == webrtc.PeerConnectionStateClosed ||
+			st == webrtc.PeerConnectionStateDisconnected {
 			go c.end("agent_leg_"+st.String(), false)
 		}
 	})
@@ -467,6 +470,7 @@ func (c *bcall) onOpen(dc *webrtc.DataChannel) {
 		for {
 			n, _, err := raw.ReadDataChannel(buf)
 			if err != nil {
+				go c.end("agent_data_channel_closed", false)
 				return
 			}
 			var ev map[string]interface{}

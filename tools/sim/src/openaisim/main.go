@@ -105,17 +105,21 @@ func main() {
 		fmt.Fprintln(os.Stderr, "openaisim:", err)
 		os.Exit(2)
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/v1/realtime/client_secrets", s.serveClientSecrets)
-	mux.HandleFunc("/v1/realtime/calls", s.serveCalls)
-	mux.HandleFunc("/v1/realtime/calls/", s.serveCallAction)
-	go func() { _ = http.Serve(ln, mux) }()
+	go func() { _ = http.Serve(ln, s.handler()) }()
 	s.log.Event("listening", simcore.F{"addr": ln.Addr().String(), "fail": c.fail})
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	<-sigs
 	s.shutdown()
+}
+
+func (s *server) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/v1/realtime/client_secrets", s.serveClientSecrets)
+	mux.HandleFunc("/v1/realtime/calls", s.serveCalls)
+	mux.HandleFunc("/v1/realtime/calls/", s.serveCallAction)
+	return mux
 }
 
 func (s *server) shutdown() {

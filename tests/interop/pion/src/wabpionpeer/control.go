@@ -9,6 +9,7 @@ package main
 //	--record-messages FILE append every received text message to FILE, one per line
 //	--rtp-on-command       send the pattern RTP only after {"type":"send_rtp"} on stdin
 //	--states               report connection state changes as {"type":"event","event":"state",…}
+//	                       and the first received RTP packet as {"type":"event","event":"first_rtp",…}
 //
 // Extra stdin commands (any mode): {"type":"send_rtp"}, {"type":"dc_send","text":…} (a text
 // message on the data channel), {"type":"hangup"} (close the PeerConnection, then keep waiting for
@@ -22,6 +23,7 @@ import (
 	"time"
 
 	"github.com/pion/datachannel"
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v3"
 )
 
@@ -163,6 +165,15 @@ func (c *control) command(p *peer, pc *webrtc.PeerConnection, m map[string]inter
 func (c *control) stateChanged(p *peer, s webrtc.PeerConnectionState) {
 	if c.states {
 		p.emit(map[string]interface{}{"type": "event", "event": "state", "state": s.String()})
+	}
+}
+
+// firstRTP reports the first received RTP packet (called with p.mu held), so a test can tell
+// when media began.
+func (c *control) firstRTP(p *peer, pkt *rtp.Packet) {
+	if c.states {
+		go p.emit(map[string]interface{}{"type": "event", "event": "first_rtp", "pt": pkt.PayloadType,
+			"size": len(pkt.Payload)})
 	}
 }
 

@@ -10,6 +10,7 @@
 //	--role offer --whatsapp        offers like WhatsApp (ice-lite, mid "audio", opus 111 with the
 //	                               captured fmtp, telephone-event 126, 127.0.0.1 only)
 //	--srtp gcm|cm|any              restricts the offered/accepted SRTP profiles
+//	--opus-pt N --dtmf-pt N        payload types (default 111, 126; WhatsApp's SIP sample uses 107, 101)
 //
 // Switches for the end-to-end tests (--events-script, --record-messages, --rtp-on-command,
 // --states) and the extra stdin commands are described in control.go.
@@ -104,6 +105,9 @@ func logf(format string, args ...interface{}) {
 
 func (p *peer) onRTP(pkt *rtp.Packet) {
 	p.mu.Lock()
+	if p.rtpReceived == 0 {
+		p.ctl.firstRTP(p, pkt)
+	}
 	p.rtpReceived++
 	p.payloadTypes[pkt.PayloadType] = true
 	if len(pkt.Payload) == 60 {
@@ -267,6 +271,7 @@ type options struct {
 	eventsScript, recordMessages string
 	rtpOnCommand, states         bool
 	dcLabel                      string
+	opusPT, dtmfPT               int
 }
 
 func newAPI(o options) (*webrtc.API, webrtc.RTPCodecCapability, error) {
@@ -278,12 +283,12 @@ func newAPI(o options) (*webrtc.API, webrtc.RTPCodecCapability, error) {
 	} else {
 		opus.SDPFmtpLine = "minptime=10;useinbandfec=1"
 	}
-	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: opus, PayloadType: 111},
+	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: opus, PayloadType: webrtc.PayloadType(o.opusPT)},
 		webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, opus, err
 	}
 	dtmf := webrtc.RTPCodecCapability{MimeType: "audio/telephone-event", ClockRate: 8000}
-	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: dtmf, PayloadType: 126},
+	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: dtmf, PayloadType: webrtc.PayloadType(o.dtmfPT)},
 		webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, opus, err
 	}
@@ -454,7 +459,7 @@ func run(o options) error {
 			return err
 		}
 		if o.whatsapp {
-			sdp, err = whatsappOffer(sdp)
+			sdp, err = whatsappOffer(sdp, o.opusPT, o.dtmfPT)
 			if err != nil {
 				return err
 			}
@@ -529,6 +534,8 @@ func main() {
 	flag.StringVar(&o.eventsScript, "events-script", "", "JSON rules: act like an OpenAI data channel (control.go)")
 	flag.StringVar(&o.recordMessages, "record-messages", "", "append received text messages to this file")
 	flag.BoolVar(&o.rtpOnCommand, "rtp-on-command", false, "send the pattern RTP only after {\"type\":\"send_rtp\"}")
+	flag.IntVar(&o.opusPT, "opus-pt", 111, "payload type of Opus (also in the WhatsApp-shaped offer)")
+	flag.IntVar(&o.dtmfPT, "dtmf-pt", 126, "payload type of telephone-event")
 	flag.StringVar(&o.dcLabel, "dc-label", "wab", "offer: label of the data channel")
 	flag.BoolVar(&o.states, "states", false, "report connection state changes as events")
 	flag.Parse()

@@ -22,7 +22,8 @@ var (
 // whatsappOffer rewrites Pion's offer into the shape of a real WhatsApp user-initiated offer
 // (whatsapp.md §2.1): same line order and attributes, Pion's credentials, fingerprint, port and
 // SSRC. Pion itself keeps its own local description; only the text sent out changes.
-func whatsappOffer(pion string) (string, error) {
+func whatsappOffer(pion string, opusPT, dtmfPT int) (string, error) {
+	opus, dtmf := fmt.Sprint(opusPT), fmt.Sprint(dtmfPT)
 	find := func(re *regexp.Regexp, what string) ([]string, error) {
 		m := re.FindStringSubmatch(pion)
 		if m == nil {
@@ -65,7 +66,7 @@ func whatsappOffer(pion string) (string, error) {
 		"a=group:BUNDLE audio",
 		"a=msid-semantic: WMS " + stream,
 		"a=ice-lite",
-		"m=audio " + port + " UDP/TLS/RTP/SAVPF 111 126",
+		"m=audio " + port + " UDP/TLS/RTP/SAVPF " + opus + " " + dtmf,
 		"c=IN IP4 127.0.0.1",
 		"a=rtcp:9 IN IP4 0.0.0.0",
 		"a=candidate:1 1 udp 2122260223 127.0.0.1 " + port + " typ host generation 0 network-cost 50",
@@ -77,10 +78,10 @@ func whatsappOffer(pion string) (string, error) {
 		"a=sendrecv",
 		"a=msid:" + stream + " WhatsAppTrack1",
 		"a=rtcp-mux",
-		"a=rtpmap:111 opus/48000/2",
-		"a=rtcp-fb:111 transport-cc",
-		"a=fmtp:111 " + whatsappOpusFmtp,
-		"a=rtpmap:126 telephone-event/8000",
+		"a=rtpmap:" + opus + " opus/48000/2",
+		"a=rtcp-fb:" + opus + " transport-cc",
+		"a=fmtp:" + opus + " " + whatsappOpusFmtp,
+		"a=rtpmap:" + dtmf + " telephone-event/8000",
 		"a=maxptime:20",
 		"a=ptime:20",
 		"a=ssrc:" + ssrc[1] + " cname:WhatsAppAudioStream1",

@@ -1,0 +1,93 @@
+#include "app/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+namespace wab::app {
+namespace {
+
+// A fake environment for load_config.
+std::map<std::string, std::string>& fake_env() {
+  static std::map<std::string, std::string> env;
+  return env;
+}
+const char* lookup(const char* name) {
+  auto it = fake_env().find(name);
+  return it == fake_env().end() ? nullptr : it->second.c_str();
+}
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fake_env() = {{"WHATSAPP_VERIFY_TOKEN", "verify"},
+                  {"WHATSAPP_APP_SECRET", "app-secret"},
+                  {"WHATSAPP_ACCESS_TOKEN", "access"}};
+  }
+  Config load(std::vector<std::string> flags = {}) {
+    std::vector<char*> argv;
+    for (auto& f : flags) argv.push_back(f.data());
+    return load_config(static_cast<int>(argv.size()), argv.data(), lookup);
+  }
+  // The ConfigError message, or "" when loading succeeded.
+  std::string error_of(std::vector<std::string> flags = {}) {
+    try {
+      load(std::move(flags));
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "";
+  }
+};
+
+TEST_F(ConfigTest, DefaultsFollowTheInterfaceContract) {
+  const Config c = load();
+  EXPECT_EQ(c.port, 3000);
+  EXPECT_EQ(c.http_host, "0.0.0.0");
+  EXPECT_EQ(c.media_port_min, 40000);
+  EXPECT_EQ(c.media_port_max, 49999);
+  EXPECT_EQ(c.whatsapp_graph_url, "https://graph.facebook.com/v24.0");
+  EXPECT_EQ(c.openai_base_url, "https://api.openai.com/v1");
+  EXPECT_EQ(c.openai_voice, "alloy");
+  EXPECT_EQ(c.openai_auth, "apikey");
+  EXPECT_TRUE(c.openai_api_key.empty());
+}
+
+TEST_F(ConfigTest, FlagsOverrideTheEnvironment) {
+  fake_env()["PORT"] = "8080";
+  EXPECT_EQ(load().port, 8080);
+  EXPECT_EQ(load({"--port", "9090"}).port, 9090);
+}
+
+TEST_F(ConfigTest, BadValuesNameTheSetting) {
+  fake_env()["PORT"] = "80a";
+  EXPECT_NE(error_of().find("PORT"), std::string::npos);
+  fake_env()["PORT"] = "70000";
+  EXPECT_NE(error_of().find("PORT"), std::string::npos);
+  fake_env().erase("PORT");
+  fake_env()["MEDIA_PORT_MIN"] = "50000";
+  fake_env()["MEDIA_PORT_MAX"] = "40000";
+  EXPECT_NE(error_of().find("MEDIA_PORT_MIN"), std::string::npos);
+  fake_env().erase("MEDIA_PORT_MIN");
+  fake_env().erase("MEDIA_PORT_MAX");
+  fake_env()["OPENAI_AUTH"] = "magic";
+  EXPECT_NE(error_of().find("OPENAI_AUTH"), std::string::npos);
+  fake_env()["OPENAI_AUTH"] = "ephemeral";
+  EXPECT_EQ(error_of(), "");
+  EXPECT_NE(error_of({"--bogus"}).find("--bogus"), std::string::npos);
+}
+
+TEST_F(ConfigTest, RequiredSecretsAreEnforcedWithoutEchoingThem) {
+  fake_env().erase("WHATSAPP_APP_SECRET");
+  EXPECT_NE(error_of().find("WHATSAPP_APP_SECRET"), std::string::npos);
+  fake_env()["WHATSAPP_INSECURE_SKIP_SIGNATURE"] = "1";
+  EXPECT_EQ(error_of(), "");
+  fake_env().erase("WHATSAPP_VERIFY_TOKEN");
+  const std::string message = error_of();
+  EXPECT_NE(message.find("WHATSAPP_VERIFY_TOKEN"), std::string::npos);
+  EXPECT_EQ(message.find("access"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace wab::app
