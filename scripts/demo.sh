@@ -124,7 +124,7 @@ say "wabridge on :$port_bridge, Graph sim on :$port_graph, OpenAI sim on :$port_
 
 say "placing one ${duration}s call"
 set +e
-"$simdir/metasim" --graph-listen "127.0.0.1:$port_graph" \
+timeout "$((duration + 40))" "$simdir/metasim" --graph-listen "127.0.0.1:$port_graph" \
   --webhook-url "http://127.0.0.1:$port_bridge/webhook" \
   --app-secret demo-app-secret --access-token demo-access-token \
   --caller-audio "$out/assets/caller.ogg" --caller-audio-at 5s \

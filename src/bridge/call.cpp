@@ -71,19 +71,28 @@ Call::~Call() {
 // --- the caller's leg ---------------------------------------------------------------------------
 
 void Call::answer_caller() {
-  sdp::SessionDescription offer;
   try {
-    offer = sdp::parse(connect_.sdp);
+    caller_offer_ = sdp::parse(connect_.sdp);
     caller_leg_ = std::make_unique<rtc::PeerTransport>(
         services_.loop, services_.batch, static_cast<rtc::PeerTransport::Listener&>(*this),
         services_.transport);
+  } catch (const std::exception& e) {
+    end("caller_offer_unusable", OutwardAction::reject_or_terminate, {{"error", e.what()}});
+    return;
+  }
+  // Non-trickle: the answer carries every candidate, so it waits for gathering.
+  caller_leg_->gather(guarded(alive_, [this] { send_caller_answer(); }));
+}
+
+void Call::send_caller_answer() {
+  try {
     const auto answer = sdp::answer_whatsapp_offer(
-        offer, rtc::local_parameters(*caller_leg_, to_caller_.ssrc(), "wabridge"));
+        caller_offer_, rtc::local_parameters(*caller_leg_, to_caller_.ssrc(), "wabridge"));
     answer_sdp_ = sdp::write(answer);
     const auto opus = sdp::negotiated_opus(answer);
     caller_opus_pt_ = opus->payload_type;
     caller_dtmf_pt_ = sdp::telephone_event_pt(answer);
-    caller_leg_->start(rtc::remote_parameters(offer, rtc::SdpSide::we_answered));
+    caller_leg_->start(rtc::remote_parameters(caller_offer_, rtc::SdpSide::we_answered));
   } catch (const std::exception& e) {
     end("caller_offer_unusable", OutwardAction::reject_or_terminate, {{"error", e.what()}});
     return;
@@ -140,12 +149,23 @@ void Call::open_agent_leg() {
     return;
   }
   agent_opus_pt_ = caller_opus_pt_;  // same number on both legs: no PT rewrite needed
-  std::string offer_sdp;
   try {
     rtc::TransportConfig config = services_.transport;
     config.data_channel = true;
     agent_leg_ = std::make_unique<rtc::PeerTransport>(
         services_.loop, services_.batch, static_cast<rtc::PeerTransport::Listener&>(*this), config);
+  } catch (const std::exception& e) {
+    end("agent_leg_setup_failed", OutwardAction::reject_or_terminate, {{"error", e.what()}});
+    return;
+  }
+  agent_setup_timer_.arm(services_.loop.now() + services_.agent_setup_timeout);
+  agent_leg_->gather(guarded(alive_, [this] { send_agent_offer(); }));
+}
+
+void Call::send_agent_offer() {
+  std::string offer_sdp;
+  try {
+    if (auto opus = sdp::negotiated_opus(caller_offer_)) agent_opus_pt_ = opus->payload_type;
     sdp::OpenAiOfferOptions options;
     options.opus_pt = agent_opus_pt_;
     offer_sdp = sdp::write(sdp::offer_for_openai(
@@ -154,7 +174,6 @@ void Call::open_agent_leg() {
     end("agent_leg_setup_failed", OutwardAction::reject_or_terminate, {{"error", e.what()}});
     return;
   }
-  agent_setup_timer_.arm(services_.loop.now() + services_.agent_setup_timeout);
   services_.realtime->create_call(
       offer_sdp, agent::build_session(services_.session),
       guarded(alive_, [this](agent::CallResult r) { on_agent_call_created(r); }));

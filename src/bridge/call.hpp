@@ -21,6 +21,7 @@
 #include "net/event_loop.hpp"
 #include "rtc/peer_transport.hpp"
 #include "rtp/rtp_rewriter.hpp"
+#include "sdp/session_description.hpp"
 #include "whatsapp/graph_client.hpp"
 #include "whatsapp/webhook.hpp"
 
@@ -72,7 +73,9 @@ class Call final : private rtc::PeerTransport::Listener {
  private:
   // Setup steps.
   void answer_caller();
+  void send_caller_answer();
   void open_agent_leg();
+  void send_agent_offer();
   void on_pre_accept(const whatsapp::GraphResult& result);
   void maybe_accept();
   void on_accept(const whatsapp::GraphResult& result);
@@ -113,6 +116,7 @@ class Call final : private rtc::PeerTransport::Listener {
 
   std::unique_ptr<rtc::PeerTransport> caller_leg_;
   std::unique_ptr<rtc::PeerTransport> agent_leg_;
+  sdp::SessionDescription caller_offer_;
   std::string answer_sdp_;  // what pre_accept sent; accept must send the same
   bool pre_accepted_ = false;
   bool accept_sent_ = false;

@@ -95,6 +95,9 @@ public:
   void add_remote_candidate(const Candidate& candidate);
   // A lite peer never checks nor nominates: we must be controlling.
   void set_remote_ice_lite(bool lite);
+  // Our role as the offer/answer exchange decided it (RFC 8445 §6.1.1), for an agent created
+  // before that (to gather candidates early). A lite peer still forces controlling.
+  void set_role(Role role) { switch_role(role); }
 
   // Starts gathering; checks start as soon as remote credentials are known too.
   void start(TimePoint now);

@@ -34,7 +34,7 @@ PeerTransport::PeerTransport(net::EventLoop& loop, net::ReceiveBatch& batch, Lis
       [this](MutableBytes data, const net::SocketAddress& from, TimePoint now) {
         on_datagram(data, from, now);
       });
-  ice_ = make_agent(ice::Role::controlling);
+  ice_ = make_agent();
 }
 
 PeerTransport::~PeerTransport() {
@@ -46,11 +46,11 @@ PeerTransport::~PeerTransport() {
   ice_.reset();
 }
 
-std::unique_ptr<ice::Agent> PeerTransport::make_agent(ice::Role role) {
+std::unique_ptr<ice::Agent> PeerTransport::make_agent() {
   ice::Agent::Config ice_config;
   ice_config.local_ufrag = ice_ufrag_;
   ice_config.local_pwd = ice_pwd_;
-  ice_config.role = role;
+  ice_config.role = ice::Role::controlling;  // start() sets the negotiated role
   ice_config.tie_breaker = tie_breaker_;
   ice_config.check_timeout = config_.ice_timeout;
   auto agent = std::make_unique<ice::Agent>(static_cast<ice::Agent::Listener&>(*this), ice_config);
@@ -82,7 +82,7 @@ void PeerTransport::start(const RemoteParameters& remote) {
   remote_ = remote;
   const auto role =
       remote.ice_role == IceRole::controlling ? ice::Role::controlling : ice::Role::controlled;
-  if (role != ice_->role()) ice_ = make_agent(role);
+  ice_->set_role(role);
   ice_->set_remote_ice_lite(remote.ice_lite);
   ice_->set_remote_credentials(remote.ice_ufrag, remote.ice_pwd);
   for (const auto& c : remote.candidates) ice_->add_remote_candidate(c);
@@ -95,9 +95,31 @@ void PeerTransport::start(const RemoteParameters& remote) {
                                                 to_dtls(remote.dtls_role), remote.fingerprint,
                                                 dtls_config);
   phase_ = Phase::checking;
-  const TimePoint now = loop_.now();
-  ice_->start(now);
+  if (!ice_started_) {
+    ice_started_ = true;
+    ice_->start(loop_.now());
+  }
   update_timer();
+}
+
+void PeerTransport::gather(std::function<void()> done) {
+  if (ice_->gathering_done() && ice_started_) {
+    done();
+    return;
+  }
+  gathering_done_ = std::move(done);
+  if (!ice_started_) {
+    ice_started_ = true;
+    ice_->start(loop_.now());  // without a STUN server this finishes gathering at once
+  }
+  update_timer();
+}
+
+void PeerTransport::on_ice_gathering_done() {
+  if (auto done = std::move(gathering_done_)) {
+    gathering_done_ = nullptr;
+    done();
+  }
 }
 
 void PeerTransport::start_dtls(TimePoint now) {

@@ -8,6 +8,7 @@
 // and every Listener callback runs on that thread. The Listener outlives the transport. A Listener
 // must not destroy the transport from inside a callback: post the destruction to the loop.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -109,6 +110,11 @@ class PeerTransport final : private ice::Agent::Listener,
   std::uint16_t local_port() const;
   const TransportConfig& config() const { return config_; }
 
+  // Gathers our candidates (a server-reflexive one from the STUN server, if configured) and
+  // calls `done` when they are all known: write our SDP after that. Without a STUN server `done`
+  // runs before gather() returns. Optional; start() works without it.
+  void gather(std::function<void()> done);
+
   // Applies the remote description and starts ICE (and DTLS once ICE connects). Call once.
   void start(const RemoteParameters& remote);
 
@@ -138,7 +144,7 @@ class PeerTransport final : private ice::Agent::Listener,
  private:
   enum class Phase { idle, checking, handshaking, connected, closed, failed };
 
-  std::unique_ptr<ice::Agent> make_agent(ice::Role role);
+  std::unique_ptr<ice::Agent> make_agent();
   void on_datagram(MutableBytes data, const net::SocketAddress& from, TimePoint now);
   void on_media(MutableBytes data, const net::SocketAddress& from, TimePoint now);
   bool accepts_dtls_from(const net::SocketAddress& from) const;
@@ -152,6 +158,7 @@ class PeerTransport final : private ice::Agent::Listener,
   // ice::Agent::Listener
   void on_ice_send(const net::SocketAddress& to, Bytes datagram) override;
   void on_ice_state(ice::Agent::State state) override;
+  void on_ice_gathering_done() override;
   // dtls::DtlsTransport::Listener
   void on_dtls_send(Bytes datagram) override;
   void on_dtls_connected(const dtls::SrtpKeyingMaterial& keys) override;
@@ -191,6 +198,8 @@ class PeerTransport final : private ice::Agent::Listener,
   };
   std::vector<LocalRoute> local_routes_;
   net::LoopTimer timer_;
+  bool ice_started_ = false;
+  std::function<void()> gathering_done_;
 };
 
 }  // namespace wab::rtc

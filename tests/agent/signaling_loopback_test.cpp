@@ -65,8 +65,9 @@ TEST(SignalingLoopback, CreateCallAndHangupOverHttp) {
   ASSERT_TRUE(seen_call.has_value());
   EXPECT_EQ(seen_call->header("authorization"), "Bearer sk-loopback");
   EXPECT_EQ(seen_call->header("content-type").substr(0, 30), "multipart/form-data; boundary=");
-  EXPECT_NE(seen_call->body.find("name=\"sdp\"\r\nContent-Type: application/sdp\r\n\r\nv=0\r\noffer\r\n"),
-            std::string::npos);
+  EXPECT_NE(
+      seen_call->body.find("name=\"sdp\"\r\nContent-Type: application/sdp\r\n\r\nv=0\r\noffer\r\n"),
+      std::string::npos);
   EXPECT_NE(seen_call->body.find(session.dump()), std::string::npos);
 
   std::optional<HangupResult> hung_up;
@@ -77,5 +78,5 @@ TEST(SignalingLoopback, CreateCallAndHangupOverHttp) {
   EXPECT_EQ(seen_hangup->header("authorization"), "Bearer sk-loopback");
 }
 
-}  // namespace
-}  // namespace wab::agent
+} // namespace
+} // namespace wab::agent

@@ -240,6 +240,11 @@ class FakeGraph(FakeService):
         return out
 
 
+def openai_call_id(index):
+    """The id the fake OpenAI gives its index-th call: rtc_test123, then rtc_test123_1, ..."""
+    return OPENAI_CALL_ID if index == 0 else f"{OPENAI_CALL_ID}_{index}"
+
+
 def parse_multipart(content_type, body):
     """{name: (content_type, bytes)} of a multipart/form-data body."""
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
@@ -320,13 +325,14 @@ class FakeOpenAI(FakeService):
             answer = self.on_offer(sdp) if self.on_offer else None
             if not answer:
                 return self._error(500, "the agent peer gave no answer")
+            call_id = openai_call_id(len(self.offers) - 1)
             return 201, {"Content-Type": "application/sdp",
-                         "Location": f"/v1/realtime/calls/{OPENAI_CALL_ID}"}, answer
+                         "Location": f"/v1/realtime/calls/{call_id}"}, answer
         match = re.fullmatch(r"/v1/realtime/calls/([^/]+)/hangup", path)
         if request.method == "POST" and match:
             if request.bearer() not in (API_KEY, EPHEMERAL_KEY):
                 return self._error(401, "hangup without a key")
-            if match.group(1) != OPENAI_CALL_ID:
+            if match.group(1) not in [openai_call_id(i) for i in range(len(self.offers))]:
                 return self._error(404, f"hangup of unknown call {match.group(1)}")
             return 200, {}, b""
         return self._error(404, f"unknown request {request.method} {request.path}")

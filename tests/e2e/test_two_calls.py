@@ -27,8 +27,12 @@ def scenario(harness):
     harness.hang_up_caller(CALL_A, started)
     try:
         bridge.wait_log("call_ended", 10, call_id=CALL_A)
+        hangups = [r.path for r in h.wait_until(harness.openai.hangups, 5, "the OpenAI hangup")]
+        first_id = h.openai_call_id(harness.agents.index(agent_a))
+        harness.expect(hangups == [f"/v1/realtime/calls/{first_id}/hangup"],
+                       "OpenAI hangup of the first call's agent only", str(hangups))
     except h.E2EFailure as error:
-        harness.expect(False, "call_ended for the first call", str(error))
+        harness.expect(False, "call_ended and OpenAI hangup for the first call", str(error))
     # The second call is still up: its agent can still talk to the log.
     agent_b.send({"type": "dc_send", "text": '{"type":"response.output_audio_transcript.done",'
                   '"transcript":"still here"}'})

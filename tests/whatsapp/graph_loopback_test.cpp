@@ -70,5 +70,5 @@ TEST(GraphLoopback, PreAcceptAndAGraphErrorOverHttp) {
   EXPECT_EQ(result->fbtrace_id, "Ax1");
 }
 
-}  // namespace
-}  // namespace wab::whatsapp
+} // namespace
+} // namespace wab::whatsapp

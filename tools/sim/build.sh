@@ -3,7 +3,8 @@
 # Usage: build.sh OUTDIR   -> OUTDIR/metasim, OUTDIR/openaisim, OUTDIR/fakebridge
 #        build.sh --test   -> runs the Go tests of the simulators
 # GOPATH mode with a go.mod in each package directory: Go's "minimal module compatibility" then
-# maps the .../webrtc/v3 import to Debian's unversioned source tree. WAB_GOCODE overrides that tree.
+# maps the .../webrtc/v3 import to Debian's unversioned source tree. WAB_GOCODE overrides that tree;
+# WAB_GO_BUILD_FLAGS adds go build flags (e.g. -race).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 packages=(metasim openaisim fakebridge)
@@ -23,5 +24,5 @@ mkdir -p "$cache"
 for p in "${packages[@]}"; do
   (cd "$here/src/$p" &&
     GOPATH="$here:${WAB_GOCODE:-/usr/share/gocode}" GO111MODULE=off GOFLAGS= GOPROXY=off GOCACHE="$cache" \
-      go build -o "$out/$p" "$p")
+      go build ${WAB_GO_BUILD_FLAGS:-} -o "$out/$p" "$p")
 done

@@ -225,6 +225,7 @@ func (c *bcall) graph(phoneID, action, sdp string) error {
 }
 
 func (c *bcall) start(phoneID, offer string) error {
+	c.aiTrack = simcore.NewRawTrack("bridge-audio", "bridge") // before any media callback reads it
 	pt := simcore.OpusPT(offer)
 	ptn, _ := strconv.Atoi(pt)
 	api, err := simcore.NewAPI(simcore.APIOptions{Loopback: true, DTLSClient: true, OpusPT: uint8(ptn),
@@ -348,7 +349,6 @@ func (c *bcall) startAI(pt int) error {
 		return err
 	}
 	dc.OnOpen(func() { c.onOpen(dc) })
-	c.aiTrack = simcore.NewRawTrack("bridge-audio", "bridge")
 	if _, err := c.ai.AddTrack(c.aiTrack); err != nil {
 		return err
 	}
