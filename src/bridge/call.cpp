@@ -316,13 +316,16 @@ void Call::forward_to_agent(MutableBytes packet, std::size_t capacity) {
   if (packet.size() < 12) return;
   const std::uint8_t pt = packet[1] & 0x7f;
   if (caller_dtmf_pt_ && pt == *caller_dtmf_pt_) {
-    // RFC 4733 digits are not Opus: never forward them to the agent as audio.
+    // RFC 4733 digits are not Opus: never forward them to the agent as audio. The end of an
+    // event is repeated (three packets, same timestamp): log each digit once.
     auto view = rtp::RtpView::parse(packet);
-    if (view) {
-      auto event = rtp::parse_telephone_event(view->payload());
-      if (event && event->end && view->header().marker == false) {
-        ++counters_.dtmf_events;
-      }
+    auto event = view ? rtp::parse_telephone_event(view->payload()) : std::nullopt;
+    if (event && event->end && view->header().timestamp != last_dtmf_timestamp_) {
+      last_dtmf_timestamp_ = view->header().timestamp;
+      ++counters_.dtmf_events;
+      log::info("dtmf", {{"call_id", call_id()},
+                         {"digit", std::string(1, rtp::digit_char(event->event))},
+                         {"duration", event->duration}});
     }
     return;
   }

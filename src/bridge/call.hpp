@@ -122,6 +122,7 @@ class Call final : private rtc::PeerTransport::Listener {
   bool accept_sent_ = false;
   std::uint8_t caller_opus_pt_ = 111;
   std::optional<std::uint8_t> caller_dtmf_pt_;
+  std::optional<std::uint32_t> last_dtmf_timestamp_;
   std::uint8_t agent_opus_pt_ = 111;
 
   std::string agent_call_id_;

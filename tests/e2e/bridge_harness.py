@@ -10,7 +10,6 @@ Standard library only; run with the system Python.
 """
 
 import argparse
-import collections
 import ctypes
 import email.parser
 import email.policy
@@ -30,7 +29,6 @@ import threading
 import time
 import traceback
 import urllib.error
-import urllib.parse
 import urllib.request
 
 # Distinctive values so a leak is easy to grep for (test_secrets.py).

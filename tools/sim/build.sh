@@ -12,7 +12,7 @@ if [ "${1:-}" = "--test" ]; then
   cache="${GOCACHE:-$here/../../build/.gocache-sim}"
   mkdir -p "$cache"
   cd "$here/src/simcore"
-  GOPATH="$here:${WAB_GOCODE:-/usr/share/gocode}" GO111MODULE=off GOFLAGS= GOPROXY=off GOCACHE="$cache" \
+  GOPATH="$here:${WAB_GOCODE:-/usr/share/gocode}" GO111MODULE=off GOFLAGS='' GOPROXY=off GOCACHE="$cache" \
     go test "${@:2}" simcore metasim openaisim fakebridge
   exit
 fi
@@ -23,6 +23,6 @@ cache="$out/.gocache"
 mkdir -p "$cache"
 for p in "${packages[@]}"; do
   (cd "$here/src/$p" &&
-    GOPATH="$here:${WAB_GOCODE:-/usr/share/gocode}" GO111MODULE=off GOFLAGS= GOPROXY=off GOCACHE="$cache" \
+    GOPATH="$here:${WAB_GOCODE:-/usr/share/gocode}" GO111MODULE=off GOFLAGS='' GOPROXY=off GOCACHE="$cache" \
       go build ${WAB_GO_BUILD_FLAGS:-} -o "$out/$p" "$p")
 done

@@ -128,7 +128,8 @@ check happy 'rc == 0' 'r["outcome"] == "completed"' 'r["dtmf_sent"] == "3"' \
   'ev(o, "event_received", type="session.update") and ev(o, "event_sent", type="session.updated")' \
   'ev(o, "event_sent", type="input_audio_buffer.speech_started") and ev(o, "event_sent", type="input_audio_buffer.speech_stopped")' \
   'json.loads(open(d + "/session.jsonl").readline())["session"]["type"] == "realtime"' \
-  'ev(o, "hangup_request")' 'ev(m, "graph_action", action="pre_accept", result="ok")'
+  'ev(o, "hangup_request")' 'ev(m, "graph_action", action="pre_accept", result="ok")' \
+  'ev(m, "first_media_received", before_accept=False)'
 
 scenario ephemeral "" "OPENAI_AUTH=ephemeral" "--hangup-after 3s"
 check ephemeral 'rc == 0' 'ev(o, "client_secret_created")' 'ev(o, "call_created", auth="ephemeral")'
@@ -149,6 +150,9 @@ check no_media 'rc != 0' 'r["cause"] == "media_timeout" and r["status"] == "FAIL
 
 scenario http500 "--fail http500" "" "--hangup-after 3s"
 check http500 'rc != 0' 'ev(m, "graph_action", action="reject", result="ok")' 'ev(b, "call_ended")'
+
+scenario openai_timeout "--fail timeout" "" "--hangup-after 3s --accept-window 30s"
+check openai_timeout 'rc != 0' 'ev(o, "not_answering")' 'r["outcome"] == "rejected"' 'ev(b, "call_ended")'
 
 scenario close_midcall "--fail close-midcall --close-after 2s" "" "--hangup-after 14s"
 check close_midcall 'r["cause"] == "terminated_by_business"' 'ev(m, "graph_action", action="terminate", result="ok")'

@@ -8,6 +8,8 @@ package main
 //	                       {"type":"event","event":"dc_message","label":…,"text":…}
 //	--record-messages FILE append every received text message to FILE, one per line
 //	--rtp-on-command       send the pattern RTP only after {"type":"send_rtp"} on stdin
+//	--dtmf N               send N telephone-event packets (RFC 4733, PT --dtmf-pt) among the
+//	                       pattern; the report counts received telephone-event-like packets
 //	--states               report connection state changes as {"type":"event","event":"state",…}
 //	                       and the first received RTP packet as {"type":"event","event":"first_rtp",…}
 //
@@ -23,6 +25,7 @@ import (
 	"time"
 
 	"github.com/pion/datachannel"
+	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v3"
 )
@@ -41,18 +44,23 @@ type control struct {
 	recordPath   string
 	rtpOnCommand bool
 	states       bool
+	dtmf         int
+	dtmfPT       uint8
 
 	mu       sync.Mutex
 	channel  datachannel.ReadWriteCloser
 	label    string
 	rtpGate  chan struct{}
-	gateOnce sync.Once
-	record   *os.File
+	dtmfSent int
+	// received packets that look like telephone-event (its PT, or a 4-byte payload); under p.mu
+	dtmfLikeReceived int
+	gateOnce         sync.Once
+	record           *os.File
 }
 
 func newControl(o options) (*control, error) {
 	c := &control{recordPath: o.recordMessages, rtpOnCommand: o.rtpOnCommand, states: o.states,
-		rtpGate: make(chan struct{})}
+		rtpGate: make(chan struct{}), dtmf: o.dtmf, dtmfPT: uint8(o.dtmfPT)}
 	if o.eventsScript != "" {
 		raw, err := os.ReadFile(o.eventsScript)
 		if err != nil {
@@ -187,4 +195,73 @@ func (c *control) close() {
 	if c.record != nil {
 		_ = c.record.Close()
 	}
+}
+
+// dtmfDue says whether a telephone-event packet follows pattern packet i (spread over the run).
+func (c *control) dtmfDue(i int) bool {
+	if c.dtmfSent >= c.dtmf {
+		return false
+	}
+	step := packetCount / (c.dtmf + 1)
+	if step < 1 {
+		step = 1
+	}
+	return (i+1)%step == 0
+}
+
+// dtmfPacket is an RFC 4733 event "5", volume 10, end bit on the last one. Its 4-byte payload
+// tells the interceptor to give it the telephone-event payload type.
+func (c *control) dtmfPacket(seq uint16, ts uint32) *rtp.Packet {
+	c.dtmfSent++
+	flags := byte(10)
+	if c.dtmfSent == c.dtmf {
+		flags |= 0x80
+	}
+	return &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts},
+		Payload: []byte{5, flags, 0x03, 0x20}}
+}
+
+// countReceived notes telephone-event-like packets (called with p.mu held).
+func (c *control) countReceived(pkt *rtp.Packet) {
+	if pkt.PayloadType == c.dtmfPT || len(pkt.Payload) == 4 {
+		c.dtmfLikeReceived++
+	}
+}
+
+func (c *control) addToReport(r map[string]interface{}) {
+	if c.states || c.dtmf > 0 {
+		r["rtp_dtmf_sent"] = c.dtmfSent
+		r["rtp_dtmf_like_received"] = c.dtmfLikeReceived
+	}
+}
+
+// dtmfRegistry holds one interceptor that gives 4-byte payloads (our telephone events) the
+// telephone-event payload type: TrackLocalStaticRTP stamps every packet with the Opus PT.
+func dtmfRegistry(pt int) *interceptor.Registry {
+	r := &interceptor.Registry{}
+	r.Add(dtmfFactory{pt: uint8(pt)})
+	return r
+}
+
+type dtmfFactory struct{ pt uint8 }
+
+func (f dtmfFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
+	return &dtmfInterceptor{pt: f.pt}, nil
+}
+
+type dtmfInterceptor struct {
+	interceptor.NoOp
+	pt uint8
+}
+
+func (d *dtmfInterceptor) BindLocalStream(_ *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
+	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+		if len(payload) == 4 {
+			event := *h
+			event.PayloadType = d.pt
+			event.Marker = false
+			return w.Write(&event, payload, a)
+		}
+		return w.Write(h, payload, a)
+	})
 }

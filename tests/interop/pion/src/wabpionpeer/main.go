@@ -109,6 +109,7 @@ func (p *peer) onRTP(pkt *rtp.Packet) {
 		p.ctl.firstRTP(p, pkt)
 	}
 	p.rtpReceived++
+	p.ctl.countReceived(pkt)
 	p.payloadTypes[pkt.PayloadType] = true
 	if len(pkt.Payload) == 60 {
 		i := int(pkt.Payload[1])<<8 | int(pkt.Payload[2])
@@ -164,11 +165,13 @@ func (p *peer) report() map[string]interface{} {
 		pts = append(pts, int(pt))
 	}
 	msgs := append([]message{}, p.messages...)
-	return map[string]interface{}{
+	r := map[string]interface{}{
 		"type": "report", "peer": p.name, "rtp_received": p.rtpReceived,
 		"rtp_valid": len(p.validIndices), "rtp_sent": p.rtpSent,
 		"rtp_payload_types": pts, "messages": msgs,
 	}
+	p.ctl.addToReport(r)
+	return r
 }
 
 // raiseSendLimit lifts pion/sctp's 64 KiB per-message send limit (this Pion version exposes no
@@ -247,11 +250,12 @@ func (p *peer) sendPattern(track *webrtc.TrackLocalStaticRTP) {
 		time.Sleep(time.Until(start.Add(time.Duration(i) * packetInterval)))
 		pkt := &rtp.Packet{
 			Header: rtp.Header{
-				Version: 2, Marker: i == 0, SequenceNumber: seq + uint16(i),
+				Version: 2, Marker: i == 0, SequenceNumber: seq,
 				Timestamp: ts + uint32(i*samplesPerPacket),
 			},
 			Payload: pattern(i),
 		}
+		seq++
 		if err := track.WriteRTP(pkt); err != nil {
 			logf("write rtp: %v", err)
 			return
@@ -259,6 +263,12 @@ func (p *peer) sendPattern(track *webrtc.TrackLocalStaticRTP) {
 		p.mu.Lock()
 		p.rtpSent = i + 1
 		p.mu.Unlock()
+		if p.ctl.dtmfDue(i) { // --dtmf: a telephone-event packet in the same stream
+			if err := track.WriteRTP(p.ctl.dtmfPacket(seq, ts+uint32(i*samplesPerPacket))); err != nil {
+				logf("write dtmf: %v", err)
+			}
+			seq++
+		}
 	}
 	p.checkDone()
 }
@@ -271,7 +281,7 @@ type options struct {
 	eventsScript, recordMessages string
 	rtpOnCommand, states         bool
 	dcLabel                      string
-	opusPT, dtmfPT               int
+	opusPT, dtmfPT, dtmf         int
 }
 
 func newAPI(o options) (*webrtc.API, webrtc.RTPCodecCapability, error) {
@@ -321,7 +331,11 @@ func newAPI(o options) (*webrtc.API, webrtc.RTPCodecCapability, error) {
 	default:
 		se.SetSRTPProtectionProfiles(dtls.SRTP_AEAD_AES_128_GCM, dtls.SRTP_AES128_CM_HMAC_SHA1_80)
 	}
-	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se)), opus, nil
+	options := []func(*webrtc.API){webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se)}
+	if o.dtmf > 0 {
+		options = append(options, webrtc.WithInterceptorRegistry(dtmfRegistry(o.dtmfPT)))
+	}
+	return webrtc.NewAPI(options...), opus, nil
 }
 
 // localSDP waits for gathering to finish (no trickle) and returns the local description.
@@ -536,6 +550,7 @@ func main() {
 	flag.BoolVar(&o.rtpOnCommand, "rtp-on-command", false, "send the pattern RTP only after {\"type\":\"send_rtp\"}")
 	flag.IntVar(&o.opusPT, "opus-pt", 111, "payload type of Opus (also in the WhatsApp-shaped offer)")
 	flag.IntVar(&o.dtmfPT, "dtmf-pt", 126, "payload type of telephone-event")
+	flag.IntVar(&o.dtmf, "dtmf", 0, "also send this many telephone-event packets among the pattern")
 	flag.StringVar(&o.dcLabel, "dc-label", "wab", "offer: label of the data channel")
 	flag.BoolVar(&o.states, "states", false, "report connection state changes as events")
 	flag.Parse()
