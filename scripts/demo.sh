@@ -177,12 +177,16 @@ echo
 echo "== recordings"
 status=0
 for f in heard-by-caller.ogg heard-by-agent.ogg; do
-  if [ -s "$out/$f" ] && [ "$(stat -c %s "$out/$f")" -gt 1000 ]; then
+  # Speech, not just keep-alive silence: at least one second of real Opus audio.
+  voiced=0
+  [ -s "$out/$f" ] && voiced=$("$py" "$root/tools/sim/voiced_packets.py" "$out/$f" || echo 0)
+  if [ "$voiced" -ge 50 ]; then
     length=""
     command -v opusinfo >/dev/null && length="$(opusinfo "$out/$f" 2>/dev/null | sed -n 's/.*Playback length: *//p' | head -1 || true)"
-    printf '  %-20s %8d bytes  %s\n' "$f" "$(stat -c %s "$out/$f")" "${length:+length $length}"
+    printf '  %-20s %8d bytes  %5d voiced packets  %s\n' "$f" "$(stat -c %s "$out/$f")" "$voiced" \
+      "${length:+length $length}"
   else
-    printf '  %-20s EMPTY\n' "$f"
+    printf '  %-20s NO SPEECH (%s voiced packets)\n' "$f" "$voiced"
     status=1
   fi
 done

@@ -10,7 +10,7 @@ packages=(
   # independent WebRTC peers for the interop tests
   python3 python3-aiortc python3-aiohttp espeak-ng
   golang-go golang-github-pion-webrtc.v3-dev
-  chromium opus-tools
+  chromium opus-tools curl
 )
 # Node.js drives Chromium through playwright-core. A machine that already has node and npm (from
 # any source) keeps them: Debian's packages would conflict with another installation.

@@ -21,6 +21,9 @@ cmake --build build -j "$jobs"
 step "tests (release)"
 ctest --test-dir build --output-on-failure -j "$jobs" -LE fuzz
 
+step "demo (simulated caller and agent; the recordings must contain speech)"
+timeout 240 bash scripts/demo.sh --build-dir build --out build/demo
+
 # One clang build serves both the sanitizer run of the suite and the fuzz targets: every library is
 # compiled with ASan + UBSan and fuzzer coverage instrumentation. Tests of the harnesses alone
 # (no code of ours under test) are not repeated there.

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "agent/json_input.hpp"
+#include "common/json_input.hpp"
 
 namespace wab::agent {
 namespace {

@@ -1,6 +1,6 @@
 #include "agent/realtime_api.hpp"
 
-#include "agent/json_input.hpp"
+#include "common/json_input.hpp"
 
 namespace wab::agent {
 namespace {

@@ -118,6 +118,9 @@ void Call::on_pre_accept(const whatsapp::GraphResult& result) {
 
 void Call::maybe_accept() {
   if (accept_sent_ || !pre_accepted_ || !caller_leg_ || !caller_leg_->connected()) return;
+  // Accept only once the agent can speak: until then the caller hears ringing, not dead air, and
+  // an agent that fails to come up leads to a reject before the call was ever answered.
+  if (!session_updated_) return;
   accept_sent_ = true;
   services_.graph.accept(connect_.business.phone_number_id, call_id(), answer_sdp_, std::nullopt,
                          guarded(alive_, [this](whatsapp::GraphResult r) { on_accept(r); }));
@@ -220,6 +223,7 @@ void Call::on_agent_event(const agent::ServerEvent& event) {
       session_updated_ = true;
       agent_setup_timer_.disarm();
       log::info("agent_session_updated", {{"call_id", call_id()}});
+      maybe_accept();
       maybe_greet();
       break;
     case Kind::input_transcript_done:

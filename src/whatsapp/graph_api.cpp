@@ -1,6 +1,6 @@
 #include "whatsapp/graph_api.hpp"
 
-#include "whatsapp/json_input.hpp"
+#include "common/json_input.hpp"
 
 namespace wab::whatsapp {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <openssl/crypto.h>
 
-#include "whatsapp/json_input.hpp"
+#include "common/json_input.hpp"
 
 namespace wab::whatsapp {
 namespace {

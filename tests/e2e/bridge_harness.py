@@ -2,554 +2,31 @@
 
 The caller (WhatsApp side) and the agent (OpenAI side) are WebRTC stacks no one here wrote: the
 Pion interop peer (tests/interop/pion), driven over its JSON-lines protocol (docs/INTEROP.md plus
-the e2e switches of control.go). The Graph API and the OpenAI API are small HTTP servers in this
-process that record every request. Each test script builds a `Harness`, runs one scenario and
-exits 0 on pass, 1 on failure (printing what it saw).
+the e2e switches of its control.go) by processes.py. The Graph API and the OpenAI API are small
+HTTP servers in this process (fake_services.py) that record every request. Each test script
+builds a `Harness`, runs one scenario and exits 0 on pass, 1 on failure (printing what it saw).
 
 Standard library only; run with the system Python.
 """
 
 import argparse
-import ctypes
-import email.parser
-import email.policy
-import hashlib
-import hmac
-import http.server
 import json
 import os
 import re
 import shlex
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import traceback
-import urllib.error
-import urllib.request
 
-# Distinctive values so a leak is easy to grep for (test_secrets.py).
-ACCESS_TOKEN = "EAAe2eAccessTok3n7QxWvZ91"
-APP_SECRET = "e2eAppS3cret5b1c0ffee77aa"
-VERIFY_TOKEN = "e2e-verify-token-42"
-API_KEY = "sk-e2e-ApiK3y-9f8e7d6c5b4a"
-EPHEMERAL_KEY = "ek_e2e_Eph3meralK3y_1a2b3c"
-SECRETS = {
-    "WHATSAPP_ACCESS_TOKEN": ACCESS_TOKEN,
-    "WHATSAPP_APP_SECRET": APP_SECRET,
-    "OPENAI_API_KEY": API_KEY,
-    "ephemeral key": EPHEMERAL_KEY,
-}
-
-PHONE_NUMBER_ID = "106540352242922"
-WABA_ID = "102290129340398"
-CALLER_WA_ID = "15551441906"
-BUSINESS_NUMBER = "15550783881"
-OPENAI_CALL_ID = "rtc_test123"
-MIN_VALID_RTP = 95
-STDERR_TAIL_LINES = 60
-
-
-class E2EFailure(Exception):
-    pass
-
-
-def log(text):
-    print(f"[e2e {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(predicate, timeout, what):
-    """Polls `predicate` until it returns something truthy; raises E2EFailure on timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise E2EFailure(f"timeout ({timeout:g} s) waiting for {what}")
-        time.sleep(0.05)
-
-
-def sign(body, secret=APP_SECRET):
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def _die_with_parent():
-    try:  # SIGTERM to the child if this process dies (even by SIGKILL from ctest)
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass
-
-
-# --- fake HTTP services ------------------------------------------------------------------------
-
-
-class Request:
-    def __init__(self, method, path, headers, body):
-        self.method = method
-        self.path = path
-        self.headers = headers  # dict, lower-case names
-        self.body = body
-        self.at = time.monotonic()
-        self.replied_at = None  # when the response was written
-
-    def json(self):
-        return json.loads(self.body.decode("utf-8"))
-
-    def bearer(self):
-        value = self.headers.get("authorization", "")
-        return value[len("Bearer ") :] if value.startswith("Bearer ") else None
-
-    def describe(self):
-        return f"{self.method} {self.path} ({len(self.body)} B)"
-
-
-class FakeService:
-    """A threaded HTTP server on 127.0.0.1 that records requests and hands them to `route`."""
-
-    name = "service"
-
-    def __init__(self):
-        self.requests = []
-        self.lock = threading.Lock()
-        service = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _read_body(self):
-                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                    body = b""
-                    while True:
-                        size = int(self.rfile.readline().strip().split(b";")[0], 16)
-                        if size == 0:
-                            self.rfile.readline()
-                            return body
-                        body += self.rfile.read(size)
-                        self.rfile.readline()
-                return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-
-            def _handle(self):
-                body = self._read_body()
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                request = Request(self.command, self.path, headers, body)
-                with service.lock:
-                    service.requests.append(request)
-                try:
-                    status, extra_headers, payload = service.route(request)
-                except Exception:  # a harness bug: make it visible, answer 500
-                    traceback.print_exc()
-                    status, extra_headers, payload = 500, {}, b'{"error":"harness"}'
-                if isinstance(payload, (dict, list)):
-                    payload = json.dumps(payload).encode()
-                    extra_headers.setdefault("Content-Type", "application/json")
-                elif isinstance(payload, str):
-                    payload = payload.encode()
-                self.send_response(status)
-                for key, value in extra_headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-                self.wfile.flush()
-                request.replied_at = time.monotonic()
-
-            do_GET = do_POST = do_PUT = do_DELETE = _handle
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def snapshot(self):
-        with self.lock:
-            return list(self.requests)
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-class FakeGraph(FakeService):
-    """Graph API: POST /v24.0/{phone_number_id}/calls. `on_action(action, body)` is called for each
-    well-formed call action before the 200 goes out (the harness hands the SDP answer to the
-    caller there)."""
-
-    name = "graph"
-
-    def __init__(self):
-        self.on_action = None
-        self.fail_actions = {}  # action -> (status, json body), to simulate Graph errors
-        self.delay_actions = {}  # action -> seconds to wait before answering (Meta can be slow)
-        super().__init__()
-
-    def route(self, request):
-        if request.method != "POST" or request.path != f"/v24.0/{PHONE_NUMBER_ID}/calls":
-            return 404, {}, {"error": {"message": "unknown path", "code": 100}}
-        if request.bearer() != ACCESS_TOKEN:
-            return 401, {}, {"error": {"message": "Invalid OAuth access token", "code": 190}}
-        try:
-            body = request.json()
-        except ValueError:
-            return 400, {}, {"error": {"message": "body is not JSON", "code": 100}}
-        action = body.get("action")
-        if action in self.fail_actions:
-            status, payload = self.fail_actions[action]
-            return status, {}, payload
-        if self.on_action:
-            self.on_action(action, body)
-        if action in self.delay_actions:
-            time.sleep(self.delay_actions[action])
-        return 200, {}, {"messaging_product": "whatsapp", "success": True}
-
-    def requests_for(self, call_id, action):
-        out = []
-        for request in self.snapshot():
-            try:
-                body = request.json()
-            except ValueError:
-                continue
-            if body.get("call_id") == call_id and body.get("action") == action:
-                out.append(request)
-        return out
-
-    def actions(self):
-        """[(action, body)] of the well-formed call actions, in arrival order."""
-        out = []
-        for request in self.snapshot():
-            if request.path.endswith("/calls") and request.method == "POST":
-                try:
-                    body = request.json()
-                except ValueError:
-                    continue
-                out.append((body.get("action"), body))
-        return out
-
-
-def openai_call_id(index):
-    """The id the fake OpenAI gives its index-th call: rtc_test123, then rtc_test123_1, ..."""
-    return OPENAI_CALL_ID if index == 0 else f"{OPENAI_CALL_ID}_{index}"
-
-
-def parse_multipart(content_type, body):
-    """{name: (content_type, bytes)} of a multipart/form-data body."""
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
-    )
-    if not message.is_multipart():
-        raise ValueError("not a multipart body")
-    parts = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        parts[name] = (part.get_content_type(), part.get_payload(decode=True) or b"")
-    return parts
-
-
-class FakeOpenAI(FakeService):
-    """OpenAI Realtime GA: client_secrets, calls (multipart with the API key or raw SDP with the
-    minted ek_ key), calls/{id}/hangup. `on_offer(sdp)` returns the SDP answer (the agent peer's)."""
-
-    name = "openai"
-
-    def __init__(self):
-        self.on_offer = None
-        self.offers = []  # (kind "multipart"|"sdp", sdp text, session dict or None)
-        self.secret_sessions = []  # the `session` objects of client_secrets requests
-        self.errors = []  # what was wrong with a request (the test reports these)
-        self.fail_calls = None  # (status, json body): answer the next calls POST with an error
-        super().__init__()
-
-    def _error(self, status, message):
-        self.errors.append(message)
-        return status, {}, {"error": {"message": message, "type": "invalid_request_error"}}
-
-    def route(self, request):
-        path = request.path.split("?")[0]
-        if request.method == "POST" and path == "/v1/realtime/client_secrets":
-            if request.bearer() != API_KEY:
-                return self._error(401, "client_secrets without the API key")
-            try:
-                body = request.json()
-            except ValueError:
-                return self._error(400, "client_secrets body is not JSON")
-            if not isinstance(body.get("session"), dict):
-                return self._error(400, "client_secrets body has no session object")
-            self.secret_sessions.append(body["session"])
-            session = dict(body["session"], id="sess_e2e", object="realtime.session")
-            return 200, {}, {"value": EPHEMERAL_KEY, "expires_at": int(time.time()) + 600,
-                             "session": session}
-        if request.method == "POST" and path == "/v1/realtime/calls":
-            content_type = request.headers.get("content-type", "")
-            if content_type.startswith("multipart/form-data"):
-                if request.bearer() != API_KEY:
-                    return self._error(401, "multipart calls request without the API key")
-                try:
-                    parts = parse_multipart(content_type, request.body)
-                except ValueError as error:
-                    return self._error(400, f"bad multipart body: {error}")
-                if "sdp" not in parts or "session" not in parts:
-                    return self._error(400, f"multipart parts {sorted(parts)}: need sdp and session")
-                try:
-                    session = json.loads(parts["session"][1].decode())
-                except ValueError:
-                    return self._error(400, "the session part is not JSON")
-                sdp = parts["sdp"][1].decode()
-                self.offers.append(("multipart", sdp, session, parts))
-            elif content_type.split(";")[0].strip() == "application/sdp":
-                if request.bearer() != EPHEMERAL_KEY:
-                    return self._error(401, "raw SDP calls request without the minted ek_ key")
-                sdp = request.body.decode()
-                self.offers.append(("sdp", sdp, None, None))
-            else:
-                return self._error(400, f"unexpected Content-Type {content_type!r}")
-            if self.fail_calls:
-                status, payload = self.fail_calls
-                self.fail_calls = None
-                return status, {}, payload
-            if not sdp.startswith("v=0"):
-                return self._error(400, "Invalid SDP offer. Please try again with a WHIP-compliant offer.")
-            answer = self.on_offer(sdp) if self.on_offer else None
-            if not answer:
-                return self._error(500, "the agent peer gave no answer")
-            call_id = openai_call_id(len(self.offers) - 1)
-            return 201, {"Content-Type": "application/sdp",
-                         "Location": f"/v1/realtime/calls/{call_id}"}, answer
-        match = re.fullmatch(r"/v1/realtime/calls/([^/]+)/hangup", path)
-        if request.method == "POST" and match:
-            if request.bearer() not in (API_KEY, EPHEMERAL_KEY):
-                return self._error(401, "hangup without a key")
-            if match.group(1) not in [openai_call_id(i) for i in range(len(self.offers))]:
-                return self._error(404, f"hangup of unknown call {match.group(1)}")
-            return 200, {}, b""
-        return self._error(404, f"unknown request {request.method} {request.path}")
-
-    def hangups(self):
-        return [r for r in self.snapshot() if r.path.split("?")[0].endswith("/hangup")]
-
-
-# --- processes ----------------------------------------------------------------------------------
-
-
-class Process:
-    """A child with stdout lines collected (JSON parsed where possible) and a stderr tail."""
-
-    def __init__(self, label, argv, env=None, stdout_file=None, stderr_file=None, stdin=True):
-        self.label = label
-        self.argv = argv
-        self.lines = []  # raw stdout lines
-        self.json = []  # parsed stdout JSON objects
-        self.stderr_lines = []
-        self.lock = threading.Lock()
-        self.stdout_file = stdout_file
-        self.stderr_file = stderr_file
-        self.proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            start_new_session=True,
-            # PR_SET_PDEATHSIG fires when the spawning *thread* ends: only the main thread
-            # lives long enough. Peers started in a request thread exit at stdin EOF instead.
-            preexec_fn=_die_with_parent if threading.current_thread() is threading.main_thread() else None,
-        )
-        self.readers = [
-            threading.Thread(target=self._read_stdout, daemon=True),
-            threading.Thread(target=self._read_stderr, daemon=True),
-        ]
-        for reader in self.readers:
-            reader.start()
-
-    def _read_stdout(self):
-        sink = open(self.stdout_file, "ab") if self.stdout_file else None
-        for raw in self.proc.stdout:
-            if sink:
-                sink.write(raw)
-                sink.flush()
-            line = raw.decode("utf-8", "replace").rstrip("\r\n")
-            parsed = None
-            try:
-                parsed = json.loads(line)
-            except ValueError:
-                pass
-            with self.lock:
-                self.lines.append(line)
-                if isinstance(parsed, dict):
-                    parsed["_t"] = time.monotonic()  # when it was read
-                    self.json.append(parsed)
-        if sink:
-            sink.close()
-
-    def _read_stderr(self):
-        sink = open(self.stderr_file, "ab") if self.stderr_file else None
-        for raw in self.proc.stderr:
-            if sink:
-                sink.write(raw)
-                sink.flush()
-            with self.lock:
-                self.stderr_lines.append(raw.decode("utf-8", "replace").rstrip())
-        if sink:
-            sink.close()
-
-    def events(self):
-        with self.lock:
-            return list(self.json)
-
-    def send(self, message):
-        try:
-            self.proc.stdin.write((json.dumps(message) + "\n").encode())
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError, AttributeError):
-            pass
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def stop(self, grace=3.0):
-        """SIGTERM, then SIGKILL after `grace` seconds; waits for the output readers."""
-        if self.proc.stdin:
-            try:
-                self.proc.stdin.close()
-            except OSError:
-                pass
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            except (ProcessLookupError, PermissionError):
-                pass
-            try:
-                self.proc.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-                self.proc.wait(timeout=5)
-        for reader in self.readers:
-            reader.join(timeout=2)
-
-    def tail(self, stream="stderr", count=STDERR_TAIL_LINES):
-        with self.lock:
-            lines = self.stderr_lines if stream == "stderr" else self.lines
-            return lines[-count:]
-
-
-class PionPeer(Process):
-    """The Pion interop peer with the e2e switches (--rtp-on-command --states always on)."""
-
-    def __init__(self, pion, label, args, log_dir):
-        argv = [pion] + args + ["--rtp-on-command", "--states", "--name", label]
-        super().__init__(label, argv, stderr_file=os.path.join(log_dir, f"{label}.stderr"))
-
-    def find(self, predicate):
-        return [e for e in self.events() if predicate(e)]
-
-    def event(self, name):
-        return self.find(lambda e: e.get("type") == "event" and e.get("event") == name)
-
-    def wait_event(self, name, timeout):
-        self._check_failure()
-        return wait_until(lambda: self._check_failure() or self.event(name), timeout,
-                          f"{self.label}: event {name}")[0]
-
-    def _check_failure(self):
-        failed = self.event("failed")
-        if failed:
-            raise E2EFailure(f"{self.label} failed: {failed[0].get('reason')}")
-        if not self.alive() and not self.find(lambda e: e.get("type") == "report"):
-            raise E2EFailure(f"{self.label} exited with status {self.proc.returncode}")
-        return None
-
-    def wait_sdp(self, kind, timeout=15):
-        found = wait_until(
-            lambda: self._check_failure() or self.find(lambda e: e.get("type") == kind),
-            timeout, f"{self.label}: its {kind}")
-        return found[0]["sdp"]
-
-    def dc_messages(self):
-        """Parsed JSON text messages the peer received on its data channel."""
-        out = []
-        for e in self.event("dc_message"):
-            try:
-                out.append(json.loads(e.get("text", "")))
-            except ValueError:
-                out.append({"type": "__not_json__", "text": e.get("text")})
-        return out
-
-    def states(self):
-        return [e.get("state") for e in self.event("state")]
-
-    def report(self, timeout=10):
-        """Asks for the report (`close`) and returns it."""
-        existing = self.find(lambda e: e.get("type") == "report")
-        if existing:
-            return existing[0]
-        self.send({"type": "close"})
-        return wait_until(lambda: self.find(lambda e: e.get("type") == "report"), timeout,
-                          f"{self.label}: its report")[0]
-
-
-class Bridge(Process):
-    def __init__(self, wabridge, env, log_dir, name):
-        self.http_port = int(env["PORT"])
-        super().__init__(
-            "wabridge", shlex.split(wabridge), env=env, stdin=False,
-            stdout_file=os.path.join(log_dir, f"{name}.bridge.stdout"),
-            stderr_file=os.path.join(log_dir, f"{name}.bridge.stderr"))
-
-    def url(self, path):
-        return f"http://127.0.0.1:{self.http_port}{path}"
-
-    def wait_healthy(self, timeout=15):
-        def healthy():
-            if not self.alive():
-                raise E2EFailure(f"wabridge exited at start with status {self.proc.returncode}")
-            try:
-                status, _, _ = http_request("GET", self.url("/healthz"), timeout=1)
-                return status == 200
-            except OSError:
-                return False
-
-        wait_until(healthy, timeout, "wabridge /healthz")
-
-    def logs(self, event=None, **fields):
-        out = []
-        for entry in self.events():
-            if event is not None and entry.get("event") != event:
-                continue
-            if all(entry.get(k) == v for k, v in fields.items()):
-                out.append(entry)
-        return out
-
-    def wait_log(self, event, timeout, **fields):
-        def found():
-            if not self.alive():
-                raise E2EFailure(f"wabridge exited (status {self.proc.returncode}) "
-                                 f"while waiting for log event {event}")
-            return self.logs(event, **fields)
-
-        return wait_until(found, timeout, f"wabridge log event {event} {fields or ''}")[0]
-
-
-def http_request(method, url, body=None, headers=None, timeout=5):
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+# Test scripts reach these as bridge_harness.<name> too.
+from e2e_common import (ACCESS_TOKEN, API_KEY, APP_SECRET, BUSINESS_NUMBER, CALLER_WA_ID,  # noqa: F401
+                        EPHEMERAL_KEY, MIN_VALID_RTP, OPENAI_CALL_ID, PHONE_NUMBER_ID, SECRETS,
+                        VERIFY_TOKEN, WABA_ID, E2EFailure, free_port, http_request, log, sign,
+                        wait_until)
+from fake_services import FakeGraph, FakeOpenAI, openai_call_id  # noqa: F401
+from processes import Bridge, PionPeer  # noqa: F401
 
 
 # --- webhooks -----------------------------------------------------------------------------------
@@ -710,6 +187,7 @@ class Harness:
         self.graph.on_action = self._on_graph_action
         self.openai.on_offer = self._on_openai_offer
         self.bridge = None
+        self.bridge_checked = False
         self.callers = {}  # call id -> caller PionPeer
         self.answered = {}  # call id -> the SDP handed to the caller
         self.agents = []
@@ -739,7 +217,8 @@ class Harness:
         if not os.access(binary, os.X_OK):
             raise E2EFailure(f"{binary} is not an executable (build the wabridge target first)")
         log(f"starting wabridge on :{port} (OPENAI_AUTH={auth}, api key {'set' if api_key else 'unset'})")
-        self.bridge = Bridge(self.args.wabridge, env, self.args.log_dir, self.name)
+        self.bridge = Bridge(self.args.wabridge, env, self.args.log_dir, self.name,
+                             echo=self.args.verbose)
         self.bridge.wait_healthy()
         return self.bridge
 
@@ -873,8 +352,8 @@ class Harness:
         """Stops everything, prints the verdict; returns the exit status."""
         for peer in list(self.callers.values()) + self.agents:
             peer.stop()
-        if self.bridge:
-            self.bridge.stop()
+        if self.bridge and not self.bridge_checked:
+            self.check_bridge_exit()
         self.graph.stop()
         self.openai.stop()
         failed = [c for c in self.checks if not c[1]]
@@ -887,6 +366,24 @@ class Harness:
             return 1
         print(f"PASS {self.name} ({len(self.checks)} checks)")
         return 0
+
+    def check_bridge_exit(self):
+        """Stops wabridge and checks it ran until now, died of nothing but our SIGTERM, and that
+        no sanitizer complained (run the tests against a -DWAB_SANITIZE=ON build too)."""
+        self.bridge_checked = True
+        was_running = self.bridge.alive()
+        killed = self.bridge.stop(grace=8.0)
+        status = self.bridge.proc.returncode
+        if killed:
+            log("note: wabridge did not exit within 8 s of SIGTERM; killed")
+        crash_signals = {-signal.SIGSEGV, -signal.SIGABRT, -signal.SIGBUS, -signal.SIGFPE,
+                         -signal.SIGILL}
+        self.expect(status not in crash_signals, "wabridge did not crash", f"exit status {status}")
+        if not was_running:
+            self.expect(False, "wabridge ran until the end of the test", f"exit status {status}")
+        reports = [l for l in self.bridge.tail("stderr", 10**6)
+                   if re.search(r"ERROR: (Address|Leak|Thread)Sanitizer|runtime error:", l)]
+        self.expect(not reports, "no sanitizer report from wabridge", reports[0][:300] if reports else "")
 
     def _dump(self, error):
         if error is not None and not isinstance(error, E2EFailure):

@@ -62,9 +62,8 @@ def scenario(harness):
 
 def check_outputs(harness):
     """Searches this run's and the other tests' wabridge output for every secret."""
-    bridge = harness.bridge
-    if bridge:
-        bridge.stop()
+    if harness.bridge:
+        harness.check_bridge_exit()  # stops it: its output files are complete
     files = sorted(glob.glob(os.path.join(harness.args.log_dir, "*.bridge.std*")))
     harness.expect(files, "wabridge output files to search", harness.args.log_dir)
     h.log(f"searching {len(files)} output files: {[os.path.basename(f) for f in files]}")

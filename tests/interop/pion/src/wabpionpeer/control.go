@@ -198,6 +198,7 @@ func (c *control) close() {
 }
 
 // dtmfDue says whether a telephone-event packet follows pattern packet i (spread over the run).
+// It and dtmfPacket are called with p.mu held (report() reads dtmfSent).
 func (c *control) dtmfDue(i int) bool {
 	if c.dtmfSent >= c.dtmf {
 		return false

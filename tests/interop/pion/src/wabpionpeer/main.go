@@ -262,9 +262,13 @@ func (p *peer) sendPattern(track *webrtc.TrackLocalStaticRTP) {
 		}
 		p.mu.Lock()
 		p.rtpSent = i + 1
+		var event *rtp.Packet // --dtmf: a telephone-event packet in the same stream
+		if p.ctl.dtmfDue(i) {
+			event = p.ctl.dtmfPacket(seq, ts+uint32(i*samplesPerPacket))
+		}
 		p.mu.Unlock()
-		if p.ctl.dtmfDue(i) { // --dtmf: a telephone-event packet in the same stream
-			if err := track.WriteRTP(p.ctl.dtmfPacket(seq, ts+uint32(i*samplesPerPacket))); err != nil {
+		if event != nil {
+			if err := track.WriteRTP(event); err != nil {
 				logf("write dtmf: %v", err)
 			}
 			seq++

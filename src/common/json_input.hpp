@@ -1,8 +1,7 @@
 #pragma once
-// Helpers for reading untrusted JSON (data-channel events, OpenAI responses): size and nesting
-// limits checked before a tree is built, and field accessors that return "absent" instead of
-// throwing on a wrong type. Stateless, any thread. (whatsapp/json_input.hpp has the same helpers:
-// the layers may not include each other.)
+// Helpers for reading untrusted JSON (webhooks, Graph and OpenAI responses, data-channel events):
+// size and nesting limits checked before a tree is built, and field accessors that return
+// "absent" instead of throwing on a wrong type. Stateless, any thread.
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -10,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace wab::agent {
+namespace wab {
 
 struct JsonLimits {
   std::size_t max_bytes = 1024 * 1024;
@@ -32,4 +31,4 @@ std::optional<std::int64_t> integer_field(const nlohmann::json& obj, std::string
 // Any JSON number.
 std::optional<double> number_field(const nlohmann::json& obj, std::string_view key);
 
-} // namespace wab::agent
+} // namespace wab

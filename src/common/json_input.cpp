@@ -1,8 +1,8 @@
-#include "agent/json_input.hpp"
+#include "common/json_input.hpp"
 
 #include <charconv>
 
-namespace wab::agent {
+namespace wab {
 
 namespace {
 
@@ -108,4 +108,4 @@ std::optional<double> number_field(const nlohmann::json& obj, std::string_view k
   return it->get<double>();
 }
 
-} // namespace wab::agent
+} // namespace wab
