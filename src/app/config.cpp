@@ -22,12 +22,12 @@ bool parse_bool(const std::string& name, const std::string& text) {
   throw ConfigError(name + ": expected 1/0, true/false or yes/no, got '" + text + "'");
 }
 
-}  // namespace
+} // namespace
 
 std::vector<std::string> Config::secrets() const {
   std::vector<std::string> out;
-  for (const auto* s : {&whatsapp_access_token, &whatsapp_app_secret, &whatsapp_verify_token,
-                        &openai_api_key}) {
+  for (const auto* s :
+       {&whatsapp_access_token, &whatsapp_app_secret, &whatsapp_verify_token, &openai_api_key}) {
     if (!s->empty()) out.push_back(*s);
   }
   return out;
@@ -80,10 +80,14 @@ Config load_config(int argc, char** argv, const char* (*environ_lookup)(const ch
       if (i + 1 >= argc) throw ConfigError(arg + ": missing value");
       return argv[++i];
     };
-    if (arg == "--port") c.port = static_cast<std::uint16_t>(parse_number("--port", value(), 65535));
-    else if (arg == "--host") c.http_host = value();
-    else if (arg == "--log-level") c.log_level = value();
-    else throw ConfigError("unknown flag " + arg);
+    if (arg == "--port")
+      c.port = static_cast<std::uint16_t>(parse_number("--port", value(), 65535));
+    else if (arg == "--host")
+      c.http_host = value();
+    else if (arg == "--log-level")
+      c.log_level = value();
+    else
+      throw ConfigError("unknown flag " + arg);
   }
 
   if (c.media_port_min == 0 || c.media_port_min > c.media_port_max) {
@@ -106,4 +110,4 @@ Config load_config(int argc, char** argv, const char* (*environ_lookup)(const ch
   return c;
 }
 
-}  // namespace wab::app
+} // namespace wab::app

@@ -13,17 +13,17 @@
 namespace wab::app {
 
 class ConfigError : public std::runtime_error {
- public:
+public:
   using std::runtime_error::runtime_error;
 };
 
 struct Config {
   std::string http_host = "0.0.0.0";
   std::uint16_t port = 3000;
-  std::string media_public_ip;  // empty: every non-loopback interface address
+  std::string media_public_ip; // empty: every non-loopback interface address
   std::uint16_t media_port_min = 40000;
   std::uint16_t media_port_max = 49999;
-  std::string stun_server;  // "host:port" or empty
+  std::string stun_server; // "host:port" or empty
 
   std::string whatsapp_access_token;
   std::string whatsapp_app_secret;
@@ -31,12 +31,12 @@ struct Config {
   bool whatsapp_insecure_skip_signature = false;
   std::string whatsapp_graph_url = "https://graph.facebook.com/v24.0";
 
-  std::string openai_api_key;  // empty: no agent (fallback)
+  std::string openai_api_key; // empty: no agent (fallback)
   std::string openai_base_url = "https://api.openai.com/v1";
-  std::string openai_model;         // empty: the agent layer's default
+  std::string openai_model; // empty: the agent layer's default
   std::string openai_voice = "alloy";
-  std::string openai_instructions;  // empty: the agent layer's default
-  std::string openai_auth = "apikey";  // apikey | ephemeral
+  std::string openai_instructions;    // empty: the agent layer's default
+  std::string openai_auth = "apikey"; // apikey | ephemeral
 
   std::string log_level = "info";
   Duration accept_window = seconds(30);
@@ -48,7 +48,6 @@ struct Config {
 
 // Reads the environment (a null `environ_lookup` uses getenv) and the flags after the
 // sub-command. Throws ConfigError with one line naming the bad setting.
-Config load_config(int argc, char** argv,
-                   const char* (*environ_lookup)(const char*) = nullptr);
+Config load_config(int argc, char** argv, const char* (*environ_lookup)(const char*) = nullptr);
 
-}  // namespace wab::app
+} // namespace wab::app

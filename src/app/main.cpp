@@ -14,10 +14,9 @@ int main(int argc, char** argv) {
   const std::string command = argc > 1 ? argv[1] : "";
   if (command == "selftest") return wab::app::run_selftest();
   if (command == "--help" || command == "-h" || command == "help") {
-    std::printf(
-        "usage: wabridge [--port N] [--host ADDR] [--log-level debug|info|warn|error]\n"
-        "       wabridge selftest\n"
-        "Configuration comes from environment variables; see README.md.\n");
+    std::printf("usage: wabridge [--port N] [--host ADDR] [--log-level debug|info|warn|error]\n"
+                "       wabridge selftest\n"
+                "Configuration comes from environment variables; see README.md.\n");
     return 0;
   }
   try {

@@ -23,21 +23,20 @@ constexpr std::size_t kPayload = 60;
 
 // One leg's view of the test: what it sent and what came back intact.
 class Side : public rtc::PeerTransport::Listener {
- public:
+public:
   explicit Side(std::string name) : name_(std::move(name)) {}
 
   void attach(rtc::PeerTransport& transport) { transport_ = &transport; }
 
   void on_transport_connected(rtc::PeerTransport& t) override {
     connected_ = true;
-    log::info("selftest_leg_connected",
-              {{"leg", name_},
-               {"srtp_profile", t.srtp_profile() ? std::string(dtls::srtp_profile_name(
-                                                       *t.srtp_profile()))
-                                                 : ""},
-               {"ice_role", t.ice_role() == rtc::IceRole::controlling ? "controlling"
-                                                                       : "controlled"},
-               {"remote", t.selected_remote() ? t.selected_remote()->to_string() : ""}});
+    log::info(
+        "selftest_leg_connected",
+        {{"leg", name_},
+         {"srtp_profile",
+          t.srtp_profile() ? std::string(dtls::srtp_profile_name(*t.srtp_profile())) : ""},
+         {"ice_role", t.ice_role() == rtc::IceRole::controlling ? "controlling" : "controlled"},
+         {"remote", t.selected_remote() ? t.selected_remote()->to_string() : ""}});
   }
   void on_transport_failed(rtc::PeerTransport&, const std::string& reason) override {
     failure_ = reason;
@@ -78,7 +77,8 @@ class Side : public rtc::PeerTransport::Listener {
     store_be32(buf + 4, static_cast<std::uint32_t>(i) * 960);
     store_be32(buf + 8, 0x5e1f7e57);
     buf[12] = 0xF8;
-    for (std::size_t k = 1; k < kPayload; ++k) buf[12 + k] = static_cast<std::uint8_t>(i + k);
+    for (std::size_t k = 1; k < kPayload; ++k)
+      buf[12 + k] = static_cast<std::uint8_t>(i + k);
     if (transport_->send_rtp(buf, 12 + kPayload, sizeof buf)) ++rtp_sent_;
   }
 
@@ -89,7 +89,7 @@ class Side : public rtc::PeerTransport::Listener {
   int messages() const { return messages_; }
   const std::string& name() const { return name_; }
 
- private:
+private:
   std::string name_;
   rtc::PeerTransport* transport_ = nullptr;
   bool connected_ = false;
@@ -107,7 +107,7 @@ rtc::TransportConfig local_config() {
   return config;
 }
 
-}  // namespace
+} // namespace
 
 int run_selftest() {
   net::EventLoop loop;
@@ -121,13 +121,12 @@ int run_selftest() {
 
   const auto offer = sdp::offer_for_openai(rtc::local_parameters(offerer, 0x1111, "selftest"));
   const auto offer_text = sdp::write(offer);
-  const auto answer =
-      sdp::answer_generic_offer(sdp::parse(offer_text), rtc::local_parameters(answerer, 0x2222,
-                                                                              "selftest"));
+  const auto answer = sdp::answer_generic_offer(
+      sdp::parse(offer_text), rtc::local_parameters(answerer, 0x2222, "selftest"));
   const auto answer_text = sdp::write(answer);
-  log::info("selftest_sdp", {{"offer_lines", std::count(offer_text.begin(), offer_text.end(), '\n')},
-                             {"answer_lines",
-                              std::count(answer_text.begin(), answer_text.end(), '\n')}});
+  log::info("selftest_sdp",
+            {{"offer_lines", std::count(offer_text.begin(), offer_text.end(), '\n')},
+             {"answer_lines", std::count(answer_text.begin(), answer_text.end(), '\n')}});
   const std::uint8_t pt = sdp::negotiated_opus(answer)->payload_type;
   answerer.start(rtc::remote_parameters(sdp::parse(offer_text), rtc::SdpSide::we_answered));
   offerer.start(rtc::remote_parameters(sdp::parse(answer_text), rtc::SdpSide::we_offered));
@@ -144,7 +143,7 @@ int run_selftest() {
       channel_opened = offerer.open_channel("oai-events").has_value();
       next_send = Clock::now();
     }
-    if (sent < kPackets && Clock::now() >= next_send) {  // one packet per 20 ms, like Opus
+    if (sent < kPackets && Clock::now() >= next_send) { // one packet per 20 ms, like Opus
       bridge_side.send_packet(sent, pt);
       agent_side.send_packet(sent, pt);
       ++sent;
@@ -169,4 +168,4 @@ int run_selftest() {
   return ok ? 0 : 1;
 }
 
-}  // namespace wab::app
+} // namespace wab::app

@@ -7,4 +7,4 @@ namespace wab::app {
 // Returns the process exit code: 0 when everything arrived intact.
 int run_selftest();
 
-}  // namespace wab::app
+} // namespace wab::app

@@ -52,18 +52,22 @@ agent::SessionConfig session_config(const Config& c) {
   return s;
 }
 
-}  // namespace
+} // namespace
 
 class Server::Impl {
- public:
+public:
   explicit Impl(Config config)
-      : config_(std::move(config)),
-        http_client_(loop_),
-        http_server_(loop_),
+      : config_(std::move(config)), http_client_(loop_), http_server_(loop_),
         graph_(http_client_, whatsapp::GraphConfig{config_.whatsapp_graph_url,
                                                    config_.whatsapp_access_token, seconds(10)}),
-        services_{loop_, batch_, graph_, nullptr, session_config(config_),
-                  transport_config(config_), config_.accept_window, seconds(20)},
+        services_{loop_,
+                  batch_,
+                  graph_,
+                  nullptr,
+                  session_config(config_),
+                  transport_config(config_),
+                  config_.accept_window,
+                  seconds(20)},
         registry_(services_) {
     if (!config_.openai_api_key.empty()) {
       agent::RealtimeConfig rc;
@@ -81,15 +85,16 @@ class Server::Impl {
     watch_signals();
     const std::uint16_t port = http_server_.listen(config_.http_host, config_.port);
     nlohmann::json addresses = nlohmann::json::array();
-    for (const auto& a : services_.transport.host_addresses) addresses.push_back(a.ip_string());
-    log::info("wabridge_listening",
-              {{"host", config_.http_host},
-               {"port", port},
-               {"media_addresses", addresses},
-               {"media_ports", fmt::format("{}-{}", config_.media_port_min,
-                                           config_.media_port_max)},
-               {"agent", realtime_ ? "openai_realtime" : "none (calls are rejected)"},
-               {"openai_auth", config_.openai_auth}});
+    for (const auto& a : services_.transport.host_addresses)
+      addresses.push_back(a.ip_string());
+    log::info(
+        "wabridge_listening",
+        {{"host", config_.http_host},
+         {"port", port},
+         {"media_addresses", addresses},
+         {"media_ports", fmt::format("{}-{}", config_.media_port_min, config_.media_port_max)},
+         {"agent", realtime_ ? "openai_realtime" : "none (calls are rejected)"},
+         {"openai_auth", config_.openai_auth}});
     if (config_.whatsapp_insecure_skip_signature) {
       log::warn("webhook_signature_check_disabled",
                 {{"setting", "WHATSAPP_INSECURE_SKIP_SIGNATURE"}});
@@ -99,27 +104,30 @@ class Server::Impl {
     return 0;
   }
 
- private:
+private:
   void routes() {
-    http_server_.route("GET", "/webhook", [this](const http::ServerRequest& req,
-                                                  http::Responder reply) {
-      auto challenge = whatsapp::verify_subscription(
-          req.query_param("hub.mode").value_or(""), req.query_param("hub.verify_token").value_or(""),
-          req.query_param("hub.challenge").value_or(""), config_.whatsapp_verify_token);
-      if (challenge) {
-        reply.send(200, *challenge);
-      } else {
-        log::warn("webhook_verification_refused", {});
-        reply.send(403, "forbidden");
-      }
-    });
-    http_server_.route("POST", "/webhook", [this](const http::ServerRequest& req,
-                                                   http::Responder reply) {
-      on_webhook(req, std::move(reply));
-    });
+    http_server_.route(
+        "GET", "/webhook", [this](const http::ServerRequest& req, http::Responder reply) {
+          auto challenge = whatsapp::verify_subscription(
+              req.query_param("hub.mode").value_or(""),
+              req.query_param("hub.verify_token").value_or(""),
+              req.query_param("hub.challenge").value_or(""), config_.whatsapp_verify_token);
+          if (challenge) {
+            reply.send(200, *challenge);
+          } else {
+            log::warn("webhook_verification_refused", {});
+            reply.send(403, "forbidden");
+          }
+        });
+    http_server_.route("POST", "/webhook",
+                       [this](const http::ServerRequest& req, http::Responder reply) {
+                         on_webhook(req, std::move(reply));
+                       });
     http_server_.route("GET", "/healthz", [this](const http::ServerRequest&, http::Responder r) {
-      if (draining_) r.send(503, "draining\n");
-      else r.send(200, "ok\n");
+      if (draining_)
+        r.send(503, "draining\n");
+      else
+        r.send(200, "ok\n");
     });
     http_server_.route("GET", "/metrics", [this](const http::ServerRequest&, http::Responder r) {
       r.send(200, metrics(), "text/plain; version=0.0.4");
@@ -189,17 +197,18 @@ class Server::Impl {
   }
 
   void start_drain(const char* signal_name) {
-    if (draining_) {  // a second signal: stop now
+    if (draining_) { // a second signal: stop now
       registry_.shut_down_all("shutdown");
       finish_drain(loop_.now() + seconds(5));
       return;
     }
     draining_ = true;
     registry_.stop_accepting();
-    log::info("drain_started", {{"signal", signal_name},
-                                {"active_calls", registry_.active_calls()},
-                                {"grace_seconds",
-                                 std::chrono::duration_cast<seconds>(config_.drain_grace).count()}});
+    log::info(
+        "drain_started",
+        {{"signal", signal_name},
+         {"active_calls", registry_.active_calls()},
+         {"grace_seconds", std::chrono::duration_cast<seconds>(config_.drain_grace).count()}});
     drain_deadline_ = loop_.now() + config_.drain_grace;
     poll_drain();
   }
@@ -247,6 +256,8 @@ class Server::Impl {
 
 Server::Server(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 Server::~Server() = default;
-int Server::run() { return impl_->run(); }
+int Server::run() {
+  return impl_->run();
+}
 
-}  // namespace wab::app
+} // namespace wab::app

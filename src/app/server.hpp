@@ -12,7 +12,7 @@
 namespace wab::app {
 
 class Server {
- public:
+public:
   explicit Server(Config config);
   ~Server();
   // Serves until drained after a signal; returns the exit code.
@@ -20,8 +20,8 @@ class Server {
 
   class Impl;
 
- private:
+private:
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace wab::app
+} // namespace wab::app

@@ -27,27 +27,21 @@ constexpr Duration kAgentSilenceBeforeFill = milliseconds(60);
 constexpr Duration kSenderReportInterval = seconds(5);
 
 // Calls back into the call only while it still exists.
-template <typename F>
-auto guarded(const std::shared_ptr<bool>& alive, F f) {
+template <typename F> auto guarded(const std::shared_ptr<bool>& alive, F f) {
   return [weak = std::weak_ptr<bool>(alive), f = std::move(f)](auto&&... args) mutable {
     if (auto strong = weak.lock(); strong && *strong) f(std::forward<decltype(args)>(args)...);
   };
 }
 
-}  // namespace
+} // namespace
 
 Call::Call(CallServices& services, whatsapp::CallConnect connect, EndedHandler on_ended)
-    : services_(services),
-      connect_(std::move(connect)),
-      on_ended_(std::move(on_ended)),
-      started_at_(services.loop.now()),
-      to_agent_(random_u32()),
-      to_caller_(random_u32()),
+    : services_(services), connect_(std::move(connect)), on_ended_(std::move(on_ended)),
+      started_at_(services.loop.now()), to_agent_(random_u32()), to_caller_(random_u32()),
       keepalive_timer_(services.loop, [this] { on_keepalive_tick(); }),
-      accept_window_timer_(services.loop,
-                           [this] {
-                             end("accept_window_expired", OutwardAction::reject_or_terminate);
-                           }),
+      accept_window_timer_(
+          services.loop,
+          [this] { end("accept_window_expired", OutwardAction::reject_or_terminate); }),
       agent_setup_timer_(services.loop, [this] {
         if (!session_updated_) end("agent_setup_timeout", OutwardAction::reject_or_terminate);
       }) {
@@ -98,8 +92,9 @@ void Call::send_caller_answer() {
     return;
   }
   log::debug("caller_answer", {{"call_id", call_id()}, {"sdp", answer_sdp_}});
-  services_.graph.pre_accept(connect_.business.phone_number_id, call_id(), answer_sdp_,
-                             guarded(alive_, [this](whatsapp::GraphResult r) { on_pre_accept(r); }));
+  services_.graph.pre_accept(
+      connect_.business.phone_number_id, call_id(), answer_sdp_,
+      guarded(alive_, [this](whatsapp::GraphResult r) { on_pre_accept(r); }));
 }
 
 void Call::on_pre_accept(const whatsapp::GraphResult& result) {
@@ -151,7 +146,7 @@ void Call::open_agent_leg() {
         {{"reason", "OPENAI_API_KEY is not set"}});
     return;
   }
-  agent_opus_pt_ = caller_opus_pt_;  // same number on both legs: no PT rewrite needed
+  agent_opus_pt_ = caller_opus_pt_; // same number on both legs: no PT rewrite needed
   try {
     rtc::TransportConfig config = services_.transport;
     config.data_channel = true;
@@ -212,50 +207,45 @@ void Call::send_agent_event(const std::string& json_text) {
 void Call::on_agent_event(const agent::ServerEvent& event) {
   using Kind = agent::ServerEventKind;
   switch (event.kind) {
-    case Kind::session_created:
-      session_created_ = true;
-      log::info("agent_session_created", {{"call_id", call_id()}, {"model", event.model}});
-      // The full configuration again (model unchanged): effective even where the signalling
-      // path could not carry it.
-      send_agent_event(agent::session_update(agent::build_session(services_.session)));
-      break;
-    case Kind::session_updated:
-      session_updated_ = true;
-      agent_setup_timer_.disarm();
-      log::info("agent_session_updated", {{"call_id", call_id()}});
-      maybe_accept();
-      maybe_greet();
-      break;
-    case Kind::input_transcript_done:
-      log::info("transcript", {{"call_id", call_id()}, {"speaker", "caller"}, {"text", event.text}});
-      break;
-    case Kind::output_transcript_done:
-    case Kind::output_text_done:
-      log::info("transcript", {{"call_id", call_id()}, {"speaker", "agent"}, {"text", event.text}});
-      break;
-    case Kind::speech_started:
-    case Kind::speech_stopped:
-    case Kind::output_audio_buffer_started:
-    case Kind::output_audio_buffer_stopped:
-    case Kind::output_audio_buffer_cleared:
-      log::info("agent_event", {{"call_id", call_id()}, {"type", event.type}});
-      break;
-    case Kind::response_done:
-      log::info("agent_response_done",
-                {{"call_id", call_id()}, {"status", event.response_status}});
-      break;
-    case Kind::rate_limits_updated:
-      log::debug("agent_rate_limits", {{"call_id", call_id()}});
-      break;
-    case Kind::error:
-      // Most agent errors are recoverable; the session stays open.
-      log::warn("agent_error", {{"call_id", call_id()},
-                                {"code", event.error ? event.error->code : ""},
-                                {"message", event.error ? event.error->message : ""}});
-      break;
-    default:
-      log::debug("agent_event", {{"call_id", call_id()}, {"type", event.type}});
-      break;
+  case Kind::session_created:
+    session_created_ = true;
+    log::info("agent_session_created", {{"call_id", call_id()}, {"model", event.model}});
+    // The full configuration again (model unchanged): effective even where the signalling
+    // path could not carry it.
+    send_agent_event(agent::session_update(agent::build_session(services_.session)));
+    break;
+  case Kind::session_updated:
+    session_updated_ = true;
+    agent_setup_timer_.disarm();
+    log::info("agent_session_updated", {{"call_id", call_id()}});
+    maybe_accept();
+    maybe_greet();
+    break;
+  case Kind::input_transcript_done:
+    log::info("transcript", {{"call_id", call_id()}, {"speaker", "caller"}, {"text", event.text}});
+    break;
+  case Kind::output_transcript_done:
+  case Kind::output_text_done:
+    log::info("transcript", {{"call_id", call_id()}, {"speaker", "agent"}, {"text", event.text}});
+    break;
+  case Kind::speech_started:
+  case Kind::speech_stopped:
+  case Kind::output_audio_buffer_started:
+  case Kind::output_audio_buffer_stopped:
+  case Kind::output_audio_buffer_cleared:
+    log::info("agent_event", {{"call_id", call_id()}, {"type", event.type}});
+    break;
+  case Kind::response_done:
+    log::info("agent_response_done", {{"call_id", call_id()}, {"status", event.response_status}});
+    break;
+  case Kind::rate_limits_updated: log::debug("agent_rate_limits", {{"call_id", call_id()}}); break;
+  case Kind::error:
+    // Most agent errors are recoverable; the session stays open.
+    log::warn("agent_error", {{"call_id", call_id()},
+                              {"code", event.error ? event.error->code : ""},
+                              {"message", event.error ? event.error->message : ""}});
+    break;
+  default: log::debug("agent_event", {{"call_id", call_id()}, {"type", event.type}}); break;
   }
 }
 
@@ -294,7 +284,7 @@ void Call::on_channel_open(rtc::PeerTransport&, std::uint16_t id, const std::str
 }
 
 void Call::on_channel_message(rtc::PeerTransport&, std::uint16_t, Bytes data, bool binary) {
-  if (binary) return;  // the Realtime protocol is JSON text
+  if (binary) return; // the Realtime protocol is JSON text
   std::string why;
   const std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
   auto event = agent::parse_server_event(text, {}, &why);
@@ -374,7 +364,7 @@ void Call::on_keepalive_tick() {
 
 void Call::send_sender_report(rtc::PeerTransport& leg, const rtp::RtpRewriter& stream,
                               std::uint64_t packets) {
-  if (!stream.last_timestamp()) return;  // nothing sent yet: nothing to report
+  if (!stream.last_timestamp()) return; // nothing sent yet: nothing to report
   std::uint8_t buf[128 + srtp::kMaxTrailer];
   rtp::SenderInfo info;
   info.ssrc = stream.ssrc();
@@ -383,8 +373,8 @@ void Call::send_sender_report(rtc::PeerTransport& leg, const rtp::RtpRewriter& s
   info.packet_count = static_cast<std::uint32_t>(packets);
   std::size_t len = rtp::write_sender_report(MutableBytes(buf, 128), info);
   if (len == 0) return;
-  const std::size_t sdes = rtp::write_sdes_cname(MutableBytes(buf + len, 128 - len), info.ssrc,
-                                                 "wabridge");
+  const std::size_t sdes =
+      rtp::write_sdes_cname(MutableBytes(buf + len, 128 - len), info.ssrc, "wabridge");
   if (sdes == 0) return;
   len += sdes;
   if (leg.send_rtcp(buf, len, sizeof buf)) ++counters_.sender_reports;
@@ -450,11 +440,12 @@ void Call::end(const std::string& cause, OutwardAction action, const nlohmann::j
       {"forwarded_to_caller", counters_.forwarded_to_caller},
       {"silence_to_caller", counters_.silence_to_caller}};
   if (details.is_object()) {
-    for (const auto& [k, v] : details.items()) fields[k] = v;
+    for (const auto& [k, v] : details.items())
+      fields[k] = v;
   }
   log::info("call_ended", fields);
   // The owner destroys the call; never from inside our own callback stack.
   services_.loop.post(guarded(alive_, [this] { on_ended_(*this); }));
 }
 
-}  // namespace wab::bridge
+} // namespace wab::bridge

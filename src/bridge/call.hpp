@@ -32,9 +32,9 @@ struct CallServices {
   net::EventLoop& loop;
   net::ReceiveBatch& batch;
   whatsapp::GraphClient& graph;
-  agent::RealtimeSignaling* realtime = nullptr;  // null: no agent configured (fallback)
+  agent::RealtimeSignaling* realtime = nullptr; // null: no agent configured (fallback)
   agent::SessionConfig session;
-  rtc::TransportConfig transport;  // host addresses, port range
+  rtc::TransportConfig transport; // host addresses, port range
   Duration accept_window = seconds(30);
   Duration agent_setup_timeout = seconds(20);
 };
@@ -42,7 +42,7 @@ struct CallServices {
 enum class CallPhase { answering, accepted, ended };
 
 class Call final : private rtc::PeerTransport::Listener {
- public:
+public:
   using EndedHandler = std::function<void(Call&)>;
 
   // Starts the call at once; failures found here are reported through `on_ended` later (posted).
@@ -70,7 +70,7 @@ class Call final : private rtc::PeerTransport::Listener {
   };
   const Counters& counters() const { return counters_; }
 
- private:
+private:
   // Setup steps.
   void answer_caller();
   void send_caller_answer();
@@ -117,7 +117,7 @@ class Call final : private rtc::PeerTransport::Listener {
   std::unique_ptr<rtc::PeerTransport> caller_leg_;
   std::unique_ptr<rtc::PeerTransport> agent_leg_;
   sdp::SessionDescription caller_offer_;
-  std::string answer_sdp_;  // what pre_accept sent; accept must send the same
+  std::string answer_sdp_; // what pre_accept sent; accept must send the same
   bool pre_accepted_ = false;
   bool accept_sent_ = false;
   std::uint8_t caller_opus_pt_ = 111;
@@ -143,4 +143,4 @@ class Call final : private rtc::PeerTransport::Listener {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
-}  // namespace wab::bridge
+} // namespace wab::bridge

@@ -70,8 +70,8 @@ void CallRegistry::on_terminate(const whatsapp::CallTerminate& terminate) {
     ++duplicates_ignored_;
     return;
   }
-  log::info("webhook_terminate", {{"call_id", terminate.call_id},
-                                  {"status", terminate.status_text}});
+  log::info("webhook_terminate",
+            {{"call_id", terminate.call_id}, {"status", terminate.status_text}});
   auto it = calls_.find(terminate.call_id);
   if (it != calls_.end()) it->second->on_terminate_webhook(terminate);
 }
@@ -83,7 +83,8 @@ void CallRegistry::on_call_ended(Call& call) {
 
 void CallRegistry::shut_down_all(const std::string& cause) {
   accepting_ = false;
-  for (auto& [id, call] : calls_) call->shut_down(cause);
+  for (auto& [id, call] : calls_)
+    call->shut_down(cause);
 }
 
-}  // namespace wab::bridge
+} // namespace wab::bridge

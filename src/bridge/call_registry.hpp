@@ -17,7 +17,7 @@
 namespace wab::bridge {
 
 class CallRegistry {
- public:
+public:
   explicit CallRegistry(CallServices& services, Duration remember_for = std::chrono::minutes(10));
   ~CallRegistry();
 
@@ -32,7 +32,7 @@ class CallRegistry {
   std::uint64_t calls_started() const { return calls_started_; }
   std::uint64_t duplicates_ignored() const { return duplicates_ignored_; }
 
- private:
+private:
   void on_connect(const whatsapp::CallConnect& connect);
   void on_terminate(const whatsapp::CallTerminate& terminate);
   void on_call_ended(Call& call);
@@ -49,4 +49,4 @@ class CallRegistry {
   std::uint64_t duplicates_ignored_ = 0;
 };
 
-}  // namespace wab::bridge
+} // namespace wab::bridge

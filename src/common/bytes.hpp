@@ -34,4 +34,4 @@ inline void store_be64(std::uint8_t* p, std::uint64_t v) {
   store_be32(p + 4, static_cast<std::uint32_t>(v));
 }
 
-}  // namespace wab
+} // namespace wab

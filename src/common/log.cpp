@@ -16,10 +16,10 @@ std::atomic<int> g_level{static_cast<int>(Level::info)};
 
 const char* level_name(Level level) {
   switch (level) {
-    case Level::debug: return "debug";
-    case Level::info: return "info";
-    case Level::warn: return "warn";
-    case Level::error: return "error";
+  case Level::debug: return "debug";
+  case Level::info: return "info";
+  case Level::warn: return "warn";
+  case Level::error: return "error";
   }
   return "info";
 }
@@ -37,11 +37,17 @@ std::string timestamp() {
   return buf;
 }
 
-}  // namespace
+} // namespace
 
-void set_level(Level level) { g_level.store(static_cast<int>(level)); }
-Level level() { return static_cast<Level>(g_level.load()); }
-bool enabled(Level l) { return static_cast<int>(l) >= g_level.load(std::memory_order_relaxed); }
+void set_level(Level level) {
+  g_level.store(static_cast<int>(level));
+}
+Level level() {
+  return static_cast<Level>(g_level.load());
+}
+bool enabled(Level l) {
+  return static_cast<int>(l) >= g_level.load(std::memory_order_relaxed);
+}
 
 bool parse_level(std::string_view text, Level& out) {
   for (Level l : {Level::debug, Level::info, Level::warn, Level::error}) {
@@ -60,7 +66,8 @@ void emit(Level l, std::string_view event, const nlohmann::json& fields) {
   line["level"] = level_name(l);
   line["event"] = std::string(event);
   if (fields.is_object()) {
-    for (const auto& [key, value] : fields.items()) line[key] = value;
+    for (const auto& [key, value] : fields.items())
+      line[key] = value;
   }
   std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   text.push_back('\n');
@@ -87,4 +94,4 @@ bool RateLimitedLog::allow(TimePoint now) {
   return false;
 }
 
-}  // namespace wab::log
+} // namespace wab::log

@@ -1,6 +1,6 @@
 #pragma once
-// JSON-lines logging: one event per line on stdout with `ts`, `level`, `event` and the given fields.
-// Thread-safe (one write(2) per line). Not for the packet path: use RateLimitedLog there.
+// JSON-lines logging: one event per line on stdout with `ts`, `level`, `event` and the given
+// fields. Thread-safe (one write(2) per line). Not for the packet path: use RateLimitedLog there.
 #include <nlohmann/json.hpp>
 
 #include <string_view>
@@ -17,7 +17,8 @@ bool enabled(Level level);
 // Parses "debug", "info", "warn", "error"; returns false for anything else.
 bool parse_level(std::string_view text, Level& out);
 
-void emit(Level level, std::string_view event, const nlohmann::json& fields = nlohmann::json::object());
+void emit(Level level, std::string_view event,
+          const nlohmann::json& fields = nlohmann::json::object());
 
 inline void debug(std::string_view event, const nlohmann::json& fields = nlohmann::json::object()) {
   if (enabled(Level::debug)) emit(Level::debug, event, fields);
@@ -35,13 +36,13 @@ inline void error(std::string_view event, const nlohmann::json& fields = nlohman
 // Lets one log line through per `interval` and counts what it suppressed, so a flood of bad
 // packets costs a counter increment, not a line each. Owned by one thread.
 class RateLimitedLog {
- public:
+public:
   explicit RateLimitedLog(Duration interval = seconds(5)) : interval_(interval) {}
   // Returns true when the caller should log now; `suppressed()` then tells how many were skipped.
   bool allow(TimePoint now);
   std::uint64_t suppressed() const { return reported_suppressed_; }
 
- private:
+private:
   Duration interval_;
   TimePoint last_{};
   bool logged_once_ = false;
@@ -49,4 +50,4 @@ class RateLimitedLog {
   std::uint64_t reported_suppressed_ = 0;
 };
 
-}  // namespace wab::log
+} // namespace wab::log

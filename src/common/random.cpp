@@ -19,7 +19,9 @@ std::uint32_t random_u32() {
          b[3];
 }
 
-std::uint64_t random_u64() { return (std::uint64_t{random_u32()} << 32) | random_u32(); }
+std::uint64_t random_u64() {
+  return (std::uint64_t{random_u32()} << 32) | random_u32();
+}
 
 std::string random_ice_string(std::size_t length) {
   // Alphanumerics only: every peer and every SDP tool copes with them (62^22 > 2^128).
@@ -34,4 +36,4 @@ std::string random_ice_string(std::size_t length) {
   return out;
 }
 
-}  // namespace wab
+} // namespace wab

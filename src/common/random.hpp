@@ -13,4 +13,4 @@ std::uint64_t random_u64();
 // `length` alphanumeric characters (a subset of RFC 8839 ice-char).
 std::string random_ice_string(std::size_t length);
 
-}  // namespace wab
+} // namespace wab

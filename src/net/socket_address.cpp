@@ -108,8 +108,9 @@ bool operator==(const SocketAddress& a, const SocketAddress& b) {
 
 std::size_t SocketAddress::hash() const {
   std::size_t h = static_cast<std::size_t>(family_) * 1000003u ^ port_;
-  for (std::size_t i = 0; i < byte_length(); ++i) h = h * 131u + addr_[i];
+  for (std::size_t i = 0; i < byte_length(); ++i)
+    h = h * 131u + addr_[i];
   return h;
 }
 
-}  // namespace wab::net
+} // namespace wab::net

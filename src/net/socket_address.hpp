@@ -13,7 +13,7 @@
 namespace wab::net {
 
 class SocketAddress {
- public:
+public:
   SocketAddress() = default;
   // From a kernel sockaddr (sockaddr_in or sockaddr_in6); returns nullopt for other families.
   static std::optional<SocketAddress> from_sockaddr(const sockaddr* sa, socklen_t len);
@@ -47,15 +47,14 @@ class SocketAddress {
   friend bool operator!=(const SocketAddress& a, const SocketAddress& b) { return !(a == b); }
   std::size_t hash() const;
 
- private:
+private:
   int family_ = AF_UNSPEC;
   std::uint16_t port_ = 0;
   std::uint8_t addr_[16] = {};
 };
 
-}  // namespace wab::net
+} // namespace wab::net
 
-template <>
-struct std::hash<wab::net::SocketAddress> {
+template <> struct std::hash<wab::net::SocketAddress> {
   std::size_t operator()(const wab::net::SocketAddress& a) const noexcept { return a.hash(); }
 };

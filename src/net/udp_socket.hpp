@@ -47,7 +47,7 @@ private:
   std::vector<std::uint8_t> storage_;
   std::vector<sockaddr_in6> addresses_;
   std::vector<iovec> iovecs_;
-  std::vector<std::uint8_t> control_;  // one IPV6_PKTINFO cmsg slot per datagram
+  std::vector<std::uint8_t> control_; // one IPV6_PKTINFO cmsg slot per datagram
   std::vector<mmsghdr> headers_;
 };
 

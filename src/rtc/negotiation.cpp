@@ -31,7 +31,8 @@ RemoteParameters remote_parameters(const sdp::SessionDescription& remote, SdpSid
       auto candidate = ice::Candidate::parse(text);
       if (!candidate || !candidate->usable()) continue;
       bool seen = false;
-      for (const auto& c : params.candidates) seen = seen || c.address == candidate->address;
+      for (const auto& c : params.candidates)
+        seen = seen || c.address == candidate->address;
       if (!seen) params.candidates.push_back(*candidate);
     }
   }
@@ -40,7 +41,7 @@ RemoteParameters remote_parameters(const sdp::SessionDescription& remote, SdpSid
     const auto role = sdp::dtls_role_from_answer(remote);
     if (!role) throw sdp::SdpError("remote answer's a=setup gives no DTLS role");
     params.dtls_role = *role == sdp::DtlsRole::client ? DtlsRole::client : DtlsRole::server;
-    params.ice_role = IceRole::controlling;  // RFC 8445 §6.1.1: the offerer controls
+    params.ice_role = IceRole::controlling; // RFC 8445 §6.1.1: the offerer controls
   } else {
     const auto role = sdp::dtls_role_from_offer(remote);
     if (!role) throw sdp::SdpError("remote offer's a=setup gives no DTLS role");
@@ -65,8 +66,8 @@ sdp::LocalParameters local_parameters(const PeerTransport& transport, std::uint3
   local.cname = cname;
   local.msid_stream = "wabridge";
   local.msid_track = "audio";
-  local.session_id = random_u64() >> 2;  // fits the 63 bits some parsers insist on
+  local.session_id = random_u64() >> 2; // fits the 63 bits some parsers insist on
   return local;
 }
 
-}  // namespace wab::rtc
+} // namespace wab::rtc

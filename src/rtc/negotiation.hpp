@@ -22,4 +22,4 @@ RemoteParameters remote_parameters(const sdp::SessionDescription& remote, SdpSid
 sdp::LocalParameters local_parameters(const PeerTransport& transport, std::uint32_t audio_ssrc,
                                       const std::string& cname);
 
-}  // namespace wab::rtc
+} // namespace wab::rtc

@@ -9,31 +9,31 @@ namespace wab::rtc {
 namespace {
 
 // RFC 7983 first-byte ranges.
-bool is_stun_byte(std::uint8_t b) { return b <= 3; }
-bool is_dtls_byte(std::uint8_t b) { return b >= 20 && b <= 63; }
-bool is_rtp_byte(std::uint8_t b) { return b >= 128 && b <= 191; }
+bool is_stun_byte(std::uint8_t b) {
+  return b <= 3;
+}
+bool is_dtls_byte(std::uint8_t b) {
+  return b >= 20 && b <= 63;
+}
+bool is_rtp_byte(std::uint8_t b) {
+  return b >= 128 && b <= 191;
+}
 
 dtls::DtlsRole to_dtls(DtlsRole role) {
   return role == DtlsRole::client ? dtls::DtlsRole::kClient : dtls::DtlsRole::kServer;
 }
 
-}  // namespace
+} // namespace
 
 PeerTransport::PeerTransport(net::EventLoop& loop, net::ReceiveBatch& batch, Listener& listener,
                              TransportConfig config)
-    : loop_(loop),
-      batch_(batch),
-      listener_(listener),
-      config_(std::move(config)),
-      ice_ufrag_(random_ice_string(8)),
-      ice_pwd_(random_ice_string(24)),
-      tie_breaker_(random_u64() | 1),
-      timer_(loop, [this] { on_timer(); }) {
-  socket_ = std::make_unique<net::UdpSocket>(
-      loop, batch, config_.socket,
-      [this](MutableBytes data, const net::SocketAddress& from, TimePoint now) {
-        on_datagram(data, from, now);
-      });
+    : loop_(loop), batch_(batch), listener_(listener), config_(std::move(config)),
+      ice_ufrag_(random_ice_string(8)), ice_pwd_(random_ice_string(24)),
+      tie_breaker_(random_u64() | 1), timer_(loop, [this] { on_timer(); }) {
+  socket_ =
+      std::make_unique<net::UdpSocket>(loop, batch, config_.socket,
+                                       [this](MutableBytes data, const net::SocketAddress& from,
+                                              TimePoint now) { on_datagram(data, from, now); });
   ice_ = make_agent();
 }
 
@@ -50,7 +50,7 @@ std::unique_ptr<ice::Agent> PeerTransport::make_agent() {
   ice::Agent::Config ice_config;
   ice_config.local_ufrag = ice_ufrag_;
   ice_config.local_pwd = ice_pwd_;
-  ice_config.role = ice::Role::controlling;  // start() sets the negotiated role
+  ice_config.role = ice::Role::controlling; // start() sets the negotiated role
   ice_config.tie_breaker = tie_breaker_;
   ice_config.check_timeout = config_.ice_timeout;
   auto agent = std::make_unique<ice::Agent>(static_cast<ice::Agent::Listener&>(*this), ice_config);
@@ -63,13 +63,20 @@ std::unique_ptr<ice::Agent> PeerTransport::make_agent() {
   return agent;
 }
 
-const std::string& PeerTransport::ice_ufrag() const { return ice_ufrag_; }
-const std::string& PeerTransport::ice_pwd() const { return ice_pwd_; }
-std::uint16_t PeerTransport::local_port() const { return socket_->local_port(); }
+const std::string& PeerTransport::ice_ufrag() const {
+  return ice_ufrag_;
+}
+const std::string& PeerTransport::ice_pwd() const {
+  return ice_pwd_;
+}
+std::uint16_t PeerTransport::local_port() const {
+  return socket_->local_port();
+}
 
 std::vector<std::string> PeerTransport::candidate_attributes() const {
   std::vector<std::string> out;
-  for (const auto& c : ice_->local_candidates()) out.push_back(c.to_sdp_attribute());
+  for (const auto& c : ice_->local_candidates())
+    out.push_back(c.to_sdp_attribute());
   return out;
 }
 
@@ -85,15 +92,15 @@ void PeerTransport::start(const RemoteParameters& remote) {
   ice_->set_role(role);
   ice_->set_remote_ice_lite(remote.ice_lite);
   ice_->set_remote_credentials(remote.ice_ufrag, remote.ice_pwd);
-  for (const auto& c : remote.candidates) ice_->add_remote_candidate(c);
+  for (const auto& c : remote.candidates)
+    ice_->add_remote_candidate(c);
 
   dtls::DtlsConfig dtls_config;
   dtls_config.srtp_profiles = config_.srtp_profiles;
   dtls_config.handshake_timeout = config_.dtls_timeout + config_.ice_timeout;
-  dtls_ = std::make_unique<dtls::DtlsTransport>(static_cast<dtls::DtlsTransport::Listener&>(*this),
-                                                dtls::Certificate::global(),
-                                                to_dtls(remote.dtls_role), remote.fingerprint,
-                                                dtls_config);
+  dtls_ = std::make_unique<dtls::DtlsTransport>(
+      static_cast<dtls::DtlsTransport::Listener&>(*this), dtls::Certificate::global(),
+      to_dtls(remote.dtls_role), remote.fingerprint, dtls_config);
   phase_ = Phase::checking;
   if (!ice_started_) {
     ice_started_ = true;
@@ -110,7 +117,7 @@ void PeerTransport::gather(std::function<void()> done) {
   gathering_done_ = std::move(done);
   if (!ice_started_) {
     ice_started_ = true;
-    ice_->start(loop_.now());  // without a STUN server this finishes gathering at once
+    ice_->start(loop_.now()); // without a STUN server this finishes gathering at once
   }
   update_timer();
 }
@@ -256,7 +263,9 @@ void PeerTransport::close() {
   timer_.disarm();
 }
 
-bool PeerTransport::connected() const { return phase_ == Phase::connected; }
+bool PeerTransport::connected() const {
+  return phase_ == Phase::connected;
+}
 
 std::optional<dtls::SrtpProfile> PeerTransport::srtp_profile() const {
   return dtls_ ? dtls_->srtp_profile() : std::nullopt;
@@ -314,17 +323,15 @@ void PeerTransport::on_ice_send(const net::SocketAddress& to, Bytes datagram) {
 
 void PeerTransport::on_ice_state(ice::Agent::State state) {
   switch (state) {
-    case ice::Agent::State::connected:
-      dtls_remote_ = ice_->selected_remote();
-      if (phase_ == Phase::checking) phase_ = Phase::handshaking;
-      start_dtls(loop_.now());
-      break;
-    case ice::Agent::State::failed:
-      fail(std::string("ICE failed: ") +
-           std::string(ice::Agent::to_string(ice_->failure_reason())));
-      break;
-    default:
-      break;
+  case ice::Agent::State::connected:
+    dtls_remote_ = ice_->selected_remote();
+    if (phase_ == Phase::checking) phase_ = Phase::handshaking;
+    start_dtls(loop_.now());
+    break;
+  case ice::Agent::State::failed:
+    fail(std::string("ICE failed: ") + std::string(ice::Agent::to_string(ice_->failure_reason())));
+    break;
+  default: break;
   }
 }
 
@@ -371,7 +378,9 @@ void PeerTransport::on_dtls_closed() {
   listener_.on_transport_closed(*this, "DTLS close_notify from the peer");
 }
 
-void PeerTransport::on_dtls_failed(std::string reason) { fail("DTLS failed: " + reason); }
+void PeerTransport::on_dtls_failed(std::string reason) {
+  fail("DTLS failed: " + reason);
+}
 
 // --- SCTP ---------------------------------------------------------------------------------------
 
@@ -390,7 +399,9 @@ void PeerTransport::on_channel_message(std::uint16_t id, Bytes data, bool binary
   listener_.on_channel_message(*this, id, data, binary);
 }
 
-void PeerTransport::on_channel_closed(std::uint16_t id) { listener_.on_channel_closed(*this, id); }
+void PeerTransport::on_channel_closed(std::uint16_t id) {
+  listener_.on_channel_closed(*this, id);
+}
 
 void PeerTransport::on_sctp_closed(std::string reason) {
   if (phase_ == Phase::closed || phase_ == Phase::failed) return;
@@ -399,4 +410,4 @@ void PeerTransport::on_sctp_closed(std::string reason) {
   listener_.on_transport_closed(*this, "SCTP association ended: " + reason);
 }
 
-}  // namespace wab::rtc
+} // namespace wab::rtc

@@ -39,7 +39,7 @@ struct TransportConfig {
   // Addresses written as host candidates (ports are ignored: the leg's socket port is used).
   std::vector<net::SocketAddress> host_addresses;
   std::optional<net::SocketAddress> stun_server;
-  net::UdpSocketOptions socket;  // port range
+  net::UdpSocketOptions socket; // port range
   // How long ICE may look for a working pair before the leg fails.
   Duration ice_timeout = seconds(15);
   // How long the DTLS handshake may take once ICE is connected.
@@ -49,7 +49,7 @@ struct TransportConfig {
 // What the remote description says.
 struct RemoteParameters {
   // Our roles follow from the offer/answer exchange (rtc/negotiation.hpp derives them).
-  IceRole ice_role = IceRole::controlling;  // a remote ice-lite peer forces controlling
+  IceRole ice_role = IceRole::controlling; // a remote ice-lite peer forces controlling
   DtlsRole dtls_role = DtlsRole::client;
   std::string ice_ufrag;
   std::string ice_pwd;
@@ -65,18 +65,18 @@ struct TransportCounters {
   std::uint64_t rtcp_received = 0;
   std::uint64_t rtp_sent = 0;
   std::uint64_t rtcp_sent = 0;
-  std::uint64_t srtp_errors = 0;            // unprotect failures (auth, replay, malformed)
-  std::uint64_t dropped_unknown = 0;        // first byte outside every RFC 7983 range
-  std::uint64_t dropped_unselected = 0;     // DTLS/media from an address ICE did not select
-  std::uint64_t dropped_before_keys = 0;    // media before the DTLS handshake finished
+  std::uint64_t srtp_errors = 0;         // unprotect failures (auth, replay, malformed)
+  std::uint64_t dropped_unknown = 0;     // first byte outside every RFC 7983 range
+  std::uint64_t dropped_unselected = 0;  // DTLS/media from an address ICE did not select
+  std::uint64_t dropped_before_keys = 0; // media before the DTLS handshake finished
 };
 
 class PeerTransport final : private ice::Agent::Listener,
                             private dtls::DtlsTransport::Listener,
                             private sctp::SctpAssociation::Listener {
- public:
+public:
   class Listener {
-   public:
+  public:
     virtual ~Listener() = default;
     // ICE, DTLS and SRTP are up (and SCTP is connecting when the leg has a data channel).
     virtual void on_transport_connected(PeerTransport& t) = 0;
@@ -105,8 +105,8 @@ class PeerTransport final : private ice::Agent::Listener,
   // Local parameters for our SDP.
   const std::string& ice_ufrag() const;
   const std::string& ice_pwd() const;
-  std::vector<std::string> candidate_attributes() const;  // a=candidate values
-  std::string fingerprint_sdp() const;                    // "sha-256 AB:CD:…"
+  std::vector<std::string> candidate_attributes() const; // a=candidate values
+  std::string fingerprint_sdp() const;                   // "sha-256 AB:CD:…"
   std::uint16_t local_port() const;
   const TransportConfig& config() const { return config_; }
 
@@ -141,7 +141,7 @@ class PeerTransport final : private ice::Agent::Listener,
 
   // A leg's local port range can be exhausted: callers catch std::runtime_error from the
   // constructor. Everything below is private plumbing between the engines.
- private:
+private:
   enum class Phase { idle, checking, handshaking, connected, closed, failed };
 
   std::unique_ptr<ice::Agent> make_agent();
@@ -189,7 +189,7 @@ class PeerTransport final : private ice::Agent::Listener,
   std::unique_ptr<dtls::DtlsTransport> dtls_;
   std::unique_ptr<srtp::SrtpSession> srtp_;
   std::unique_ptr<sctp::SctpAssociation> sctp_;
-  std::optional<net::SocketAddress> dtls_remote_;  // where DTLS and media go before/after ICE
+  std::optional<net::SocketAddress> dtls_remote_; // where DTLS and media go before/after ICE
   // Which of our addresses each remote reached us at: replies leave from it (a host with several
   // addresses would otherwise answer from another one, and ICE peers drop asymmetric replies).
   struct LocalRoute {
@@ -202,4 +202,4 @@ class PeerTransport final : private ice::Agent::Listener,
   std::function<void()> gathering_done_;
 };
 
-}  // namespace wab::rtc
+} // namespace wab::rtc

@@ -19,7 +19,7 @@ const char* lookup(const char* name) {
 }
 
 class ConfigTest : public ::testing::Test {
- protected:
+protected:
   void SetUp() override {
     fake_env() = {{"WHATSAPP_VERIFY_TOKEN", "verify"},
                   {"WHATSAPP_APP_SECRET", "app-secret"},
@@ -27,7 +27,8 @@ class ConfigTest : public ::testing::Test {
   }
   Config load(std::vector<std::string> flags = {}) {
     std::vector<char*> argv;
-    for (auto& f : flags) argv.push_back(f.data());
+    for (auto& f : flags)
+      argv.push_back(f.data());
     return load_config(static_cast<int>(argv.size()), argv.data(), lookup);
   }
   // The ConfigError message, or "" when loading succeeded.
@@ -89,5 +90,5 @@ TEST_F(ConfigTest, RequiredSecretsAreEnforcedWithoutEchoingThem) {
   EXPECT_EQ(message.find("access"), std::string::npos);
 }
 
-}  // namespace
-}  // namespace wab::app
+} // namespace
+} // namespace wab::app

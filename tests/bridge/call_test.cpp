@@ -34,7 +34,7 @@ struct Peer : rtc::PeerTransport::Listener {
   std::vector<std::vector<std::uint8_t>> rtp;
   std::vector<std::string> messages;
   std::optional<std::uint16_t> channel;
-  bool agent_role = false;  // answer the Realtime protocol on the data channel
+  bool agent_role = false; // answer the Realtime protocol on the data channel
 
   void on_transport_connected(rtc::PeerTransport&) override { connected = true; }
   void on_transport_failed(rtc::PeerTransport&, const std::string& r) override {
@@ -59,8 +59,8 @@ struct Peer : rtc::PeerTransport::Listener {
     }
   }
   void send(const std::string& text) {
-    transport->send_message(*channel, Bytes(reinterpret_cast<const std::uint8_t*>(text.data()),
-                                            text.size()), false);
+    transport->send_message(
+        *channel, Bytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), false);
   }
   bool send_rtp(std::uint8_t pt, std::uint16_t seq, std::uint32_t ts, std::uint8_t fill,
                 std::size_t payload_len, bool end_bit = false) {
@@ -71,24 +71,26 @@ struct Peer : rtc::PeerTransport::Listener {
     store_be32(buf + 4, ts);
     store_be32(buf + 8, 0xC0FFEE);
     std::memset(buf + 12, fill, payload_len);
-    if (end_bit) buf[13] = 0x80;  // RFC 4733: E bit of an event packet
+    if (end_bit) buf[13] = 0x80; // RFC 4733: E bit of an event packet
     return transport->send_rtp(buf, 12 + payload_len, sizeof buf);
   }
   std::size_t packets_with_pt(std::uint8_t pt) const {
     std::size_t n = 0;
-    for (const auto& p : rtp) n += (p[1] & 0x7f) == pt;
+    for (const auto& p : rtp)
+      n += (p[1] & 0x7f) == pt;
     return n;
   }
 };
 
 class CallTest : public ::testing::Test {
- protected:
+protected:
   CallTest()
       : graph_([this](http::Request r, http::Client::Callback done) { on_graph(r, done); },
                whatsapp::GraphConfig{"http://graph.test/v24.0", "graph-token"}),
         realtime_([this](http::Request r, http::Client::Callback done) { on_openai(r, done); },
                   agent::RealtimeConfig{"http://openai.test/v1", "sk-test"}),
-        services_{loop_, batch_, graph_, &realtime_, {}, loopback(false), seconds(30), seconds(20)} {
+        services_{loop_, batch_,          graph_,      &realtime_,
+                  {},    loopback(false), seconds(30), seconds(20)} {
     agent_.agent_role = true;
   }
 
@@ -117,9 +119,10 @@ class CallTest : public ::testing::Test {
       const auto start = r.body.find("v=0");
       const auto end = r.body.find("\r\n--", start);
       const auto offer = sdp::parse(r.body.substr(start, end - start + 2));
-      agent_.transport = std::make_unique<rtc::PeerTransport>(loop_, batch_, agent_, loopback(true));
-      const auto answer = sdp::answer_generic_offer(
-          offer, rtc::local_parameters(*agent_.transport, 4242, "agent"));
+      agent_.transport =
+          std::make_unique<rtc::PeerTransport>(loop_, batch_, agent_, loopback(true));
+      const auto answer =
+          sdp::answer_generic_offer(offer, rtc::local_parameters(*agent_.transport, 4242, "agent"));
       agent_.transport->start(rtc::remote_parameters(offer, rtc::SdpSide::we_answered));
       response.status = 201;
       response.body = sdp::write(answer);
@@ -131,11 +134,12 @@ class CallTest : public ::testing::Test {
 
   // A WhatsApp-shaped caller: Opus and telephone-event/8000.
   whatsapp::CallConnect place_call() {
-    caller_.transport = std::make_unique<rtc::PeerTransport>(loop_, batch_, caller_, loopback(false));
+    caller_.transport =
+        std::make_unique<rtc::PeerTransport>(loop_, batch_, caller_, loopback(false));
     sdp::OpenAiOfferOptions options;
     options.include_data_channel = false;
-    auto offer = sdp::offer_for_openai(rtc::local_parameters(*caller_.transport, 77, "caller"),
-                                       options);
+    auto offer =
+        sdp::offer_for_openai(rtc::local_parameters(*caller_.transport, 77, "caller"), options);
     offer.media[0].formats.push_back("126");
     sdp::Codec dtmf;
     dtmf.payload_type = 126;
@@ -170,7 +174,8 @@ class CallTest : public ::testing::Test {
 
   bool run_until(const std::function<bool()>& done, Duration limit = seconds(10)) {
     const TimePoint deadline = Clock::now() + limit;
-    while (!done() && Clock::now() < deadline) loop_.run_once(milliseconds(10));
+    while (!done() && Clock::now() < deadline)
+      loop_.run_once(milliseconds(10));
     return done();
   }
 
@@ -213,14 +218,14 @@ TEST_F(CallTest, ForwardsOpusBothWaysButNeverDtmfToTheAgent) {
   for (std::uint16_t i = 0; i < 3; ++i) {
     ASSERT_TRUE(caller_.send_rtp(126, 100 + i, 50000, 0x05, 4, /*end_bit=*/true));
   }
-  ASSERT_TRUE(run_until([&] {
-    return agent_.rtp.size() >= 20 && caller_.packets_with_pt(111) >= 20;
-  }));
-  run_until([] { return false; }, milliseconds(100));  // let any stray packet arrive
+  ASSERT_TRUE(
+      run_until([&] { return agent_.rtp.size() >= 20 && caller_.packets_with_pt(111) >= 20; }));
+  run_until([] { return false; }, milliseconds(100)); // let any stray packet arrive
   EXPECT_EQ(agent_.packets_with_pt(126), 0u);
   EXPECT_EQ(call_->counters().dtmf_events, 1u);
   std::size_t forwarded = 0;
-  for (const auto& p : caller_.rtp) forwarded += p.size() == 52 && p[12] == 0xB2;
+  for (const auto& p : caller_.rtp)
+    forwarded += p.size() == 52 && p[12] == 0xB2;
   EXPECT_EQ(forwarded, 20u);
   for (const auto& p : agent_.rtp) {
     EXPECT_EQ(p.size(), 52u);
@@ -232,7 +237,8 @@ TEST_F(CallTest, KeepsTheCallerLegAliveWithSilenceWhileTheAgentIsQuiet) {
   start_connected_call();
   ASSERT_TRUE(run_until([&] { return call_->counters().silence_to_caller >= 25; }));
   std::size_t silence = 0;
-  for (const auto& p : caller_.rtp) silence += p.size() == 15 && p[12] == 0xF8 && p[13] == 0xFF;
+  for (const auto& p : caller_.rtp)
+    silence += p.size() == 15 && p[12] == 0xF8 && p[13] == 0xFF;
   EXPECT_GE(silence, 20u);
 }
 
@@ -244,7 +250,7 @@ TEST_F(CallTest, TerminateWebhookHangsUpTheAgentAndNeedsNoGraphAction) {
   call_->on_terminate_webhook(terminate);
   ASSERT_TRUE(run_until([&] { return ended_ && hangups_ == 1; }));
   EXPECT_EQ(call_->end_cause(), "caller_hung_up");
-  EXPECT_EQ(graph_actions_.size(), 2u);  // pre_accept, accept: nothing after
+  EXPECT_EQ(graph_actions_.size(), 2u); // pre_accept, accept: nothing after
 }
 
 TEST_F(CallTest, AgentLegClosingTerminatesTheWhatsAppCall) {
@@ -266,11 +272,11 @@ TEST_F(CallTest, PreAcceptFailureRejectsTheCall) {
 
 TEST_F(CallTest, AcceptWindowExpiryRejects) {
   services_.accept_window = milliseconds(300);
-  start_call(/*caller_answers=*/false);  // the caller's leg never connects
+  start_call(/*caller_answers=*/false); // the caller's leg never connects
   ASSERT_TRUE(run_until([&] { return ended_; }));
   EXPECT_EQ(call_->end_cause(), "accept_window_expired");
   EXPECT_EQ(graph_actions_.back(), "reject");
-  EXPECT_EQ(caller_.rtp.size(), 0u);  // no media before accept
+  EXPECT_EQ(caller_.rtp.size(), 0u); // no media before accept
 }
 
 TEST_F(CallTest, NoAgentConfiguredRejectsBeforeAccepting) {
@@ -281,5 +287,5 @@ TEST_F(CallTest, NoAgentConfiguredRejectsBeforeAccepting) {
   EXPECT_EQ(graph_actions_.back(), "reject");
 }
 
-}  // namespace
-}  // namespace wab::bridge
+} // namespace
+} // namespace wab::bridge

@@ -23,5 +23,5 @@ TEST(LogLevel, ParsesKnownNamesOnly) {
   EXPECT_EQ(l, Level::debug);
 }
 
-}  // namespace
-}  // namespace wab::log
+} // namespace
+} // namespace wab::log

@@ -165,8 +165,11 @@ def parse_args(argv, description):
     parser.add_argument("--wabridge", required=True,
                         help="the wabridge binary (a command line: the self-test runs the stand-in)")
     parser.add_argument("--pion", required=True, help="the wabpionpeer binary")
-    parser.add_argument("--log-dir", default=os.environ.get("E2E_LOG_DIR", "e2e-logs"),
-                        help="where process output goes (test_secrets.py scans it)")
+    # Not the working directory by default: runs from the source tree must not leave files there.
+    default_logs = os.path.join(tempfile.gettempdir(), "wab-e2e-logs")
+    parser.add_argument("--log-dir", default=os.environ.get("E2E_LOG_DIR", default_logs),
+                        help="where process output goes (test_secrets.py scans it); "
+                             "default $E2E_LOG_DIR or <tmp>/wab-e2e-logs")
     parser.add_argument("-v", "--verbose", action="store_true", help="echo wabridge's output")
     return parser.parse_args(argv)
 

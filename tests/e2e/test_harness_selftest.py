@@ -12,6 +12,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -24,7 +25,7 @@ def main():
     parser.add_argument("--expect", default="",
                         help="the script must fail with this text (the stand-in lacks a feature, "
                              "or --break made it misbehave)")
-    parser.add_argument("--log-dir", default="e2e-logs-selftest")
+    parser.add_argument("--log-dir", default=os.path.join(tempfile.gettempdir(), "wab-e2e-logs-selftest"))
     args = parser.parse_args()
 
     standin = f"{sys.executable} {os.path.join(HERE, 'standin_bridge.py')}"

@@ -590,7 +590,7 @@ TEST_F(HttpEndToEnd, ListensOnIpv6LoopbackAndWildcard) {
   server_->route("GET", "/v6", [](const ServerRequest&, Responder r) { r.send(200, "six"); });
   EXPECT_THROW(server_->listen("localhost", 0), std::invalid_argument);
   const std::uint16_t any = server_->listen("0.0.0.0", 0);
-  EXPECT_THROW(server_->listen("127.0.0.1", any), std::system_error);  // already bound
+  EXPECT_THROW(server_->listen("127.0.0.1", any), std::system_error); // already bound
   Request request;
   request.url = "http://127.0.0.1:" + std::to_string(any) + "/v6";
   EXPECT_EQ(fetch(request).body, "six");

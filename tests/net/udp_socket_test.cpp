@@ -75,12 +75,12 @@ TEST(UdpSocket, RepliesLeaveFromTheAddressTheRequestArrivedAt) {
   UdpSocket client(loop, batch, bound_to("127.0.0.1"), collect(at_client));
   std::unique_ptr<UdpSocket> server;
   SocketAddress destination;
-  server = std::make_unique<UdpSocket>(
-      loop, batch, UdpSocketOptions{},
-      [&](MutableBytes data, const SocketAddress& from, TimePoint) {
-        destination = server->current_destination();
-        server->send_to(data, from, destination);
-      });
+  server =
+      std::make_unique<UdpSocket>(loop, batch, UdpSocketOptions{},
+                                  [&](MutableBytes data, const SocketAddress& from, TimePoint) {
+                                    destination = server->current_destination();
+                                    server->send_to(data, from, destination);
+                                  });
   // 127.0.0.2 is ours too, but the kernel would pick 127.0.0.1 as the source of a plain reply.
   const auto target = *SocketAddress::parse("127.0.0.2", server->local_port());
   ASSERT_TRUE(client.send_to(as_bytes("check"), target));
@@ -88,7 +88,7 @@ TEST(UdpSocket, RepliesLeaveFromTheAddressTheRequestArrivedAt) {
   ASSERT_EQ(at_client.datagrams.size(), 1u);
   EXPECT_EQ(destination, target);
   EXPECT_EQ(at_client.from[0], target);
-  EXPECT_FALSE(server->current_destination().valid());  // only meaningful inside the callback
+  EXPECT_FALSE(server->current_destination().valid()); // only meaningful inside the callback
 }
 
 TEST(UdpSocket, WildcardSocketServesIpv4AndIpv6Peers) {

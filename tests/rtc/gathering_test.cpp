@@ -10,7 +10,7 @@ namespace {
 
 // A STUN server on loopback that tells every client it is 203.0.113.7 (as a NAT would).
 class FakeStunServer {
- public:
+public:
   FakeStunServer(net::EventLoop& loop, net::ReceiveBatch& batch)
       : socket_(loop, batch, bound_to_loopback(),
                 [this](MutableBytes data, const net::SocketAddress& from, TimePoint) {
@@ -22,7 +22,7 @@ class FakeStunServer {
   }
   int requests() const { return requests_; }
 
- private:
+private:
   static net::UdpSocketOptions bound_to_loopback() {
     net::UdpSocketOptions o;
     o.bind_address = net::SocketAddress::parse("127.0.0.1", 0);
@@ -58,7 +58,8 @@ TEST(PeerTransportGathering, ServerReflexiveCandidateIsInTheSdpBeforeItIsWritten
   bool gathered = false;
   leg.gather([&] { gathered = true; });
   const TimePoint deadline = Clock::now() + seconds(5);
-  while (!gathered && Clock::now() < deadline) loop.run_once(milliseconds(20));
+  while (!gathered && Clock::now() < deadline)
+    loop.run_once(milliseconds(20));
   ASSERT_TRUE(gathered);
   EXPECT_EQ(stun.requests(), 1);
 
@@ -85,5 +86,5 @@ TEST(PeerTransportGathering, WithoutStunServerGatheringIsImmediate) {
   EXPECT_EQ(leg.candidate_attributes().size(), 1u);
 }
 
-}  // namespace
-}  // namespace wab::rtc
+} // namespace
+} // namespace wab::rtc

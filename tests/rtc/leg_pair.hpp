@@ -54,8 +54,8 @@ struct LegPair {
   std::unique_ptr<PeerTransport> answerer;
 
   LegPair(net::EventLoop& l, bool data_channel) : loop(l) {
-    offerer = std::make_unique<PeerTransport>(loop, batch, offerer_events,
-                                              loopback_config(data_channel));
+    offerer =
+        std::make_unique<PeerTransport>(loop, batch, offerer_events, loopback_config(data_channel));
     answerer = std::make_unique<PeerTransport>(loop, batch, answerer_events,
                                                loopback_config(data_channel));
   }
@@ -79,9 +79,10 @@ struct LegPair {
   // Runs the loop until `done()` or `limit` passes; returns done().
   bool run_until(const std::function<bool()>& done, Duration limit) {
     const TimePoint deadline = Clock::now() + limit;
-    while (!done() && Clock::now() < deadline) loop.run_once(milliseconds(20));
+    while (!done() && Clock::now() < deadline)
+      loop.run_once(milliseconds(20));
     return done();
   }
 };
 
-}  // namespace wab::rtc::testing
+} // namespace wab::rtc::testing

@@ -31,7 +31,8 @@ TEST(PeerTransport, ConnectsAndCarriesRtpAndDataBothWays) {
   LegPair legs(loop, /*data_channel=*/true);
   legs.negotiate();
   ASSERT_TRUE(legs.run_until(
-      [&] { return legs.offerer_events.connected && legs.answerer_events.connected; }, seconds(10)));
+      [&] { return legs.offerer_events.connected && legs.answerer_events.connected; },
+      seconds(10)));
   EXPECT_EQ(legs.offerer->ice_role(), IceRole::controlling);
   EXPECT_EQ(legs.answerer->ice_role(), IceRole::controlled);
   ASSERT_TRUE(legs.offerer->srtp_profile().has_value());
@@ -44,8 +45,8 @@ TEST(PeerTransport, ConnectsAndCarriesRtpAndDataBothWays) {
   auto id = legs.offerer->open_channel("oai-events");
   ASSERT_TRUE(id.has_value());
   const std::string hello = R"({"type":"session.update"})";
-  legs.offerer->send_message(*id, Bytes(reinterpret_cast<const std::uint8_t*>(hello.data()),
-                                        hello.size()), false);
+  legs.offerer->send_message(
+      *id, Bytes(reinterpret_cast<const std::uint8_t*>(hello.data()), hello.size()), false);
   ASSERT_TRUE(legs.run_until(
       [&] {
         return legs.offerer_events.rtp.size() == 10 && legs.answerer_events.rtp.size() == 10 &&
@@ -78,9 +79,10 @@ TEST(PeerTransport, PeerThatVanishesLosesConsentWithinThirtySeconds) {
   LegPair legs(loop, /*data_channel=*/false);
   legs.negotiate();
   ASSERT_TRUE(legs.run_until(
-      [&] { return legs.offerer_events.connected && legs.answerer_events.connected; }, seconds(10)));
+      [&] { return legs.offerer_events.connected && legs.answerer_events.connected; },
+      seconds(10)));
   const TimePoint vanished = Clock::now();
-  legs.answerer.reset();  // its socket closes: consent checks go unanswered
+  legs.answerer.reset(); // its socket closes: consent checks go unanswered
   ASSERT_TRUE(legs.run_until([&] { return !legs.offerer_events.failed.empty(); }, seconds(40)));
   EXPECT_LE(Clock::now() - vanished, seconds(31));
   EXPECT_NE(legs.offerer_events.failed.find("consent"), std::string::npos)
@@ -110,7 +112,8 @@ TEST(PeerTransport, SprayedGarbageIsCountedAndDoesNotDisturbOtherLegs) {
   std::uint8_t junk[1400];
   for (int i = 0; i < 3000; ++i) {
     const std::size_t len = 1 + rng() % sizeof junk;
-    for (std::size_t k = 0; k < len; ++k) junk[k] = static_cast<std::uint8_t>(rng());
+    for (std::size_t k = 0; k < len; ++k)
+      junk[k] = static_cast<std::uint8_t>(rng());
     junk[0] = static_cast<std::uint8_t>(i % 256);
     ::sendto(stranger, junk, len, 0, reinterpret_cast<sockaddr*>(&to), to_len);
     if (i % 100 == 0) {
@@ -119,8 +122,8 @@ TEST(PeerTransport, SprayedGarbageIsCountedAndDoesNotDisturbOtherLegs) {
     }
   }
   ::close(stranger);
-  ASSERT_TRUE(victim.run_until([&] { return bystander.answerer_events.rtp.size() == 30; },
-                               seconds(10)));
+  ASSERT_TRUE(
+      victim.run_until([&] { return bystander.answerer_events.rtp.size() == 30; }, seconds(10)));
   const auto& counters = victim.offerer->counters();
   EXPECT_GT(counters.dropped_unknown + counters.dropped_unselected, 0u);
   EXPECT_TRUE(victim.offerer_events.failed.empty()) << victim.offerer_events.failed;
@@ -129,5 +132,5 @@ TEST(PeerTransport, SprayedGarbageIsCountedAndDoesNotDisturbOtherLegs) {
   ASSERT_TRUE(victim.run_until([&] { return !victim.offerer_events.rtp.empty(); }, seconds(5)));
 }
 
-}  // namespace
-}  // namespace wab::rtc
+} // namespace
+} // namespace wab::rtc

@@ -31,13 +31,13 @@ namespace {
 using nlohmann::json;
 
 struct Options {
-  std::string role = "offer";       // offer | answer
-  std::string profile = "generic";  // generic | openai | whatsapp
-  std::string srtp = "any";         // any | gcm | cm
+  std::string role = "offer";      // offer | answer
+  std::string profile = "generic"; // generic | openai | whatsapp
+  std::string srtp = "any";        // any | gcm | cm
   std::string name = "wab-peer";
   std::string public_ip = "127.0.0.1";
   bool data = false;
-  bool wrong_fingerprint = false;  // fault test: corrupt the remote fingerprint we expect
+  bool wrong_fingerprint = false; // fault test: corrupt the remote fingerprint we expect
 };
 
 void print_line(const json& line) {
@@ -58,14 +58,22 @@ Options parse_options(int argc, char** argv) {
       if (i + 1 >= argc) usage_error("missing value for " + arg);
       return argv[++i];
     };
-    if (arg == "--role") o.role = value();
-    else if (arg == "--profile") o.profile = value();
-    else if (arg == "--srtp") o.srtp = value();
-    else if (arg == "--name") o.name = value();
-    else if (arg == "--public-ip") o.public_ip = value();
-    else if (arg == "--data") o.data = true;
-    else if (arg == "--wrong-fingerprint") o.wrong_fingerprint = true;
-    else usage_error("unknown option " + arg);
+    if (arg == "--role")
+      o.role = value();
+    else if (arg == "--profile")
+      o.profile = value();
+    else if (arg == "--srtp")
+      o.srtp = value();
+    else if (arg == "--name")
+      o.name = value();
+    else if (arg == "--public-ip")
+      o.public_ip = value();
+    else if (arg == "--data")
+      o.data = true;
+    else if (arg == "--wrong-fingerprint")
+      o.wrong_fingerprint = true;
+    else
+      usage_error("unknown option " + arg);
   }
   if (o.role != "offer" && o.role != "answer") usage_error("--role must be offer or answer");
   if (o.profile == "openai") o.data = true;
@@ -73,11 +81,13 @@ Options parse_options(int argc, char** argv) {
 }
 
 class Peer : public rtc::PeerTransport::Listener {
- public:
+public:
   Peer(Options options) : options_(std::move(options)) {
     rtc::TransportConfig config;
-    if (options_.srtp == "gcm") config.srtp_profiles = dtls::SrtpProfileOffer::kGcmOnly;
-    else if (options_.srtp == "cm") config.srtp_profiles = dtls::SrtpProfileOffer::kCmOnly;
+    if (options_.srtp == "gcm")
+      config.srtp_profiles = dtls::SrtpProfileOffer::kGcmOnly;
+    else if (options_.srtp == "cm")
+      config.srtp_profiles = dtls::SrtpProfileOffer::kCmOnly;
     config.data_channel = options_.data || options_.role == "answer";
     auto ip = net::SocketAddress::parse(options_.public_ip, 0);
     if (!ip) usage_error("bad --public-ip");
@@ -96,7 +106,7 @@ class Peer : public rtc::PeerTransport::Listener {
     return exit_code_;
   }
 
- private:
+private:
   // --- signalling ---------------------------------------------------------------------------
   void send_offer() {
     auto local = rtc::local_parameters(*transport_, ssrc_, options_.name);
@@ -158,7 +168,7 @@ class Peer : public rtc::PeerTransport::Listener {
         stdin_buffer_.append(buf, static_cast<std::size_t>(n));
         continue;
       }
-      if (n == 0) {  // the runner went away
+      if (n == 0) { // the runner went away
         loop_.remove_fd(STDIN_FILENO);
         finish();
       }
@@ -176,10 +186,10 @@ class Peer : public rtc::PeerTransport::Listener {
 
   // --- transport events -----------------------------------------------------------------------
   void on_transport_connected(rtc::PeerTransport& t) override {
-    json event = {{"type", "event"},
-                  {"event", "connected"},
-                  {"ice_role", t.ice_role() == rtc::IceRole::controlling ? "controlling"
-                                                                          : "controlled"}};
+    json event = {
+        {"type", "event"},
+        {"event", "connected"},
+        {"ice_role", t.ice_role() == rtc::IceRole::controlling ? "controlling" : "controlled"}};
     if (auto profile = t.srtp_profile()) {
       event["srtp_profile"] = dtls::srtp_profile_name(*profile);
       event["srtp"] = *profile == dtls::SrtpProfile::kAeadAes128Gcm ? "gcm" : "cm";
@@ -210,7 +220,8 @@ class Peer : public rtc::PeerTransport::Listener {
     }
     if (offset > packet.size()) return;
     std::size_t end = packet.size();
-    if ((packet[0] & 0x20) && end > offset) end -= std::min<std::size_t>(packet[end - 1], end - offset);
+    if ((packet[0] & 0x20) && end > offset)
+      end -= std::min<std::size_t>(packet[end - 1], end - offset);
     if (auto index = match_rtp_pattern(packet.subspan(offset, end - offset))) {
       valid_indices_.insert(*index);
     }
@@ -254,13 +265,14 @@ class Peer : public rtc::PeerTransport::Listener {
     timestamp_ += 960;
     fill_rtp_pattern(sent_, MutableBytes(buf + 12, kPatternPayloadSize));
     transport_->send_rtp(buf, 12 + kPatternPayloadSize, sizeof buf);
-    ++sent_;  // attempts: the receiver's count of valid payloads is what the test judges
+    ++sent_; // attempts: the receiver's count of valid payloads is what the test judges
     loop_.add_timer(loop_.now() + milliseconds(20), [this] { send_next_packet(); });
   }
 
   // Tells the runner early that everything this peer expects has happened.
   void check_done() {
-    if (done_reported_ || sent_ < kPatternPackets || valid_indices_.size() < kPatternPackets) return;
+    if (done_reported_ || sent_ < kPatternPackets || valid_indices_.size() < kPatternPackets)
+      return;
     if (options_.data && messages_.size() < 2) return;
     done_reported_ = true;
     print_line({{"type", "event"}, {"event", "done"}});
@@ -303,8 +315,8 @@ class Peer : public rtc::PeerTransport::Listener {
   int exit_code_ = 0;
 };
 
-}  // namespace
-}  // namespace wab::peer
+} // namespace
+} // namespace wab::peer
 
 int main(int argc, char** argv) {
   try {

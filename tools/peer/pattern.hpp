@@ -36,7 +36,8 @@ inline std::optional<std::size_t> match_rtp_pattern(std::span<const std::uint8_t
 
 inline std::vector<std::uint8_t> big_message() {
   std::vector<std::uint8_t> m(kBigMessageSize);
-  for (std::size_t k = 0; k < m.size(); ++k) m[k] = static_cast<std::uint8_t>((k * 7 + 3) & 0xff);
+  for (std::size_t k = 0; k < m.size(); ++k)
+    m[k] = static_cast<std::uint8_t>((k * 7 + 3) & 0xff);
   return m;
 }
 
@@ -48,4 +49,4 @@ inline bool is_big_message(std::span<const std::uint8_t> m) {
   return true;
 }
 
-}  // namespace wab::peer
+} // namespace wab::peer
