@@ -47,7 +47,7 @@ void CallRegistry::on_connect(const whatsapp::CallConnect& connect) {
   }
   if (seen_recently("connect:" + connect.call_id)) {
     ++duplicates_ignored_;
-    log::info("webhook_duplicate", {{"call_id", connect.call_id}, {"event", "connect"}});
+    log::info("webhook_duplicate", {{"call_id", connect.call_id}, {"webhook_event", "connect"}});
     return;
   }
   if (seen_.count("terminate:" + connect.call_id) != 0) {
