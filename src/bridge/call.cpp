@@ -94,7 +94,7 @@ void Call::send_caller_answer() {
   log::debug("caller_answer", {{"call_id", call_id()}, {"sdp", answer_sdp_}});
   services_.graph.pre_accept(
       connect_.business.phone_number_id, call_id(), answer_sdp_,
-      guarded(alive_, [this](whatsapp::GraphResult r) { on_pre_accept(r); }));
+      guarded(alive_, [this](const whatsapp::GraphResult& r) { on_pre_accept(r); }));
 }
 
 void Call::on_pre_accept(const whatsapp::GraphResult& result) {
@@ -118,7 +118,7 @@ void Call::maybe_accept() {
   if (!session_updated_) return;
   accept_sent_ = true;
   services_.graph.accept(connect_.business.phone_number_id, call_id(), answer_sdp_, std::nullopt,
-                         guarded(alive_, [this](whatsapp::GraphResult r) { on_accept(r); }));
+                         guarded(alive_, [this](const whatsapp::GraphResult& r) { on_accept(r); }));
 }
 
 void Call::on_accept(const whatsapp::GraphResult& result) {
@@ -174,7 +174,7 @@ void Call::send_agent_offer() {
   }
   services_.realtime->create_call(
       offer_sdp, agent::build_session(services_.session),
-      guarded(alive_, [this](agent::CallResult r) { on_agent_call_created(r); }));
+      guarded(alive_, [this](const agent::CallResult& r) { on_agent_call_created(r); }));
 }
 
 void Call::on_agent_call_created(const agent::CallResult& result) {

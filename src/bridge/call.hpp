@@ -47,7 +47,7 @@ public:
 
   // Starts the call at once; failures found here are reported through `on_ended` later (posted).
   Call(CallServices& services, whatsapp::CallConnect connect, EndedHandler on_ended);
-  ~Call();
+  ~Call() override;
   Call(const Call&) = delete;
   Call& operator=(const Call&) = delete;
 

@@ -98,7 +98,7 @@ public:
   // ICE credentials and candidates; nothing is sent before start().
   PeerTransport(net::EventLoop& loop, net::ReceiveBatch& batch, Listener& listener,
                 TransportConfig config);
-  ~PeerTransport();
+  ~PeerTransport() override;
   PeerTransport(const PeerTransport&) = delete;
   PeerTransport& operator=(const PeerTransport&) = delete;
 
