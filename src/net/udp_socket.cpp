@@ -193,21 +193,7 @@ bool UdpSocket::send_to(Bytes data, const SocketAddress& to, const SocketAddress
   in6_pktinfo info{};
   info.ipi6_addr = source.sin6_addr;
   std::memcpy(CMSG_DATA(cmsg), &info, sizeof info);
-  for (;;) {
-    const ssize_t sent = ::sendmsg(fd_, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (sent >= 0) {
-      ++counters_.datagrams_sent;
-      counters_.bytes_sent += static_cast<std::uint64_t>(sent);
-      return true;
-    }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-      ++counters_.send_would_block;
-    } else {
-      ++counters_.send_errors;
-    }
-    return false;
-  }
+  return transmit(msg);
 }
 
 bool UdpSocket::send_to(Bytes data, const SocketAddress& to) {
@@ -216,10 +202,18 @@ bool UdpSocket::send_to(Bytes data, const SocketAddress& to) {
     return false;
   }
   sockaddr_in6 dest;
-  const socklen_t len = to.to_sockaddr_v6(dest);
+  iovec iov{const_cast<std::uint8_t*>(data.data()), data.size()};
+  msghdr msg{};
+  msg.msg_name = &dest;
+  msg.msg_namelen = to.to_sockaddr_v6(dest);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  return transmit(msg);
+}
+
+bool UdpSocket::transmit(const msghdr& msg) {
   for (;;) {
-    const ssize_t sent = ::sendto(fd_, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
-                                  reinterpret_cast<const sockaddr*>(&dest), len);
+    const ssize_t sent = ::sendmsg(fd_, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (sent >= 0) {
       ++counters_.datagrams_sent;
       counters_.bytes_sent += static_cast<std::uint64_t>(sent);

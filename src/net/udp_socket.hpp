@@ -113,6 +113,8 @@ public:
 
 private:
   void bind_in_range(const UdpSocketOptions& options);
+  // One sendmsg with EINTR retry; counts the outcome.
+  bool transmit(const msghdr& msg);
 
   EventLoop& loop_;
   ReceiveBatch& batch_;
