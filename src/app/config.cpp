@@ -1,7 +1,10 @@
 #include "app/config.hpp"
 
 #include <cstdlib>
+#include <map>
 #include <string_view>
+
+#include <toml++/toml.h>
 
 namespace wab::app {
 namespace {
@@ -22,6 +25,68 @@ bool parse_bool(const std::string& name, const std::string& text) {
   throw ConfigError(name + ": expected 1/0, true/false or yes/no, got '" + text + "'");
 }
 
+// Every setting a TOML file may carry: the environment variable names, lower-cased.
+constexpr const char* kSettings[] = {"PORT",
+                                     "HTTP_HOST",
+                                     "MEDIA_PUBLIC_IP",
+                                     "MEDIA_PORT_MIN",
+                                     "MEDIA_PORT_MAX",
+                                     "STUN_SERVER",
+                                     "WHATSAPP_ACCESS_TOKEN",
+                                     "WHATSAPP_APP_SECRET",
+                                     "WHATSAPP_VERIFY_TOKEN",
+                                     "WHATSAPP_INSECURE_SKIP_SIGNATURE",
+                                     "WHATSAPP_GRAPH_URL",
+                                     "OPENAI_API_KEY",
+                                     "OPENAI_BASE_URL",
+                                     "OPENAI_MODEL",
+                                     "OPENAI_VOICE",
+                                     "OPENAI_INSTRUCTIONS",
+                                     "OPENAI_AUTH",
+                                     "LOG_LEVEL",
+                                     "ACCEPT_WINDOW_SECONDS",
+                                     "DRAIN_GRACE_SECONDS"};
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Reads a flat TOML file whose keys are the settings' names in lower case
+// (`port = 3000`, `openai_voice = "marin"`). Unknown keys and wrong types are errors.
+std::map<std::string, std::string> read_toml(const std::string& path) {
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw ConfigError("--config " + path + ": " + std::string(e.description()) + " at line " +
+                      std::to_string(e.source().begin.line));
+  }
+  std::map<std::string, std::string> values;
+  for (const auto& [key, node] : table) {
+    std::string name;
+    for (const char* setting : kSettings) {
+      if (lower(setting) == key.str()) name = setting;
+    }
+    if (name.empty()) {
+      throw ConfigError("--config " + path + ": unknown key '" + std::string(key.str()) + "'");
+    }
+    if (auto text = node.value_exact<std::string>()) {
+      values[name] = *text;
+    } else if (auto number = node.value_exact<std::int64_t>()) {
+      values[name] = std::to_string(*number);
+    } else if (auto flag = node.value_exact<bool>()) {
+      values[name] = *flag ? "1" : "0";
+    } else {
+      throw ConfigError("--config " + path + ": '" + std::string(key.str()) +
+                        "' must be a string, an integer or a boolean");
+    }
+  }
+  return values;
+}
+
 } // namespace
 
 std::vector<std::string> Config::secrets() const {
@@ -34,8 +99,19 @@ std::vector<std::string> Config::secrets() const {
 }
 
 Config load_config(int argc, char** argv, const char* (*environ_lookup)(const char*)) {
-  auto lookup = environ_lookup != nullptr ? environ_lookup : +[](const char* n) -> const char* {
+  auto env_lookup = environ_lookup != nullptr ? environ_lookup : +[](const char* n) -> const char* {
     return std::getenv(n);
+  };
+  // Priority: defaults < TOML file < environment < flags. The file's values are looked up like
+  // environment variables, under the environment's names.
+  std::map<std::string, std::string> file_values;
+  for (int i = 0; i + 1 < argc; ++i) {
+    if (std::string_view(argv[i]) == "--config") file_values = read_toml(argv[i + 1]);
+  }
+  auto lookup = [&](const char* name) -> const char* {
+    if (const char* v = env_lookup(name)) return v;
+    auto it = file_values.find(name);
+    return it == file_values.end() ? nullptr : it->second.c_str();
   };
   Config c;
   auto env = [&](const char* name, std::string& out) {
@@ -80,7 +156,9 @@ Config load_config(int argc, char** argv, const char* (*environ_lookup)(const ch
       if (i + 1 >= argc) throw ConfigError(arg + ": missing value");
       return argv[++i];
     };
-    if (arg == "--port")
+    if (arg == "--config")
+      value(); // read above
+    else if (arg == "--port")
       c.port = static_cast<std::uint16_t>(parse_number("--port", value(), 65535));
     else if (arg == "--host")
       c.http_host = value();

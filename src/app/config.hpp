@@ -46,7 +46,8 @@ struct Config {
   std::vector<std::string> secrets() const;
 };
 
-// Reads the environment (a null `environ_lookup` uses getenv) and the flags after the
+// Reads `--config FILE` (flat TOML, keys = the variable names in lower case), the environment (a
+// null `environ_lookup` uses getenv) and the flags after the
 // sub-command. Throws ConfigError with one line naming the bad setting.
 Config load_config(int argc, char** argv, const char* (*environ_lookup)(const char*) = nullptr);
 

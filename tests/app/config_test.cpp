@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <map>
 #include <string>
 
@@ -88,6 +89,41 @@ TEST_F(ConfigTest, RequiredSecretsAreEnforcedWithoutEchoingThem) {
   const std::string message = error_of();
   EXPECT_NE(message.find("WHATSAPP_VERIFY_TOKEN"), std::string::npos);
   EXPECT_EQ(message.find("access"), std::string::npos);
+}
+
+// Writes a TOML file for one test and removes it afterwards.
+struct TomlFile {
+  explicit TomlFile(const std::string& text)
+      : path(::testing::TempDir() + "wabridge-config-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".toml") {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+  }
+  ~TomlFile() { std::remove(path.c_str()); }
+  std::string path;
+};
+
+TEST_F(ConfigTest, TomlFileSitsBetweenDefaultsAndTheEnvironment) {
+  TomlFile file("port = 4000\nopenai_voice = \"marin\"\nmedia_port_min = 41000\n"
+                "whatsapp_insecure_skip_signature = true\n");
+  Config c = load({"--config", file.path});
+  EXPECT_EQ(c.port, 4000);
+  EXPECT_EQ(c.openai_voice, "marin");
+  EXPECT_EQ(c.media_port_min, 41000);
+  EXPECT_TRUE(c.whatsapp_insecure_skip_signature);
+  fake_env()["PORT"] = "5000";
+  EXPECT_EQ(load({"--config", file.path}).port, 5000);
+  EXPECT_EQ(load({"--config", file.path, "--port", "6000"}).port, 6000);
+}
+
+TEST_F(ConfigTest, TomlUnknownKeyOrBadSyntaxIsAnError) {
+  TomlFile unknown("port = 4000\nvoice = \"marin\"\n");
+  EXPECT_NE(error_of({"--config", unknown.path}).find("unknown key 'voice'"), std::string::npos);
+  TomlFile broken("port = = 4000\n");
+  EXPECT_NE(error_of({"--config", broken.path}).find("--config"), std::string::npos);
+  TomlFile wrong_type("port = [1, 2]\n");
+  EXPECT_NE(error_of({"--config", wrong_type.path}).find("'port'"), std::string::npos);
 }
 
 } // namespace
