@@ -19,6 +19,7 @@
 #include "net/interfaces.hpp"
 #include "rtc/negotiation.hpp"
 #include "rtc/peer_transport.hpp"
+#include "rtp/rtp_packet.hpp"
 #include "sdp/negotiation.hpp"
 #include "sdp/offer_answer.hpp"
 #include "sdp/parser.hpp"
@@ -212,19 +213,9 @@ private:
 
   void on_rtp(rtc::PeerTransport&, MutableBytes packet, std::size_t, TimePoint) override {
     ++rtp_received_;
-    if (packet.size() < 12) return;
-    const std::size_t csrc = packet[0] & 0x0f;
-    std::size_t offset = 12 + 4 * csrc;
-    if ((packet[0] & 0x10) && packet.size() >= offset + 4) {
-      offset += 4 + 4 * std::size_t{load_be16(packet.data() + offset + 2)};
-    }
-    if (offset > packet.size()) return;
-    std::size_t end = packet.size();
-    if ((packet[0] & 0x20) && end > offset)
-      end -= std::min<std::size_t>(packet[end - 1], end - offset);
-    if (auto index = match_rtp_pattern(packet.subspan(offset, end - offset))) {
-      valid_indices_.insert(*index);
-    }
+    auto view = rtp::RtpView::parse(packet);
+    if (!view) return;
+    if (auto index = match_rtp_pattern(view->payload())) valid_indices_.insert(*index);
     check_done();
   }
 
