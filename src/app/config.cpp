@@ -45,7 +45,11 @@ constexpr const char* kSettings[] = {"PORT",
                                      "OPENAI_AUTH",
                                      "LOG_LEVEL",
                                      "ACCEPT_WINDOW_SECONDS",
-                                     "DRAIN_GRACE_SECONDS"};
+                                     "DRAIN_GRACE_SECONDS",
+                                     "AGENT_SETUP_TIMEOUT_SECONDS",
+                                     "MAX_CALL_DURATION_SECONDS",
+                                     "FALLBACK",
+                                     "FALLBACK_ANNOUNCEMENT"};
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -149,6 +153,14 @@ Config load_config(int argc, char** argv, const char* (*environ_lookup)(const ch
   std::uint64_t drain_s = 30;
   env_number("DRAIN_GRACE_SECONDS", drain_s, 3600);
   c.drain_grace = seconds(drain_s);
+  std::uint64_t setup_s = 20;
+  env_number("AGENT_SETUP_TIMEOUT_SECONDS", setup_s, 600);
+  c.agent_setup_timeout = seconds(setup_s);
+  std::uint64_t max_call_s = 7200;
+  env_number("MAX_CALL_DURATION_SECONDS", max_call_s, 7 * 24 * 3600);
+  c.max_call_duration = seconds(max_call_s);
+  env("FALLBACK", c.fallback);
+  env("FALLBACK_ANNOUNCEMENT", c.fallback_announcement);
 
   for (int i = 0; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -181,6 +193,11 @@ Config load_config(int argc, char** argv, const char* (*environ_lookup)(const ch
   if (c.openai_auth != "apikey" && c.openai_auth != "ephemeral") {
     throw ConfigError("OPENAI_AUTH: expected apikey or ephemeral, got '" + c.openai_auth + "'");
   }
+  if (c.fallback != "reject" && c.fallback != "announce") {
+    throw ConfigError("FALLBACK: expected reject or announce, got '" + c.fallback + "'");
+  }
+  if (setup_s == 0) throw ConfigError("AGENT_SETUP_TIMEOUT_SECONDS: must be at least 1");
+  if (accept_window_s == 0) throw ConfigError("ACCEPT_WINDOW_SECONDS: must be at least 1");
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
       c.log_level != "error") {
     throw ConfigError("LOG_LEVEL: expected debug, info, warn or error");

@@ -41,6 +41,10 @@ struct Config {
   std::string log_level = "info";
   Duration accept_window = seconds(30);
   Duration drain_grace = seconds(30);
+  Duration agent_setup_timeout = seconds(20); // OpenAI: client secret → session.updated
+  Duration max_call_duration = seconds(7200); // zero: no limit
+  std::string fallback = "reject";            // reject | announce
+  std::string fallback_announcement;          // Ogg Opus file; empty: the built-in recording
 
   // Every secret value, for scrubbing.
   std::vector<std::string> secrets() const;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "agent/realtime_signaling.hpp"
+#include "app/builtin_announcement.hpp"
 #include "bridge/call_registry.hpp"
 #include "common/log.hpp"
 #include "http/client.hpp"
@@ -52,6 +53,19 @@ agent::SessionConfig session_config(const Config& c) {
   return s;
 }
 
+// The fallback recording, checked at start so a bad file is a configuration error, not a
+// surprise on the first failed call.
+std::unique_ptr<ogg::OpusClip> load_announcement(const Config& c) {
+  if (c.fallback != "announce") return nullptr;
+  try {
+    return std::make_unique<ogg::OpusClip>(c.fallback_announcement.empty()
+                                               ? ogg::read_ogg_opus(builtin_announcement())
+                                               : ogg::read_ogg_opus_file(c.fallback_announcement));
+  } catch (const ogg::OggError& e) {
+    throw ConfigError(std::string("FALLBACK_ANNOUNCEMENT: ") + e.what());
+  }
+}
+
 } // namespace
 
 class Server::Impl {
@@ -67,8 +81,13 @@ public:
                   session_config(config_),
                   transport_config(config_),
                   config_.accept_window,
-                  seconds(20)},
-        registry_(services_) {
+                  config_.agent_setup_timeout,
+                  config_.max_call_duration},
+        announcement_(load_announcement(config_)), registry_(services_) {
+    if (announcement_) {
+      services_.fallback = bridge::Fallback::announce;
+      services_.announcement = announcement_.get();
+    }
     if (!config_.openai_api_key.empty()) {
       agent::RealtimeConfig rc;
       rc.base_url = config_.openai_base_url;
@@ -94,7 +113,8 @@ public:
          {"media_addresses", addresses},
          {"media_ports", fmt::format("{}-{}", config_.media_port_min, config_.media_port_max)},
          {"agent", realtime_ ? "openai_realtime" : "none (calls are rejected)"},
-         {"openai_auth", config_.openai_auth}});
+         {"openai_auth", config_.openai_auth},
+         {"fallback", config_.fallback}});
     if (config_.whatsapp_insecure_skip_signature) {
       log::warn("webhook_signature_check_disabled",
                 {{"setting", "WHATSAPP_INSECURE_SKIP_SIGNATURE"}});
@@ -177,6 +197,14 @@ private:
     metric("wabridge_webhook_duplicates_total", "counter", "Duplicate webhook events ignored.",
            static_cast<double>(registry_.duplicates_ignored()));
     metric("wabridge_draining", "gauge", "1 while shutting down.", draining_ ? 1 : 0);
+    // Resource gauges: back to their idle values once every call has ended (nothing leaked).
+    metric("wabridge_event_loop_fds", "gauge",
+           "File descriptors watched by the event loop (sockets of legs and HTTP, signals).",
+           static_cast<double>(loop_.watched_fds()));
+    metric("wabridge_event_loop_timers", "gauge", "Timers armed on the event loop.",
+           static_cast<double>(loop_.pending_timers()));
+    metric("wabridge_http_requests_in_flight", "gauge", "Outgoing Graph/OpenAI requests.",
+           static_cast<double>(http_client_.in_flight()));
     return out;
   }
 
@@ -245,6 +273,7 @@ private:
   whatsapp::GraphClient graph_;
   std::unique_ptr<agent::RealtimeSignaling> realtime_;
   bridge::CallServices services_;
+  std::unique_ptr<ogg::OpusClip> announcement_;
   bridge::CallRegistry registry_;
   int signal_fd_ = -1;
   bool draining_ = false;

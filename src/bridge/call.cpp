@@ -42,13 +42,21 @@ Call::Call(CallServices& services, whatsapp::CallConnect connect, EndedHandler o
       accept_window_timer_(
           services.loop,
           [this] { end("accept_window_expired", OutwardAction::reject_or_terminate); }),
-      agent_setup_timer_(services.loop, [this] {
-        if (!session_updated_) end("agent_setup_timeout", OutwardAction::reject_or_terminate);
-      }) {
+      agent_setup_timer_(services.loop,
+                         [this] {
+                           if (!session_updated_) agent_failed("agent_setup_timeout");
+                         }),
+      max_duration_timer_(
+          services.loop,
+          [this] { end("max_duration_reached", OutwardAction::reject_or_terminate); }),
+      announcement_timer_(services.loop, [this] { on_announcement_tick(); }) {
   log::info("call_started", {{"call_id", call_id()},
                              {"phone_number_id", connect_.business.phone_number_id},
                              {"direction", std::string(whatsapp::to_string(connect_.direction))}});
   accept_window_timer_.arm(started_at_ + services_.accept_window);
+  if (services_.max_call_duration > Duration::zero()) {
+    max_duration_timer_.arm(started_at_ + services_.max_call_duration);
+  }
   // Setup may fail at once; report that after the constructor, never from inside it.
   services_.loop.post(guarded(alive_, [this] {
     answer_caller();
@@ -58,6 +66,8 @@ Call::Call(CallServices& services, whatsapp::CallConnect connect, EndedHandler o
 
 Call::~Call() {
   *alive_ = false;
+  // Closing the legs may call back (channel closed): nothing may act on a call being destroyed.
+  phase_ = CallPhase::ended;
   if (caller_leg_) caller_leg_->close();
   if (agent_leg_) agent_leg_->close();
 }
@@ -113,9 +123,10 @@ void Call::on_pre_accept(const whatsapp::GraphResult& result) {
 
 void Call::maybe_accept() {
   if (accept_sent_ || !pre_accepted_ || !caller_leg_ || !caller_leg_->connected()) return;
-  // Accept only once the agent can speak: until then the caller hears ringing, not dead air, and
-  // an agent that fails to come up leads to a reject before the call was ever answered.
-  if (!session_updated_) return;
+  // Accept only once the agent can speak (or the fallback announcement is ready): until then the
+  // caller hears ringing, not dead air, and an agent that fails to come up leads to a reject
+  // before the call was ever answered.
+  if (!session_updated_ && !announcing_) return;
   accept_sent_ = true;
   services_.graph.accept(connect_.business.phone_number_id, call_id(), answer_sdp_, std::nullopt,
                          guarded(alive_, [this](const whatsapp::GraphResult& r) { on_accept(r); }));
@@ -133,6 +144,10 @@ void Call::on_accept(const whatsapp::GraphResult& result) {
   log::info("graph_accept", {{"call_id", call_id()}, {"ms_since_webhook", ms.count()}});
   phase_ = CallPhase::accepted;
   accept_window_timer_.disarm();
+  if (announcing_) {
+    start_announcement();
+    return;
+  }
   // Media towards WhatsApp only from now on; silence keeps the call alive until the agent speaks.
   keepalive_timer_.arm(services_.loop.now());
   maybe_greet();
@@ -142,8 +157,7 @@ void Call::on_accept(const whatsapp::GraphResult& result) {
 
 void Call::open_agent_leg() {
   if (services_.realtime == nullptr) {
-    end("agent_unavailable", OutwardAction::reject_or_terminate,
-        {{"reason", "OPENAI_API_KEY is not set"}});
+    agent_failed("agent_unavailable", {{"reason", "OPENAI_API_KEY is not set"}});
     return;
   }
   agent_opus_pt_ = caller_opus_pt_; // same number on both legs: no PT rewrite needed
@@ -153,7 +167,7 @@ void Call::open_agent_leg() {
     agent_leg_ = std::make_unique<rtc::PeerTransport>(
         services_.loop, services_.batch, static_cast<rtc::PeerTransport::Listener&>(*this), config);
   } catch (const std::exception& e) {
-    end("agent_leg_setup_failed", OutwardAction::reject_or_terminate, {{"error", e.what()}});
+    agent_failed("agent_leg_setup_failed", {{"error", e.what()}});
     return;
   }
   agent_setup_timer_.arm(services_.loop.now() + services_.agent_setup_timeout);
@@ -169,7 +183,7 @@ void Call::send_agent_offer() {
     offer_sdp = sdp::write(sdp::offer_for_openai(
         rtc::local_parameters(*agent_leg_, to_agent_.ssrc(), "wabridge"), options));
   } catch (const std::exception& e) {
-    end("agent_leg_setup_failed", OutwardAction::reject_or_terminate, {{"error", e.what()}});
+    agent_failed("agent_leg_setup_failed", {{"error", e.what()}});
     return;
   }
   services_.realtime->create_call(
@@ -179,8 +193,8 @@ void Call::send_agent_offer() {
 
 void Call::on_agent_call_created(const agent::CallResult& result) {
   if (!result.ok) {
-    end("agent_call_failed", OutwardAction::reject_or_terminate,
-        {{"http_status", result.http_status}, {"error", result.error}});
+    agent_failed("agent_call_failed",
+                 {{"http_status", result.http_status}, {"error", result.error}});
     return;
   }
   agent_call_id_ = result.call_id;
@@ -190,7 +204,7 @@ void Call::on_agent_call_created(const agent::CallResult& result) {
     if (auto opus = sdp::negotiated_opus(answer)) agent_opus_pt_ = opus->payload_type;
     agent_leg_->start(rtc::remote_parameters(answer, rtc::SdpSide::we_offered));
   } catch (const std::exception& e) {
-    end("agent_answer_unusable", OutwardAction::reject_or_terminate, {{"error", e.what()}});
+    agent_failed("agent_answer_unusable", {{"error", e.what()}});
     return;
   }
   to_agent_.map_payload_type(caller_opus_pt_, agent_opus_pt_);
@@ -269,18 +283,33 @@ void Call::on_transport_connected(rtc::PeerTransport& t) {
 }
 
 void Call::on_transport_failed(rtc::PeerTransport& t, const std::string& reason) {
-  end(is_caller_leg(t) ? "whatsapp_leg_failed" : "agent_leg_failed",
-      OutwardAction::reject_or_terminate, {{"reason", reason}});
+  if (is_caller_leg(t)) {
+    end("whatsapp_leg_failed", OutwardAction::reject_or_terminate, {{"reason", reason}});
+  } else {
+    agent_failed("agent_leg_failed", {{"reason", reason}});
+  }
 }
 
 void Call::on_transport_closed(rtc::PeerTransport& t, const std::string& reason) {
-  end(is_caller_leg(t) ? "whatsapp_leg_closed" : "agent_leg_closed",
-      OutwardAction::reject_or_terminate, {{"reason", reason}});
+  if (is_caller_leg(t)) {
+    end("whatsapp_leg_closed", OutwardAction::reject_or_terminate, {{"reason", reason}});
+  } else {
+    agent_failed("agent_leg_closed", {{"reason", reason}});
+  }
 }
 
 void Call::on_channel_open(rtc::PeerTransport&, std::uint16_t id, const std::string& label) {
   if (label == kDataChannelLabel) agent_channel_ = id;
   log::info("agent_channel_open", {{"call_id", call_id()}, {"label", label}});
+}
+
+void Call::on_channel_closed(rtc::PeerTransport& t, std::uint16_t id) {
+  // Without its events channel the agent can neither be configured nor be told anything.
+  if (!is_caller_leg(t) && agent_channel_ == id) {
+    agent_channel_.reset();
+    // When the whole leg is going down, its own close or failure comes next and names the cause.
+    services_.loop.post(guarded(alive_, [this] { agent_failed("agent_channel_closed"); }));
+  }
 }
 
 void Call::on_channel_message(rtc::PeerTransport&, std::uint16_t, Bytes data, bool binary) {
@@ -380,6 +409,74 @@ void Call::send_sender_report(rtc::PeerTransport& leg, const rtp::RtpRewriter& s
   if (leg.send_rtcp(buf, len, sizeof buf)) ++counters_.sender_reports;
 }
 
+// --- fallback -----------------------------------------------------------------------------------
+
+void Call::agent_failed(const std::string& cause, const nlohmann::json& details) {
+  if (phase_ == CallPhase::ended || announcing_) return;
+  const bool caller_usable = caller_leg_ != nullptr && caller_leg_->usable();
+  if (services_.fallback != Fallback::announce || services_.announcement == nullptr ||
+      !caller_usable) {
+    end(cause, OutwardAction::reject_or_terminate, details);
+    return;
+  }
+  announcing_ = true;
+  fallback_cause_ = cause;
+  fallback_details_ = details;
+  agent_setup_timer_.disarm();
+  nlohmann::json fields = {{"call_id", call_id()}, {"cause", cause}, {"fallback", "announcement"}};
+  if (details.is_object()) {
+    for (const auto& [k, v] : details.items())
+      fields[k] = v;
+  }
+  log::warn("agent_unavailable", fields);
+  hang_up_agent();
+  if (phase_ == CallPhase::accepted) {
+    start_announcement();
+  } else {
+    maybe_accept(); // the announcement plays once the caller's leg is up and accepted
+  }
+}
+
+void Call::hang_up_agent() {
+  if (!agent_call_id_.empty() && services_.realtime != nullptr) {
+    services_.realtime->hangup(agent_call_id_, [id = call_id()](agent::HangupResult r) {
+      if (!r.ok) log::warn("agent_hangup_failed", {{"call_id", id}, {"error", r.error}});
+    });
+  }
+  agent_call_id_.clear();
+  agent_channel_.reset();
+  if (agent_leg_) agent_leg_->close();
+}
+
+void Call::start_announcement() {
+  keepalive_timer_.disarm();
+  announcement_next_ = 0;
+  announcement_due_ = services_.loop.now();
+  log::info("announcement_started",
+            {{"call_id", call_id()}, {"packets", services_.announcement->packets.size()}});
+  on_announcement_tick();
+}
+
+void Call::on_announcement_tick() {
+  const ogg::OpusClip& clip = *services_.announcement;
+  if (announcement_next_ >= clip.packets.size()) {
+    nlohmann::json details = fallback_details_.is_object() ? fallback_details_ : nlohmann::json{};
+    details["fallback"] = "announcement";
+    end(fallback_cause_, OutwardAction::reject_or_terminate, details);
+    return;
+  }
+  const auto& packet = clip.packets[announcement_next_];
+  std::uint8_t buf[12 + ogg::kMaxAnnouncementPacket + srtp::kMaxTrailer];
+  const std::size_t len =
+      to_caller_.build_inserted(MutableBytes(buf, sizeof buf), caller_opus_pt_,
+                                announcement_next_ == 0, clip.payload(packet), packet.samples);
+  if (len > 0 && caller_leg_->send_rtp(buf, len, sizeof buf)) ++counters_.announcement_packets;
+  ++announcement_next_;
+  // Paced by each packet's own duration, from a fixed origin so timer lateness does not add up.
+  announcement_due_ += microseconds(std::uint64_t{packet.samples} * 1000000 / rtp::kOpusClockRate);
+  announcement_timer_.arm(announcement_due_);
+}
+
 // --- ending -------------------------------------------------------------------------------------
 
 void Call::on_terminate_webhook(const whatsapp::CallTerminate& terminate) {
@@ -401,6 +498,8 @@ void Call::end(const std::string& cause, OutwardAction action, const nlohmann::j
   keepalive_timer_.disarm();
   accept_window_timer_.disarm();
   agent_setup_timer_.disarm();
+  max_duration_timer_.disarm();
+  announcement_timer_.disarm();
 
   std::string graph_action = "none";
   if (action == OutwardAction::reject_or_terminate) {
@@ -422,13 +521,8 @@ void Call::end(const std::string& cause, OutwardAction action, const nlohmann::j
       services_.graph.reject(connect_.business.phone_number_id, call_id(), log_result("reject"));
     }
   }
-  if (!agent_call_id_.empty() && services_.realtime != nullptr) {
-    services_.realtime->hangup(agent_call_id_, [id = call_id()](agent::HangupResult r) {
-      if (!r.ok) log::warn("agent_hangup_failed", {{"call_id", id}, {"error", r.error}});
-    });
-  }
+  hang_up_agent();
   if (caller_leg_) caller_leg_->close();
-  if (agent_leg_) agent_leg_->close();
 
   nlohmann::json fields = {
       {"call_id", call_id()},
@@ -439,6 +533,9 @@ void Call::end(const std::string& cause, OutwardAction action, const nlohmann::j
       {"forwarded_to_agent", counters_.forwarded_to_agent},
       {"forwarded_to_caller", counters_.forwarded_to_caller},
       {"silence_to_caller", counters_.silence_to_caller}};
+  if (counters_.announcement_packets > 0) {
+    fields["announcement_packets"] = counters_.announcement_packets;
+  }
   if (details.is_object()) {
     for (const auto& [k, v] : details.items())
       fields[k] = v;

@@ -19,6 +19,7 @@
 #include "agent/realtime_signaling.hpp"
 #include "agent/session_config.hpp"
 #include "net/event_loop.hpp"
+#include "ogg/ogg_opus_reader.hpp"
 #include "rtc/peer_transport.hpp"
 #include "rtp/rtp_rewriter.hpp"
 #include "sdp/session_description.hpp"
@@ -26,6 +27,10 @@
 #include "whatsapp/webhook.hpp"
 
 namespace wab::bridge {
+
+// What a call does when its agent cannot serve it (no API key, OpenAI errors or timeouts, the
+// agent's leg failing): refuse it, or answer and play a recorded announcement, then hang up.
+enum class Fallback { reject, announce };
 
 // What every call of the process shares. Owned by the app; outlives every call.
 struct CallServices {
@@ -37,6 +42,9 @@ struct CallServices {
   rtc::TransportConfig transport; // host addresses, port range
   Duration accept_window = seconds(30);
   Duration agent_setup_timeout = seconds(20);
+  Duration max_call_duration{}; // zero: no limit
+  Fallback fallback = Fallback::reject;
+  const ogg::OpusClip* announcement = nullptr; // required for Fallback::announce
 };
 
 enum class CallPhase { answering, accepted, ended };
@@ -67,6 +75,7 @@ public:
     std::uint64_t dtmf_events = 0;
     std::uint64_t dropped_before_accept = 0;
     std::uint64_t sender_reports = 0;
+    std::uint64_t announcement_packets = 0;
   };
   const Counters& counters() const { return counters_; }
 
@@ -83,6 +92,11 @@ private:
   void on_agent_event(const agent::ServerEvent& event);
   void maybe_greet();
   void send_agent_event(const std::string& json_text);
+  // The agent cannot serve this call: runs the configured fallback (ends the call or announces).
+  void agent_failed(const std::string& cause, const nlohmann::json& details = {});
+  void hang_up_agent();
+  void start_announcement();
+  void on_announcement_tick();
 
   // Media.
   void forward_to_agent(MutableBytes packet, std::size_t capacity);
@@ -104,6 +118,7 @@ private:
   void on_channel_open(rtc::PeerTransport& t, std::uint16_t id, const std::string& label) override;
   void on_channel_message(rtc::PeerTransport& t, std::uint16_t id, Bytes data,
                           bool binary) override;
+  void on_channel_closed(rtc::PeerTransport& t, std::uint16_t id) override;
 
   bool is_caller_leg(const rtc::PeerTransport& t) const { return &t == caller_leg_.get(); }
 
@@ -131,6 +146,13 @@ private:
   bool session_updated_ = false;
   bool greeted_ = false;
 
+  // Fallback announcement: set once the agent failed and the caller hears the recording instead.
+  bool announcing_ = false;
+  std::string fallback_cause_;
+  nlohmann::json fallback_details_;
+  std::size_t announcement_next_ = 0;
+  TimePoint announcement_due_{};
+
   rtp::RtpRewriter to_agent_;
   rtp::RtpRewriter to_caller_;
   TimePoint last_agent_audio_{};
@@ -138,6 +160,8 @@ private:
   net::LoopTimer keepalive_timer_;
   net::LoopTimer accept_window_timer_;
   net::LoopTimer agent_setup_timer_;
+  net::LoopTimer max_duration_timer_;
+  net::LoopTimer announcement_timer_;
   Counters counters_;
   // Set while the call lives; callbacks from HTTP requests check it before touching the call.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

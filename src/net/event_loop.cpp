@@ -73,6 +73,7 @@ void EventLoop::add_fd(int fd, FdHandler on_readable) {
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) throw_errno("epoll_ctl(add)");
   if (index >= fds_.size()) fds_.resize(index + 1);
   fds_[index] = std::move(entry);
+  ++watched_fds_;
 }
 
 void EventLoop::remove_fd(int fd) {
@@ -81,6 +82,7 @@ void EventLoop::remove_fd(int fd) {
   if (!slot) return;
   // The fd may already be closed (which removed it from epoll); the error is harmless then.
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  --watched_fds_;
   // Its handler may be the one running right now: keep it alive until the round ends.
   retired_fds_.push_back(std::move(slot));
 }

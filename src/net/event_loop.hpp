@@ -43,6 +43,9 @@ public:
   // Stops delivering events for `fd`; safe from inside any callback, including the fd's own.
   // Unknown fds are ignored.
   void remove_fd(int fd);
+  // Fds currently registered: with pending_timers(), how tests and /metrics see that nothing a
+  // finished call opened is left behind.
+  std::size_t watched_fds() const { return watched_fds_; }
 
   // Arms a one-shot timer; `callback` runs once, on a loop iteration at or after `when`.
   // Timers due at the same instant fire in the order they were added. O(log n); no allocation
@@ -114,6 +117,7 @@ private:
   std::vector<std::unique_ptr<FdEntry>> fds_; // index = fd number
   std::vector<std::unique_ptr<FdEntry>> retired_fds_;
   std::uint32_t next_fd_generation_ = 1;
+  std::size_t watched_fds_ = 0;
 
   std::vector<TimerSlot> timer_slots_;
   std::vector<std::uint32_t> free_slots_;

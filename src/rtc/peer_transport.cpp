@@ -267,6 +267,10 @@ bool PeerTransport::connected() const {
   return phase_ == Phase::connected;
 }
 
+bool PeerTransport::usable() const {
+  return phase_ != Phase::closed && phase_ != Phase::failed;
+}
+
 std::optional<dtls::SrtpProfile> PeerTransport::srtp_profile() const {
   return dtls_ ? dtls_->srtp_profile() : std::nullopt;
 }

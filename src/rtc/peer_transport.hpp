@@ -133,6 +133,8 @@ public:
   void close();
 
   bool connected() const;
+  // Neither closed nor failed: still connecting or connected.
+  bool usable() const;
   std::optional<dtls::SrtpProfile> srtp_profile() const;
   IceRole ice_role() const;
   std::optional<net::SocketAddress> selected_remote() const;

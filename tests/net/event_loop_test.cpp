@@ -261,6 +261,7 @@ TEST(EventLoopFds, HandlerRunsWhileReadable) {
   loop.run_once(seconds(5));
   EXPECT_EQ(calls, 1);
   EXPECT_THROW(loop.add_fd(p.fds[0], [] {}), std::system_error);
+  EXPECT_EQ(loop.watched_fds(), 1u); // the refused second registration counts nothing
 }
 
 TEST(EventLoopFds, HandlerMayRemoveItself) {
@@ -275,6 +276,9 @@ TEST(EventLoopFds, HandlerMayRemoveItself) {
   loop.run_once(seconds(5));
   loop.run_once(Duration::zero()); // still readable, but no longer registered
   EXPECT_EQ(calls, 1);
+  EXPECT_EQ(loop.watched_fds(), 0u);
+  loop.remove_fd(p.fds[0]); // removing twice changes nothing
+  EXPECT_EQ(loop.watched_fds(), 0u);
 }
 
 TEST(EventLoopFds, RemovedFdGetsNoEventLaterInSameRound) {
