@@ -140,6 +140,8 @@ CallResult parse_call_response(const http::Response& response,
     if (response.error.empty()) result.api_error = parse_api_error(response.body);
     return result;
   }
+  // A 2xx created the call even when its answer is unusable: the caller must still hang it up.
+  result.call_id = call_id_from_location(header_value(response, "location")).value_or("");
   const std::string type = header_value(response, "content-type");
   if (!type.empty() && !starts_with_ignoring_case(type, "application/sdp") &&
       !starts_with_ignoring_case(type, "text/plain")) {
@@ -152,7 +154,6 @@ CallResult parse_call_response(const http::Response& response,
   }
   result.ok = true;
   result.answer_sdp = response.body;
-  result.call_id = call_id_from_location(header_value(response, "location")).value_or("");
   return result;
 }
 

@@ -175,6 +175,7 @@ void Call::open_agent_leg() {
 }
 
 void Call::send_agent_offer() {
+  if (phase_ == CallPhase::ended || announcing_) return; // the agent is no longer wanted
   std::string offer_sdp;
   try {
     if (auto opus = sdp::negotiated_opus(caller_offer_)) agent_opus_pt_ = opus->payload_type;
@@ -188,16 +189,31 @@ void Call::send_agent_offer() {
   }
   services_.realtime->create_call(
       offer_sdp, agent::build_session(services_.session),
-      guarded(alive_, [this](const agent::CallResult& r) { on_agent_call_created(r); }));
+      [this, alive = std::weak_ptr<bool>(alive_), realtime = services_.realtime,
+       id = call_id()](const agent::CallResult& r) {
+        const auto live = alive.lock();
+        if (live && *live && phase_ != CallPhase::ended && !announcing_) {
+          on_agent_call_created(r);
+          return;
+        }
+        // The call ended while OpenAI was creating the session: end that session too, or it
+        // would stay open (and billed) with nobody on it.
+        if (!r.call_id.empty()) {
+          log::info("agent_call_orphaned", {{"call_id", id}, {"agent_call_id", r.call_id}});
+          realtime->hangup(r.call_id, [id](const agent::HangupResult& h) {
+            if (!h.ok) log::warn("agent_hangup_failed", {{"call_id", id}, {"error", h.error}});
+          });
+        }
+      });
 }
 
 void Call::on_agent_call_created(const agent::CallResult& result) {
+  agent_call_id_ = result.call_id; // also when failed: a 2xx with a bad answer is hung up
   if (!result.ok) {
     agent_failed("agent_call_failed",
                  {{"http_status", result.http_status}, {"error", result.error}});
     return;
   }
-  agent_call_id_ = result.call_id;
   log::info("agent_call_created", {{"call_id", call_id()}, {"agent_call_id", agent_call_id_}});
   try {
     const auto answer = sdp::parse(result.answer_sdp);
@@ -495,6 +511,7 @@ void Call::end(const std::string& cause, OutwardAction action, const nlohmann::j
   const bool was_accepted = phase_ == CallPhase::accepted;
   phase_ = CallPhase::ended;
   end_cause_ = cause;
+  end_details_ = details.is_object() ? details : nlohmann::json::object();
   keepalive_timer_.disarm();
   accept_window_timer_.disarm();
   agent_setup_timer_.disarm();

@@ -67,6 +67,8 @@ public:
   const std::string& call_id() const { return connect_.call_id; }
   CallPhase phase() const { return phase_; }
   const std::string& end_cause() const { return end_cause_; }
+  // What `call_ended` logged besides the cause (reason, HTTP status, fallback…).
+  const nlohmann::json& end_details() const { return end_details_; }
 
   struct Counters {
     std::uint64_t forwarded_to_agent = 0;
@@ -127,6 +129,7 @@ private:
   EndedHandler on_ended_;
   CallPhase phase_ = CallPhase::answering;
   std::string end_cause_;
+  nlohmann::json end_details_;
   TimePoint started_at_;
 
   std::unique_ptr<rtc::PeerTransport> caller_leg_;

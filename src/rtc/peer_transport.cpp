@@ -53,6 +53,8 @@ std::unique_ptr<ice::Agent> PeerTransport::make_agent() {
   ice_config.role = ice::Role::controlling; // start() sets the negotiated role
   ice_config.tie_breaker = tie_breaker_;
   ice_config.check_timeout = config_.ice_timeout;
+  ice_config.consent_interval = config_.consent_interval;
+  ice_config.consent_timeout = config_.consent_timeout;
   auto agent = std::make_unique<ice::Agent>(static_cast<ice::Agent::Listener&>(*this), ice_config);
   for (const auto& address : config_.host_addresses) {
     net::SocketAddress host = address;

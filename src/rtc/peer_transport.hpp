@@ -44,6 +44,10 @@ struct TransportConfig {
   Duration ice_timeout = seconds(15);
   // How long the DTLS handshake may take once ICE is connected.
   Duration dtls_timeout = seconds(15);
+  // Consent freshness (RFC 7675): a check about this often; no answer for `consent_timeout` →
+  // the leg fails. Shorter only in tests.
+  Duration consent_interval = seconds(5);
+  Duration consent_timeout = seconds(30);
 };
 
 // What the remote description says.

@@ -1,12 +1,16 @@
 // The Call end to end inside one process: a caller leg and an agent leg of our own stack on
 // loopback, fake Graph and OpenAI HTTP services behind the clients' Sender hooks. What the bridge
 // does between them is real: answer, pre_accept, agent offer, accept on connect, forwarding,
-// keepalive silence, DTMF filtering and every end path asserted here.
+// keepalive silence, DTMF filtering, the fallback announcement and every end path asserted here,
+// each followed by a check that the call left no socket or timer behind.
 #include "bridge/call.hpp"
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "ogg/ogg_opus_writer.hpp"
 
 #include "rtc/negotiation.hpp"
 #include "sdp/offer_answer.hpp"
@@ -34,7 +38,8 @@ struct Peer : rtc::PeerTransport::Listener {
   std::vector<std::vector<std::uint8_t>> rtp;
   std::vector<std::string> messages;
   std::optional<std::uint16_t> channel;
-  bool agent_role = false; // answer the Realtime protocol on the data channel
+  bool agent_role = false;         // answer the Realtime protocol on the data channel
+  bool acknowledge_updates = true; // agent: answer session.update with session.updated
 
   void on_transport_connected(rtc::PeerTransport&) override { connected = true; }
   void on_transport_failed(rtc::PeerTransport&, const std::string& r) override {
@@ -53,7 +58,8 @@ struct Peer : rtc::PeerTransport::Listener {
   void on_channel_message(rtc::PeerTransport&, std::uint16_t, Bytes d, bool) override {
     messages.emplace_back(d.begin(), d.end());
     const auto event = json::parse(messages.back(), nullptr, false);
-    if (agent_role && event.is_object() && event.value("type", "") == "session.update") {
+    if (agent_role && acknowledge_updates && event.is_object() &&
+        event.value("type", "") == "session.update") {
       send(R"({"type":"session.updated","session":{"id":"sess_1"}})");
       send(R"({"type":"conversation.item.input_audio_transcription.completed","transcript":"hi"})");
     }
@@ -61,6 +67,14 @@ struct Peer : rtc::PeerTransport::Listener {
   void send(const std::string& text) {
     transport->send_message(
         *channel, Bytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), false);
+  }
+  // RTP of the given payload type whose payload is `payload`, in arrival order.
+  std::vector<std::vector<std::uint8_t>> payloads_with_pt(std::uint8_t pt) const {
+    std::vector<std::vector<std::uint8_t>> out;
+    for (const auto& p : rtp) {
+      if ((p[1] & 0x7f) == pt) out.emplace_back(p.begin() + 12, p.end());
+    }
+    return out;
   }
   bool send_rtp(std::uint8_t pt, std::uint16_t seq, std::uint32_t ts, std::uint8_t fill,
                 std::size_t payload_len, bool end_bit = false) {
@@ -89,10 +103,21 @@ protected:
                whatsapp::GraphConfig{"http://graph.test/v24.0", "graph-token"}),
         realtime_([this](http::Request r, http::Client::Callback done) { on_openai(r, done); },
                   agent::RealtimeConfig{"http://openai.test/v1", "sk-test"}),
-        services_{loop_, batch_,          graph_,      &realtime_,
-                  {},    loopback(false), seconds(30), seconds(20)} {
+        services_{loop_, batch_, graph_, &realtime_, {}, loopback(false), seconds(30), seconds(20)},
+        baseline_fds_(loop_.watched_fds()), baseline_timers_(loop_.pending_timers()) {
     agent_.agent_role = true;
   }
+
+  // How the fake OpenAI answers POST /realtime/calls (and /client_secrets).
+  enum class OpenAiMode {
+    normal,
+    http_error,          // 500 server_error
+    never_answers,       // the request hangs
+    unusable_answer,     // 201 with a body that is no SDP
+    wrong_fingerprint,   // 201, but the answer's fingerprint is not the agent's certificate
+    unreachable,         // 201, but the answer's candidate points at a closed port
+    client_secret_error, // ephemeral mode: minting the key fails
+  };
 
   // Graph API: records the action, answers as configured.
   void on_graph(const http::Request& r, const http::Client::Callback& done) {
@@ -112,9 +137,25 @@ protected:
   // OpenAI: the agent peer answers the bridge's offer.
   void on_openai(const http::Request& r, const http::Client::Callback& done) {
     http::Response response;
+    const bool client_secret = r.url.find("/client_secrets") != std::string::npos;
     if (r.url.find("/hangup") != std::string::npos) {
       ++hangups_;
       response.status = 200;
+    } else if (openai_mode_ == OpenAiMode::never_answers) {
+      held_requests_.push_back(done); // answered never (the test ends first)
+      return;
+    } else if (openai_mode_ == OpenAiMode::http_error ||
+               (client_secret && openai_mode_ == OpenAiMode::client_secret_error)) {
+      response.status = 500;
+      response.body = R"({"error":{"message":"boom","type":"server_error","code":null}})";
+    } else if (client_secret) {
+      response.status = 200;
+      response.body = R"({"value":"ek_unit","expires_at":4102444800,"session":{}})";
+    } else if (openai_mode_ == OpenAiMode::unusable_answer) {
+      response.status = 201;
+      response.body = "this is not an SDP";
+      response.headers.push_back({"content-type", "application/sdp"});
+      response.headers.push_back({"location", "/v1/realtime/calls/rtc_unit"});
     } else {
       const auto start = r.body.find("v=0");
       const auto end = r.body.find("\r\n--", start);
@@ -123,9 +164,17 @@ protected:
           std::make_unique<rtc::PeerTransport>(loop_, batch_, agent_, loopback(true));
       const auto answer =
           sdp::answer_generic_offer(offer, rtc::local_parameters(*agent_.transport, 4242, "agent"));
-      agent_.transport->start(rtc::remote_parameters(offer, rtc::SdpSide::we_answered));
+      // Unreachable: the agent neither answers nor sends checks, so no peer-reflexive path forms.
+      if (openai_mode_ != OpenAiMode::unreachable) {
+        agent_.transport->start(rtc::remote_parameters(offer, rtc::SdpSide::we_answered));
+      }
       response.status = 201;
+      ++openai_calls_created_;
       response.body = sdp::write(answer);
+      if (openai_mode_ == OpenAiMode::wrong_fingerprint)
+        response.body = corrupt_fingerprint(response.body);
+      if (openai_mode_ == OpenAiMode::unreachable)
+        response.body = close_candidate_port(response.body);
       response.headers.push_back({"content-type", "application/sdp"});
       response.headers.push_back({"location", "/v1/realtime/calls/rtc_unit"});
     }
@@ -156,8 +205,70 @@ protected:
     return connect;
   }
 
+  // Changes one hex digit of the sha-256 fingerprint: a certificate nobody holds.
+  static std::string corrupt_fingerprint(std::string sdp) {
+    const auto at = sdp.find("a=fingerprint:sha-256 ");
+    EXPECT_NE(at, std::string::npos);
+    char& digit = sdp[at + 22];
+    digit = digit == 'A' ? 'B' : 'A';
+    return sdp;
+  }
+  // Points every candidate at port 9 (discard; nothing listens on loopback): ICE never connects.
+  static std::string close_candidate_port(const std::string& sdp) {
+    std::istringstream in(sdp);
+    std::string line;
+    std::string out;
+    while (std::getline(in, line)) {
+      if (line.rfind("a=candidate:", 0) == 0) {
+        // foundation component transport priority address port ...
+        std::istringstream fields(line);
+        std::vector<std::string> f;
+        for (std::string w; fields >> w;)
+          f.push_back(w);
+        f[5] = "9";
+        line.clear();
+        for (const auto& w : f)
+          line += (line.empty() ? "" : " ") + w;
+        if (!line.empty() && line.back() != '\r') line += '\r';
+      }
+      out += line + "\n";
+    }
+    return out;
+  }
+
+  // A short Ogg Opus announcement whose packets the caller must receive unchanged.
+  void use_announcement(std::size_t packets) {
+    std::ostringstream file;
+    ogg::OggOpusWriter writer(file, 42);
+    for (std::size_t i = 0; i < packets; ++i) {
+      announcement_packets_.push_back({0xF8, static_cast<std::uint8_t>(i), 0x5A, 0xA5});
+      writer.add_packet(announcement_packets_.back(), 960);
+    }
+    writer.finish();
+    const std::string bytes = file.str();
+    clip_ = ogg::read_ogg_opus(
+        Bytes(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+    services_.fallback = Fallback::announce;
+    services_.announcement = &clip_;
+  }
+
+  // Waits for the end, destroys the call and both far ends, then checks that every socket and
+  // timer of the call is gone: the loop watches and arms exactly what it did before the call.
+  void expect_ended_leaving_nothing(const std::string& cause) {
+    ASSERT_TRUE(run_until([&] { return ended_; }));
+    EXPECT_EQ(call_->end_cause(), cause) << call_->end_details().dump();
+    EXPECT_EQ(call_->phase(), CallPhase::ended);
+    call_.reset();
+    caller_.transport.reset();
+    agent_.transport.reset();
+    EXPECT_EQ(loop_.watched_fds(), baseline_fds_);
+    EXPECT_EQ(loop_.pending_timers(), baseline_timers_);
+  }
+
   void start_call(bool caller_answers = true) {
-    call_ = std::make_unique<Call>(services_, place_call(), [this](Call& c) { ended_ = true; });
+    auto connect = place_call();
+    if (corrupt_caller_fingerprint_) connect.sdp = corrupt_fingerprint(connect.sdp);
+    call_ = std::make_unique<Call>(services_, connect, [this](Call&) { ended_ = true; });
     if (!caller_answers) return;
     ASSERT_TRUE(run_until([&] { return !answer_sdp_.empty(); }));
     caller_.transport->start(
@@ -194,6 +305,14 @@ protected:
   std::string fail_graph_action_;
   std::vector<std::string> graph_actions_;
   int hangups_ = 0;
+  int openai_calls_created_ = 0;
+  OpenAiMode openai_mode_ = OpenAiMode::normal;
+  std::vector<http::Client::Callback> held_requests_;
+  bool corrupt_caller_fingerprint_ = false;
+  std::vector<std::vector<std::uint8_t>> announcement_packets_;
+  ogg::OpusClip clip_;
+  const std::size_t baseline_fds_;
+  const std::size_t baseline_timers_;
 };
 
 TEST_F(CallTest, AnswersAcceptsConfiguresAndGreets) {
@@ -242,49 +361,256 @@ TEST_F(CallTest, KeepsTheCallerLegAliveWithSilenceWhileTheAgentIsQuiet) {
   EXPECT_GE(silence, 20u);
 }
 
-TEST_F(CallTest, TerminateWebhookHangsUpTheAgentAndNeedsNoGraphAction) {
+// --- every end path: the Graph and OpenAI actions that follow, and nothing left ----------------
+// Before accept the call is rejected, after accept terminated; the agent is always hung up once
+// it exists.
+
+TEST_F(CallTest, CallerHangsUpTerminateWebhookHangsUpTheAgentAndNeedsNoGraphAction) {
   start_connected_call();
   whatsapp::CallTerminate terminate;
   terminate.call_id = "wacid.unit";
   terminate.status_text = "COMPLETED";
   call_->on_terminate_webhook(terminate);
   ASSERT_TRUE(run_until([&] { return ended_ && hangups_ == 1; }));
-  EXPECT_EQ(call_->end_cause(), "caller_hung_up");
-  EXPECT_EQ(graph_actions_.size(), 2u); // pre_accept, accept: nothing after
+  EXPECT_EQ(graph_actions_, (std::vector<std::string>{"pre_accept", "accept"}));
+  expect_ended_leaving_nothing("caller_hung_up");
 }
 
-TEST_F(CallTest, AgentLegClosingTerminatesTheWhatsAppCall) {
+TEST_F(CallTest, AgentClosingItsConnectionTerminatesTheWhatsAppCall) {
   start_connected_call();
-  agent_.transport->close();
+  agent_.transport->close(); // SCTP ABORT, then DTLS close_notify
   ASSERT_TRUE(run_until([&] { return ended_; }));
-  EXPECT_EQ(call_->end_cause(), "agent_leg_closed");
-  ASSERT_EQ(graph_actions_.size(), 3u);
-  EXPECT_EQ(graph_actions_[2], "terminate");
+  EXPECT_EQ(graph_actions_, (std::vector<std::string>{"pre_accept", "accept", "terminate"}));
+  EXPECT_EQ(hangups_, 1);
+  expect_ended_leaving_nothing("agent_leg_closed");
+}
+
+TEST_F(CallTest, AgentClosingItsEventsChannelTerminates) {
+  start_connected_call();
+  agent_.transport->close_channel(*agent_.channel); // the association stays up
+  ASSERT_TRUE(run_until([&] { return ended_; }));
+  EXPECT_EQ(graph_actions_.back(), "terminate");
+  EXPECT_EQ(hangups_, 1);
+  expect_ended_leaving_nothing("agent_channel_closed");
+}
+
+TEST_F(CallTest, AgentVanishingLosesConsentAndTerminates) {
+  services_.transport.consent_interval = milliseconds(100);
+  services_.transport.consent_timeout = milliseconds(600);
+  start_connected_call();
+  agent_.transport.reset(); // its socket closes without a word: consent checks go unanswered
+  ASSERT_TRUE(run_until([&] { return ended_; }));
+  EXPECT_NE(call_->end_details().value("reason", "").find("consent"), std::string::npos)
+      << call_->end_details().dump();
+  EXPECT_EQ(graph_actions_.back(), "terminate");
+  EXPECT_EQ(hangups_, 1);
+  expect_ended_leaving_nothing("agent_leg_failed");
+}
+
+TEST_F(CallTest, CallerVanishingLosesConsentAndTerminates) {
+  services_.transport.consent_interval = milliseconds(100);
+  services_.transport.consent_timeout = milliseconds(600);
+  start_connected_call();
+  caller_.transport.reset();
+  ASSERT_TRUE(run_until([&] { return ended_; }));
+  EXPECT_NE(call_->end_details().value("reason", "").find("consent"), std::string::npos);
+  EXPECT_EQ(graph_actions_.back(), "terminate");
+  EXPECT_EQ(hangups_, 1);
+  expect_ended_leaving_nothing("whatsapp_leg_failed");
+}
+
+TEST_F(CallTest, CallerClosingDtlsTerminates) {
+  start_connected_call();
+  caller_.transport->close(); // DTLS close_notify alert
+  ASSERT_TRUE(run_until([&] { return ended_; }));
+  EXPECT_EQ(graph_actions_.back(), "terminate");
+  EXPECT_EQ(hangups_, 1);
+  expect_ended_leaving_nothing("whatsapp_leg_closed");
+}
+
+TEST_F(CallTest, CallerWithAForeignCertificateIsRejected) {
+  corrupt_caller_fingerprint_ = true;
+  start_call();
+  ASSERT_TRUE(run_until([&] { return ended_; }));
+  EXPECT_NE(call_->end_details().value("reason", "").find("fingerprint"), std::string::npos)
+      << call_->end_details().dump();
+  EXPECT_EQ(graph_actions_, (std::vector<std::string>{"pre_accept", "reject"}));
+  EXPECT_EQ(caller_.rtp.size(), 0u);
+  expect_ended_leaving_nothing("whatsapp_leg_failed");
+}
+
+TEST_F(CallTest, MaximumDurationTerminates) {
+  services_.max_call_duration = milliseconds(1500);
+  start_connected_call();
+  ASSERT_TRUE(run_until([&] { return ended_; }));
+  EXPECT_EQ(graph_actions_, (std::vector<std::string>{"pre_accept", "accept", "terminate"}));
+  EXPECT_EQ(hangups_, 1);
+  expect_ended_leaving_nothing("max_duration_reached");
 }
 
 TEST_F(CallTest, PreAcceptFailureRejectsTheCall) {
   fail_graph_action_ = "pre_accept";
   start_call(/*caller_answers=*/false);
+  // Whether OpenAI was asked before the call ended is a race; every session it made is hung up.
+  ASSERT_TRUE(run_until([&] { return ended_ && hangups_ == openai_calls_created_; }));
+  EXPECT_EQ(graph_actions_, (std::vector<std::string>{"pre_accept", "reject"}));
+  EXPECT_EQ(call_->end_details().value("http_status", 0), 400);
+  expect_ended_leaving_nothing("graph_pre_accept_failed");
+}
+
+TEST_F(CallTest, AcceptFailureRejectsTheCallAndHangsUpTheAgent) {
+  fail_graph_action_ = "accept";
+  start_call();
   ASSERT_TRUE(run_until([&] { return ended_; }));
-  EXPECT_EQ(call_->end_cause(), "graph_pre_accept_failed");
-  EXPECT_EQ(graph_actions_.back(), "reject");
+  EXPECT_EQ(graph_actions_, (std::vector<std::string>{"pre_accept", "accept", "reject"}));
+  EXPECT_EQ(hangups_, 1);
+  expect_ended_leaving_nothing("graph_accept_failed");
 }
 
 TEST_F(CallTest, AcceptWindowExpiryRejects) {
   services_.accept_window = milliseconds(300);
   start_call(/*caller_answers=*/false); // the caller's leg never connects
   ASSERT_TRUE(run_until([&] { return ended_; }));
-  EXPECT_EQ(call_->end_cause(), "accept_window_expired");
   EXPECT_EQ(graph_actions_.back(), "reject");
   EXPECT_EQ(caller_.rtp.size(), 0u); // no media before accept
+  expect_ended_leaving_nothing("accept_window_expired");
 }
 
 TEST_F(CallTest, NoAgentConfiguredRejectsBeforeAccepting) {
   services_.realtime = nullptr;
   start_call(/*caller_answers=*/false);
   ASSERT_TRUE(run_until([&] { return ended_; }));
-  EXPECT_EQ(call_->end_cause(), "agent_unavailable");
   EXPECT_EQ(graph_actions_.back(), "reject");
+  EXPECT_EQ(std::count(graph_actions_.begin(), graph_actions_.end(), "accept"), 0);
+  expect_ended_leaving_nothing("agent_unavailable");
+}
+
+// --- OpenAI failing at each step of the agent's setup: reject, never accept --------------------
+
+TEST_F(CallTest, OpenAiClientSecretErrorRejects) {
+  agent::RealtimeConfig config{"http://openai.test/v1", "sk-test"};
+  config.auth = agent::AuthMode::ephemeral;
+  agent::RealtimeSignaling ephemeral(
+      [this](http::Request r, http::Client::Callback done) { on_openai(r, done); }, config);
+  services_.realtime = &ephemeral;
+  openai_mode_ = OpenAiMode::client_secret_error;
+  start_call();
+  ASSERT_TRUE(run_until([&] { return ended_; }));
+  EXPECT_EQ(graph_actions_, (std::vector<std::string>{"pre_accept", "reject"}));
+  EXPECT_EQ(call_->end_details().value("http_status", 0), 500);
+  EXPECT_EQ(hangups_, 0); // no OpenAI call was created
+  expect_ended_leaving_nothing("agent_call_failed");
+}
+
+TEST_F(CallTest, OpenAiCallsEndpointErrorRejects) {
+  openai_mode_ = OpenAiMode::http_error;
+  start_call();
+  ASSERT_TRUE(run_until([&] { return ended_; }));
+  EXPECT_EQ(graph_actions_, (std::vector<std::string>{"pre_accept", "reject"}));
+  EXPECT_EQ(hangups_, 0);
+  expect_ended_leaving_nothing("agent_call_failed");
+}
+
+TEST_F(CallTest, OpenAiNeverAnsweringTimesOutAndRejects) {
+  openai_mode_ = OpenAiMode::never_answers;
+  services_.agent_setup_timeout = milliseconds(500);
+  start_call();
+  ASSERT_TRUE(run_until([&] { return ended_; }));
+  EXPECT_EQ(graph_actions_, (std::vector<std::string>{"pre_accept", "reject"}));
+  ASSERT_EQ(held_requests_.size(), 1u);
+  expect_ended_leaving_nothing("agent_setup_timeout");
+  // OpenAI answers at last, after the call is gone: the session it created is hung up at once.
+  http::Response late;
+  late.status = 201;
+  late.body = "v=0\r\n";
+  late.headers.push_back({"location", "/v1/realtime/calls/rtc_late"});
+  held_requests_.front()(late);
+  ASSERT_TRUE(run_until([&] { return hangups_ == 1; }));
+}
+
+TEST_F(CallTest, OpenAiUnusableAnswerRejectsAndHangsUp) {
+  openai_mode_ = OpenAiMode::unusable_answer;
+  start_call();
+  ASSERT_TRUE(run_until([&] { return ended_ && hangups_ == 1; })); // 201 created a call
+  EXPECT_EQ(graph_actions_, (std::vector<std::string>{"pre_accept", "reject"}));
+  EXPECT_EQ(call_->end_details().value("error", ""), "answer body is not an SDP");
+  expect_ended_leaving_nothing("agent_call_failed");
+}
+
+TEST_F(CallTest, OpenAiIceNeverConnectingRejectsAndHangsUp) {
+  openai_mode_ = OpenAiMode::unreachable;
+  services_.transport.ice_timeout = milliseconds(800);
+  start_call();
+  ASSERT_TRUE(run_until([&] { return ended_ && hangups_ == 1; }));
+  EXPECT_EQ(graph_actions_, (std::vector<std::string>{"pre_accept", "reject"}));
+  EXPECT_NE(call_->end_details().value("reason", "").find("ICE"), std::string::npos);
+  expect_ended_leaving_nothing("agent_leg_failed");
+}
+
+TEST_F(CallTest, OpenAiDtlsFingerprintMismatchRejectsAndHangsUp) {
+  openai_mode_ = OpenAiMode::wrong_fingerprint;
+  start_call();
+  ASSERT_TRUE(run_until([&] { return ended_ && hangups_ == 1; }));
+  EXPECT_EQ(graph_actions_, (std::vector<std::string>{"pre_accept", "reject"}));
+  EXPECT_NE(call_->end_details().value("reason", "").find("fingerprint"), std::string::npos);
+  expect_ended_leaving_nothing("agent_leg_failed");
+}
+
+TEST_F(CallTest, OpenAiNeverConfirmingTheSessionTimesOutAndHangsUp) {
+  agent_.acknowledge_updates = false; // data channel open, session.update never answered
+  services_.agent_setup_timeout = milliseconds(800);
+  start_call();
+  ASSERT_TRUE(run_until([&] { return ended_ && hangups_ == 1; }));
+  EXPECT_TRUE(agent_.channel.has_value());
+  EXPECT_EQ(graph_actions_, (std::vector<std::string>{"pre_accept", "reject"}));
+  expect_ended_leaving_nothing("agent_setup_timeout");
+}
+
+// --- the fallback announcement ---------------------------------------------------------------
+
+TEST_F(CallTest, WithoutAnAgentTheAnnouncementPlaysThenTheCallIsTerminated) {
+  services_.realtime = nullptr;
+  use_announcement(25);
+  start_call();
+  ASSERT_TRUE(run_until([&] { return ended_; }));
+  EXPECT_EQ(graph_actions_, (std::vector<std::string>{"pre_accept", "accept", "terminate"}));
+  EXPECT_EQ(accept_sdp_, answer_sdp_);
+  EXPECT_EQ(call_->end_details().value("fallback", ""), "announcement");
+  EXPECT_EQ(call_->counters().announcement_packets, 25u);
+  ASSERT_TRUE(run_until([&] { return caller_.payloads_with_pt(111).size() >= 25; }));
+  EXPECT_EQ(caller_.payloads_with_pt(111), announcement_packets_); // unchanged, in order
+  // One 960-unit step per 20 ms packet, consecutive sequence numbers, one SSRC.
+  const auto& first = caller_.rtp.front();
+  for (std::size_t i = 1; i < caller_.rtp.size(); ++i) {
+    const auto& p = caller_.rtp[i];
+    EXPECT_EQ(load_be16(p.data() + 2), static_cast<std::uint16_t>(load_be16(first.data() + 2) + i));
+    EXPECT_EQ(load_be32(p.data() + 4), load_be32(first.data() + 4) + 960u * i);
+    EXPECT_EQ(load_be32(p.data() + 8), load_be32(first.data() + 8));
+  }
+  expect_ended_leaving_nothing("agent_unavailable");
+}
+
+TEST_F(CallTest, AgentFailingMidCallPlaysTheAnnouncementThenTerminates) {
+  use_announcement(10);
+  start_connected_call();
+  agent_.transport->close();
+  ASSERT_TRUE(run_until([&] { return ended_; }));
+  EXPECT_EQ(graph_actions_, (std::vector<std::string>{"pre_accept", "accept", "terminate"}));
+  EXPECT_EQ(hangups_, 1);
+  EXPECT_EQ(call_->counters().announcement_packets, 10u);
+  EXPECT_EQ(call_->end_details().value("fallback", ""), "announcement");
+  expect_ended_leaving_nothing("agent_leg_closed");
+}
+
+TEST_F(CallTest, AnnouncementWaitsForTheCallerAndRejectsIfItNeverConnects) {
+  services_.realtime = nullptr;
+  services_.accept_window = milliseconds(400);
+  use_announcement(5);
+  start_call(/*caller_answers=*/false);
+  ASSERT_TRUE(run_until([&] { return ended_; }));
+  EXPECT_EQ(graph_actions_, (std::vector<std::string>{"pre_accept", "reject"}));
+  EXPECT_EQ(call_->counters().announcement_packets, 0u);
+  expect_ended_leaving_nothing("accept_window_expired");
 }
 
 } // namespace
