@@ -197,6 +197,10 @@ private:
     metric("wabridge_webhook_duplicates_total", "counter", "Duplicate webhook events ignored.",
            static_cast<double>(registry_.duplicates_ignored()));
     metric("wabridge_draining", "gauge", "1 while shutting down.", draining_ ? 1 : 0);
+    metric("wabridge_media_datagrams_dropped_total", "counter",
+           "Datagrams the call legs refused: garbage, unselected addresses, failed "
+           "authentication.",
+           static_cast<double>(registry_.datagrams_dropped()));
     // Resource gauges: back to their idle values once every call has ended (nothing leaked).
     metric("wabridge_event_loop_fds", "gauge",
            "File descriptors watched by the event loop (sockets of legs and HTTP, signals).",

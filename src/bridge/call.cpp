@@ -77,9 +77,11 @@ Call::~Call() {
 void Call::answer_caller() {
   try {
     caller_offer_ = sdp::parse(connect_.sdp);
+    rtc::TransportConfig config = services_.transport;
+    config.log_call_id = call_id();
+    config.log_leg = "whatsapp";
     caller_leg_ = std::make_unique<rtc::PeerTransport>(
-        services_.loop, services_.batch, static_cast<rtc::PeerTransport::Listener&>(*this),
-        services_.transport);
+        services_.loop, services_.batch, static_cast<rtc::PeerTransport::Listener&>(*this), config);
   } catch (const std::exception& e) {
     end("caller_offer_unusable", OutwardAction::reject_or_terminate, {{"error", e.what()}});
     return;
@@ -164,6 +166,8 @@ void Call::open_agent_leg() {
   try {
     rtc::TransportConfig config = services_.transport;
     config.data_channel = true;
+    config.log_call_id = call_id();
+    config.log_leg = "agent";
     agent_leg_ = std::make_unique<rtc::PeerTransport>(
         services_.loop, services_.batch, static_cast<rtc::PeerTransport::Listener&>(*this), config);
   } catch (const std::exception& e) {
@@ -495,6 +499,11 @@ void Call::on_announcement_tick() {
 
 // --- ending -------------------------------------------------------------------------------------
 
+std::uint64_t Call::datagrams_dropped() const {
+  return (caller_leg_ ? caller_leg_->datagrams_dropped() : 0) +
+         (agent_leg_ ? agent_leg_->datagrams_dropped() : 0);
+}
+
 void Call::on_terminate_webhook(const whatsapp::CallTerminate& terminate) {
   nlohmann::json details = {{"status", terminate.status_text}};
   if (terminate.duration_seconds) details["duration"] = *terminate.duration_seconds;
@@ -550,6 +559,8 @@ void Call::end(const std::string& cause, OutwardAction action, const nlohmann::j
       {"forwarded_to_agent", counters_.forwarded_to_agent},
       {"forwarded_to_caller", counters_.forwarded_to_caller},
       {"silence_to_caller", counters_.silence_to_caller}};
+  if (caller_leg_) fields["whatsapp_datagrams_dropped"] = caller_leg_->datagrams_dropped();
+  if (agent_leg_) fields["agent_datagrams_dropped"] = agent_leg_->datagrams_dropped();
   if (counters_.announcement_packets > 0) {
     fields["announcement_packets"] = counters_.announcement_packets;
   }

@@ -80,6 +80,8 @@ public:
     std::uint64_t announcement_packets = 0;
   };
   const Counters& counters() const { return counters_; }
+  // Datagrams both legs refused (garbage, unselected addresses, failed authentication).
+  std::uint64_t datagrams_dropped() const;
 
 private:
   // Setup steps.

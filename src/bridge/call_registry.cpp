@@ -78,7 +78,15 @@ void CallRegistry::on_terminate(const whatsapp::CallTerminate& terminate) {
 
 void CallRegistry::on_call_ended(Call& call) {
   // Posted by the call after it ended: safe to destroy it here.
+  dropped_by_ended_calls_ += call.datagrams_dropped();
   calls_.erase(call.call_id());
+}
+
+std::uint64_t CallRegistry::datagrams_dropped() const {
+  std::uint64_t total = dropped_by_ended_calls_;
+  for (const auto& [id, call] : calls_)
+    total += call->datagrams_dropped();
+  return total;
 }
 
 void CallRegistry::shut_down_all(const std::string& cause) {

@@ -31,6 +31,8 @@ public:
   std::size_t active_calls() const { return calls_.size(); }
   std::uint64_t calls_started() const { return calls_started_; }
   std::uint64_t duplicates_ignored() const { return duplicates_ignored_; }
+  // Datagrams refused by the legs of every call since start, live calls included.
+  std::uint64_t datagrams_dropped() const;
 
 private:
   void on_connect(const whatsapp::CallConnect& connect);
@@ -47,6 +49,7 @@ private:
   std::unordered_map<std::string, TimePoint> seen_;
   std::uint64_t calls_started_ = 0;
   std::uint64_t duplicates_ignored_ = 0;
+  std::uint64_t dropped_by_ended_calls_ = 0;
 };
 
 } // namespace wab::bridge

@@ -156,7 +156,36 @@ void PeerTransport::on_datagram(MutableBytes data, const net::SocketAddress& fro
   } else {
     ++counters_.dropped_unknown;
   }
+  note_drops(now);
   update_timer();
+}
+
+std::uint64_t PeerTransport::datagrams_dropped() const {
+  std::uint64_t n = counters_.dropped_unknown + counters_.dropped_unselected +
+                    counters_.dropped_before_keys + counters_.srtp_errors;
+  if (ice_) {
+    const auto& ice = ice_->counters();
+    n += ice.malformed + ice.bad_fingerprint + ice.bad_integrity + ice.unknown_username +
+         ice.unsupported;
+  }
+  return n;
+}
+
+void PeerTransport::note_drops(TimePoint now) {
+  const std::uint64_t dropped = datagrams_dropped();
+  if (dropped == drops_logged_ || !drop_log_.allow(now)) return;
+  drops_logged_ = dropped;
+  ++drop_warnings_;
+  log::warn("leg_datagrams_dropped",
+            {{"call_id", config_.log_call_id},
+             {"leg", config_.log_leg},
+             {"dropped", dropped},
+             {"unknown_class", counters_.dropped_unknown},
+             {"unselected_address", counters_.dropped_unselected},
+             {"before_keys", counters_.dropped_before_keys},
+             {"srtp_errors", counters_.srtp_errors},
+             {"stun_rejected", dropped - counters_.dropped_unknown - counters_.dropped_unselected -
+                                   counters_.dropped_before_keys - counters_.srtp_errors}});
 }
 
 void PeerTransport::remember_local_address(const net::SocketAddress& remote) {

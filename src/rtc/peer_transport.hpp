@@ -16,6 +16,7 @@
 
 #include "common/bytes.hpp"
 #include "common/clock.hpp"
+#include "common/log.hpp"
 #include "dtls/dtls_transport.hpp"
 #include "dtls/fingerprint.hpp"
 #include "dtls/srtp_keying_material.hpp"
@@ -48,6 +49,9 @@ struct TransportConfig {
   // the leg fails. Shorter only in tests.
   Duration consent_interval = seconds(5);
   Duration consent_timeout = seconds(30);
+  // Named in this leg's log lines only (which call, which side).
+  std::string log_call_id;
+  std::string log_leg;
 };
 
 // What the remote description says.
@@ -143,6 +147,11 @@ public:
   IceRole ice_role() const;
   std::optional<net::SocketAddress> selected_remote() const;
   const TransportCounters& counters() const { return counters_; }
+  // Datagrams refused for any reason (unknown class, unselected address, no keys, SRTP
+  // authentication, STUN that is malformed, unsigned or not for us).
+  std::uint64_t datagrams_dropped() const;
+  // How many `leg_datagrams_dropped` warnings this leg logged (at most one per 5 s).
+  std::uint64_t drop_warnings() const { return drop_warnings_; }
   const net::UdpSocketCounters& socket_counters() const;
 
   // A leg's local port range can be exhausted: callers catch std::runtime_error from the
@@ -159,6 +168,7 @@ private:
   void start_dtls(TimePoint now);
   void fail(const std::string& reason);
   void update_timer();
+  void note_drops(TimePoint now);
   void on_timer();
 
   // ice::Agent::Listener
@@ -185,6 +195,10 @@ private:
   Listener& listener_;
   TransportConfig config_;
   TransportCounters counters_;
+  // A leg that floods garbage is logged at most every few seconds, with running counts.
+  log::RateLimitedLog drop_log_;
+  std::uint64_t drops_logged_ = 0;
+  std::uint64_t drop_warnings_ = 0;
   Phase phase_ = Phase::idle;
   std::string ice_ufrag_;
   std::string ice_pwd_;

@@ -4,6 +4,7 @@
 // keepalive silence, DTMF filtering, the fallback announcement and every end path asserted here,
 // each followed by a check that the call left no socket or timer behind.
 #include "bridge/call.hpp"
+#include "bridge/call_registry.hpp"
 
 #include <gtest/gtest.h>
 
@@ -611,6 +612,92 @@ TEST_F(CallTest, AnnouncementWaitsForTheCallerAndRejectsIfItNeverConnects) {
   EXPECT_EQ(graph_actions_, (std::vector<std::string>{"pre_accept", "reject"}));
   EXPECT_EQ(call_->counters().announcement_packets, 0u);
   expect_ended_leaving_nothing("accept_window_expired");
+}
+
+// --- the registry: Meta's duplicated and reordered deliveries, freeing ended calls ------------
+
+whatsapp::WebhookBatch batch_of(whatsapp::WebhookEvent event) {
+  whatsapp::WebhookBatch batch;
+  batch.events.push_back(std::move(event));
+  return batch;
+}
+
+whatsapp::CallTerminate terminate_of(const std::string& call_id) {
+  whatsapp::CallTerminate terminate;
+  terminate.call_id = call_id;
+  terminate.business.phone_number_id = "1234";
+  terminate.status_text = "COMPLETED";
+  return terminate;
+}
+
+TEST_F(CallTest, RegistryAnswersARepeatedConnectOnceAndFreesTheCallWhenItEnds) {
+  CallRegistry registry(services_);
+  const auto connect = place_call();
+  registry.handle(batch_of(connect));
+  registry.handle(batch_of(connect)); // Meta's retry
+  EXPECT_EQ(registry.active_calls(), 1u);
+  EXPECT_EQ(registry.duplicates_ignored(), 1u);
+  ASSERT_TRUE(run_until([&] { return !answer_sdp_.empty(); }));
+  caller_.transport->start(
+      rtc::remote_parameters(sdp::parse(answer_sdp_), rtc::SdpSide::we_offered));
+  ASSERT_TRUE(run_until([&] { return !accept_sdp_.empty(); }));
+  registry.handle(batch_of(terminate_of(connect.call_id)));
+  registry.handle(batch_of(terminate_of(connect.call_id))); // and again
+  ASSERT_TRUE(run_until([&] { return registry.active_calls() == 0 && hangups_ == 1; }));
+  EXPECT_EQ(graph_actions_, (std::vector<std::string>{"pre_accept", "accept"}));
+  EXPECT_EQ(registry.calls_started(), 1u);
+  caller_.transport.reset();
+  agent_.transport.reset();
+  EXPECT_EQ(loop_.watched_fds(), baseline_fds_);
+  EXPECT_EQ(loop_.pending_timers(), baseline_timers_);
+}
+
+TEST_F(CallTest, RegistryNeverAnswersAConnectWhoseTerminateCameFirst) {
+  CallRegistry registry(services_);
+  const auto connect = place_call();
+  registry.handle(batch_of(terminate_of(connect.call_id)));
+  registry.handle(batch_of(connect));
+  EXPECT_EQ(registry.active_calls(), 0u);
+  EXPECT_EQ(registry.calls_started(), 0u);
+  run_until([] { return false; }, milliseconds(100)); // nothing may be sent later either
+  EXPECT_TRUE(graph_actions_.empty());
+  EXPECT_EQ(openai_calls_created_, 0);
+}
+
+TEST_F(CallTest, RegistryForgetsDeliveriesAfterTheirExpiry) {
+  CallRegistry registry(services_, milliseconds(200));
+  const auto connect = place_call();
+  registry.handle(batch_of(terminate_of(connect.call_id)));
+  run_until([] { return false; }, milliseconds(300));
+  // Past the expiry the early terminate is forgotten (memory stays bounded): a late connect
+  // is a new call.
+  registry.handle(batch_of(connect));
+  EXPECT_EQ(registry.calls_started(), 1u);
+  registry.shut_down_all("shutdown");
+  ASSERT_TRUE(run_until([&] { return registry.active_calls() == 0; }));
+}
+
+TEST_F(CallTest, RegistryRejectsNewCallsOnceItStopsAccepting) {
+  CallRegistry registry(services_);
+  registry.stop_accepting();
+  registry.handle(batch_of(place_call()));
+  EXPECT_EQ(registry.active_calls(), 0u);
+  ASSERT_TRUE(run_until([&] { return !graph_actions_.empty(); }));
+  EXPECT_EQ(graph_actions_, (std::vector<std::string>{"reject"}));
+  EXPECT_EQ(openai_calls_created_, 0);
+}
+
+TEST_F(CallTest, RegistryShutDownTerminatesLiveCalls) {
+  CallRegistry registry(services_);
+  registry.handle(batch_of(place_call()));
+  ASSERT_TRUE(run_until([&] { return !answer_sdp_.empty(); }));
+  caller_.transport->start(
+      rtc::remote_parameters(sdp::parse(answer_sdp_), rtc::SdpSide::we_offered));
+  ASSERT_TRUE(run_until([&] { return !accept_sdp_.empty(); }));
+  ASSERT_TRUE(run_until([&] { return graph_actions_.size() == 2; }));
+  registry.shut_down_all("shutdown");
+  ASSERT_TRUE(run_until([&] { return registry.active_calls() == 0 && hangups_ == 1; }));
+  EXPECT_EQ(graph_actions_, (std::vector<std::string>{"pre_accept", "accept", "terminate"}));
 }
 
 } // namespace
