@@ -56,6 +56,29 @@ TEST_F(ConfigTest, DefaultsFollowTheInterfaceContract) {
   EXPECT_TRUE(c.openai_api_key.empty());
 }
 
+TEST_F(ConfigTest, CallLimitsAndFallbackHaveSafeDefaultsAndAreChecked) {
+  Config c = load();
+  EXPECT_EQ(c.accept_window, seconds(30));
+  EXPECT_EQ(c.agent_setup_timeout, seconds(20));
+  EXPECT_EQ(c.max_call_duration, seconds(7200));
+  EXPECT_EQ(c.drain_grace, seconds(30));
+  EXPECT_EQ(c.fallback, "reject");
+  fake_env()["FALLBACK"] = "announce";
+  fake_env()["FALLBACK_ANNOUNCEMENT"] = "sorry.ogg";
+  fake_env()["MAX_CALL_DURATION_SECONDS"] = "0"; // no limit
+  fake_env()["AGENT_SETUP_TIMEOUT_SECONDS"] = "5";
+  c = load();
+  EXPECT_EQ(c.fallback, "announce");
+  EXPECT_EQ(c.fallback_announcement, "sorry.ogg");
+  EXPECT_EQ(c.max_call_duration, Duration::zero());
+  EXPECT_EQ(c.agent_setup_timeout, seconds(5));
+  fake_env()["FALLBACK"] = "voicemail";
+  EXPECT_NE(error_of().find("FALLBACK"), std::string::npos);
+  fake_env()["FALLBACK"] = "reject";
+  fake_env()["AGENT_SETUP_TIMEOUT_SECONDS"] = "0";
+  EXPECT_NE(error_of().find("AGENT_SETUP_TIMEOUT_SECONDS"), std::string::npos);
+}
+
 TEST_F(ConfigTest, FlagsOverrideTheEnvironment) {
   fake_env()["PORT"] = "8080";
   EXPECT_EQ(load().port, 8080);
