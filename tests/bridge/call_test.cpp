@@ -440,6 +440,18 @@ TEST_F(CallTest, CallerWithAForeignCertificateIsRejected) {
   expect_ended_leaving_nothing("whatsapp_leg_failed");
 }
 
+TEST_F(CallTest, UnusableCallerOfferIsRejected) {
+  auto connect = place_call();
+  connect.sdp = "v=0\r\nthis is no offer\r\n";
+  call_ = std::make_unique<Call>(services_, connect, [this](Call&) { ended_ = true; });
+  ASSERT_TRUE(run_until([&] { return ended_; }));
+  EXPECT_EQ(graph_actions_, (std::vector<std::string>{"reject"}));
+  // Any agent session started in parallel is hung up.
+  ASSERT_TRUE(run_until([&] { return hangups_ == openai_calls_created_; }));
+  EXPECT_FALSE(call_->end_details().value("error", "").empty());
+  expect_ended_leaving_nothing("caller_offer_unusable");
+}
+
 TEST_F(CallTest, MaximumDurationTerminates) {
   services_.max_call_duration = milliseconds(1500);
   start_connected_call();
