@@ -6,6 +6,8 @@
 
 #include <toml++/toml.h>
 
+#include "app/profile_settings.hpp"
+
 namespace wab::app {
 namespace {
 
@@ -58,9 +60,16 @@ std::string lower(std::string_view text) {
   return out;
 }
 
-// Reads a flat TOML file whose keys are the settings' names in lower case
-// (`port = 3000`, `openai_voice = "marin"`). Unknown keys and wrong types are errors.
-std::map<std::string, std::string> read_toml(const std::string& path) {
+struct TomlContents {
+  std::map<std::string, std::string> values; // flat settings under their environment names
+  ProfileSettings agent;
+  std::map<std::string, ProfileSettings> numbers;
+};
+
+// Reads the TOML file: flat keys are the settings' names in lower case (`port = 3000`,
+// `openai_voice = "marin"`); the `[agent]` and `[numbers."<id>"]` tables are agent profiles.
+// Unknown keys and wrong types are errors.
+TomlContents read_toml(const std::string& path) {
   toml::table table;
   try {
     table = toml::parse_file(path);
@@ -68,8 +77,28 @@ std::map<std::string, std::string> read_toml(const std::string& path) {
     throw ConfigError("--config " + path + ": " + std::string(e.description()) + " at line " +
                       std::to_string(e.source().begin.line));
   }
-  std::map<std::string, std::string> values;
+  TomlContents contents;
+  auto& values = contents.values;
   for (const auto& [key, node] : table) {
+    if (key.str() == "agent" && node.is_table()) {
+      contents.agent = parse_profile(*node.as_table(), "[agent]");
+      continue;
+    }
+    if (key.str() == "numbers" && node.is_table()) {
+      for (const auto& [id, number] : *node.as_table()) {
+        const std::string where = "[numbers.\"" + std::string(id.str()) + "\"]";
+        if (!number.is_table()) {
+          throw ConfigError("--config " + path + ": " + where + " must be a table");
+        }
+        if (id.str().empty() ||
+            id.str().find_first_not_of("0123456789") != std::string_view::npos) {
+          throw ConfigError("--config " + path + ": " + where +
+                            ": the key must be a phone_number_id (digits)");
+        }
+        contents.numbers[std::string(id.str())] = parse_profile(*number.as_table(), where);
+      }
+      continue;
+    }
     std::string name;
     for (const char* setting : kSettings) {
       if (lower(setting) == key.str()) name = setting;
@@ -88,7 +117,7 @@ std::map<std::string, std::string> read_toml(const std::string& path) {
                         "' must be a string, an integer or a boolean");
     }
   }
-  return values;
+  return contents;
 }
 
 } // namespace
@@ -108,10 +137,27 @@ Config load_config(int argc, char** argv, const char* (*environ_lookup)(const ch
   };
   // Priority: defaults < TOML file < environment < flags. The file's values are looked up like
   // environment variables, under the environment's names.
-  std::map<std::string, std::string> file_values;
+  TomlContents file;
   for (int i = 0; i + 1 < argc; ++i) {
-    if (std::string_view(argv[i]) == "--config") file_values = read_toml(argv[i + 1]);
+    if (std::string_view(argv[i]) == "--config") file = read_toml(argv[i + 1]);
   }
+  // `[agent]` fields that are also flat settings count as the file's value of that setting: the
+  // environment still overrides them, and the file may give each only once.
+  const std::pair<const char*, std::optional<std::string>*> shared[] = {
+      {"OPENAI_INSTRUCTIONS", &file.agent.instructions},
+      {"OPENAI_VOICE", &file.agent.voice},
+      {"OPENAI_MODEL", &file.agent.model},
+      {"FALLBACK", &file.agent.fallback},
+      {"FALLBACK_ANNOUNCEMENT", &file.agent.announcement}};
+  for (const auto& [name, field] : shared) {
+    if (!*field) continue;
+    if (file.values.count(name) != 0) {
+      throw ConfigError("--config: " + lower(name) + " and [agent] set the same thing twice");
+    }
+    file.values[name] = **field;
+    field->reset();
+  }
+  const auto& file_values = file.values;
   auto lookup = [&](const char* name) -> const char* {
     if (const char* v = env_lookup(name)) return v;
     auto it = file_values.find(name);
@@ -161,6 +207,8 @@ Config load_config(int argc, char** argv, const char* (*environ_lookup)(const ch
   c.max_call_duration = seconds(max_call_s);
   env("FALLBACK", c.fallback);
   env("FALLBACK_ANNOUNCEMENT", c.fallback_announcement);
+  c.agent = std::move(file.agent);
+  c.numbers = std::move(file.numbers);
 
   for (int i = 0; i < argc; ++i) {
     const std::string arg = argv[i];

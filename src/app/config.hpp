@@ -3,11 +3,13 @@
 // README.md), then command-line flags. Invalid values throw ConfigError naming the setting.
 // Secrets are held here and nowhere is their value logged.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "app/profile_settings.hpp"
 #include "common/clock.hpp"
 
 namespace wab::app {
@@ -45,6 +47,10 @@ struct Config {
   Duration max_call_duration = seconds(7200); // zero: no limit
   std::string fallback = "reject";            // reject | announce
   std::string fallback_announcement;          // Ogg Opus file; empty: the built-in recording
+  // From the TOML file: the default agent profile's other fields ([agent]; the model, voice,
+  // instructions and fallback above already include it) and one profile per business number.
+  ProfileSettings agent;
+  std::map<std::string, ProfileSettings> numbers;
 
   // Every secret value, for scrubbing.
   std::vector<std::string> secrets() const;

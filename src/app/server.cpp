@@ -7,7 +7,8 @@
 #include <fmt/format.h>
 
 #include "agent/realtime_signaling.hpp"
-#include "app/builtin_announcement.hpp"
+#include "agent/tool_invoker.hpp"
+#include "app/agent_profiles.hpp"
 #include "bridge/call_registry.hpp"
 #include "common/log.hpp"
 #include "http/client.hpp"
@@ -45,27 +46,6 @@ rtc::TransportConfig transport_config(const Config& c) {
   return t;
 }
 
-agent::SessionConfig session_config(const Config& c) {
-  agent::SessionConfig s;
-  if (!c.openai_model.empty()) s.model = c.openai_model;
-  if (!c.openai_voice.empty()) s.voice = c.openai_voice;
-  if (!c.openai_instructions.empty()) s.instructions = c.openai_instructions;
-  return s;
-}
-
-// The fallback recording, checked at start so a bad file is a configuration error, not a
-// surprise on the first failed call.
-std::unique_ptr<ogg::OpusClip> load_announcement(const Config& c) {
-  if (c.fallback != "announce") return nullptr;
-  try {
-    return std::make_unique<ogg::OpusClip>(c.fallback_announcement.empty()
-                                               ? ogg::read_ogg_opus(builtin_announcement())
-                                               : ogg::read_ogg_opus_file(c.fallback_announcement));
-  } catch (const ogg::OggError& e) {
-    throw ConfigError(std::string("FALLBACK_ANNOUNCEMENT: ") + e.what());
-  }
-}
-
 } // namespace
 
 class Server::Impl {
@@ -74,20 +54,17 @@ public:
       : config_(std::move(config)), http_client_(loop_), http_server_(loop_),
         graph_(http_client_, whatsapp::GraphConfig{config_.whatsapp_graph_url,
                                                    config_.whatsapp_access_token, seconds(10)}),
-        services_{loop_,
-                  batch_,
-                  graph_,
-                  nullptr,
-                  session_config(config_),
-                  transport_config(config_),
-                  config_.accept_window,
-                  config_.agent_setup_timeout,
-                  config_.max_call_duration},
-        announcement_(load_announcement(config_)), registry_(services_) {
-    if (announcement_) {
-      services_.fallback = bridge::Fallback::announce;
-      services_.announcement = announcement_.get();
-    }
+        tool_invoker_(http_client_), services_{loop_,
+                                               batch_,
+                                               graph_,
+                                               nullptr,
+                                               build_agent_profiles(config_, announcements_),
+                                               transport_config(config_),
+                                               config_.accept_window,
+                                               config_.agent_setup_timeout,
+                                               config_.max_call_duration,
+                                               &tool_invoker_},
+        registry_(services_) {
     if (!config_.openai_api_key.empty()) {
       agent::RealtimeConfig rc;
       rc.base_url = config_.openai_base_url;
@@ -114,7 +91,8 @@ public:
          {"media_ports", fmt::format("{}-{}", config_.media_port_min, config_.media_port_max)},
          {"agent", realtime_ ? "openai_realtime" : "none (calls are rejected)"},
          {"openai_auth", config_.openai_auth},
-         {"fallback", config_.fallback}});
+         {"fallback", config_.fallback},
+         {"numbers_configured", services_.profiles.by_number.size()}});
     if (config_.whatsapp_insecure_skip_signature) {
       log::warn("webhook_signature_check_disabled",
                 {{"setting", "WHATSAPP_INSECURE_SKIP_SIGNATURE"}});
@@ -276,8 +254,9 @@ private:
   http::Server http_server_;
   whatsapp::GraphClient graph_;
   std::unique_ptr<agent::RealtimeSignaling> realtime_;
+  agent::ToolInvoker tool_invoker_;
+  AnnouncementStore announcements_; // before services_: its profiles point into it
   bridge::CallServices services_;
-  std::unique_ptr<ogg::OpusClip> announcement_;
   bridge::CallRegistry registry_;
   int signal_fd_ = -1;
   bool draining_ = false;

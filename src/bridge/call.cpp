@@ -25,6 +25,9 @@ constexpr Duration kKeepaliveInterval = milliseconds(20);
 constexpr Duration kAgentSilenceBeforeFill = milliseconds(60);
 // RTCP sender reports tell both far ends the stream is alive even across silence (RFC 3550 §6.2).
 constexpr Duration kSenderReportInterval = seconds(5);
+// end_call: the goodbye normally ends with output_audio_buffer.stopped; these bound the wait.
+constexpr Duration kGoodbyeWhenSilent = milliseconds(500);
+constexpr Duration kGoodbyeAtTheLatest = seconds(15);
 
 // Calls back into the call only while it still exists.
 template <typename F> auto guarded(const std::shared_ptr<bool>& alive, F f) {
@@ -36,9 +39,10 @@ template <typename F> auto guarded(const std::shared_ptr<bool>& alive, F f) {
 } // namespace
 
 Call::Call(CallServices& services, whatsapp::CallConnect connect, EndedHandler on_ended)
-    : services_(services), connect_(std::move(connect)), on_ended_(std::move(on_ended)),
-      started_at_(services.loop.now()), to_agent_(random_u32()), to_caller_(random_u32()),
-      keepalive_timer_(services.loop, [this] { on_keepalive_tick(); }),
+    : services_(services), connect_(std::move(connect)),
+      profile_(services.profiles.for_number(connect_.business.phone_number_id)),
+      on_ended_(std::move(on_ended)), started_at_(services.loop.now()), to_agent_(random_u32()),
+      to_caller_(random_u32()), keepalive_timer_(services.loop, [this] { on_keepalive_tick(); }),
       accept_window_timer_(
           services.loop,
           [this] { end("accept_window_expired", OutwardAction::reject_or_terminate); }),
@@ -49,7 +53,9 @@ Call::Call(CallServices& services, whatsapp::CallConnect connect, EndedHandler o
       max_duration_timer_(
           services.loop,
           [this] { end("max_duration_reached", OutwardAction::reject_or_terminate); }),
-      announcement_timer_(services.loop, [this] { on_announcement_tick(); }) {
+      announcement_timer_(services.loop, [this] { on_announcement_tick(); }),
+      goodbye_timer_(services.loop,
+                     [this] { end("agent_ended_call", OutwardAction::reject_or_terminate); }) {
   log::info("call_started", {{"call_id", call_id()},
                              {"phone_number_id", connect_.business.phone_number_id},
                              {"direction", std::string(whatsapp::to_string(connect_.direction))}});
@@ -192,7 +198,7 @@ void Call::send_agent_offer() {
     return;
   }
   services_.realtime->create_call(
-      offer_sdp, agent::build_session(services_.session),
+      offer_sdp, agent::build_session(profile_.session),
       [this, alive = std::weak_ptr<bool>(alive_), realtime = services_.realtime,
        id = call_id()](const agent::CallResult& r) {
         const auto live = alive.lock();
@@ -246,7 +252,7 @@ void Call::on_agent_event(const agent::ServerEvent& event) {
     log::info("agent_session_created", {{"call_id", call_id()}, {"model", event.model}});
     // The full configuration again (model unchanged): effective even where the signalling
     // path could not carry it.
-    send_agent_event(agent::session_update(agent::build_session(services_.session)));
+    send_agent_event(agent::session_update(agent::build_session(profile_.session)));
     break;
   case Kind::session_updated:
     session_updated_ = true;
@@ -263,14 +269,43 @@ void Call::on_agent_event(const agent::ServerEvent& event) {
     log::info("transcript", {{"call_id", call_id()}, {"speaker", "agent"}, {"text", event.text}});
     break;
   case Kind::speech_started:
-  case Kind::speech_stopped:
-  case Kind::output_audio_buffer_started:
-  case Kind::output_audio_buffer_stopped:
+    // Barge-in: the caller talks over the agent. With interrupt_response the model stops; what
+    // it already sent must not keep playing to the caller.
+    if (agent_speaking_ && profile_.session.turn_detection &&
+        profile_.session.turn_detection->interrupt_response) {
+      drop_agent_audio_ = true;
+      log::info("barge_in", {{"call_id", call_id()}});
+    }
+    log::info("agent_event", {{"call_id", call_id()}, {"type", event.type}});
+    break;
   case Kind::output_audio_buffer_cleared:
+    agent_speaking_ = false;
+    drop_agent_audio_ = true;
+    log::info("agent_event", {{"call_id", call_id()}, {"type", event.type}});
+    maybe_end_after_goodbye();
+    break;
+  case Kind::output_audio_buffer_started:
+    agent_speaking_ = true;
+    drop_agent_audio_ = false; // a new response speaks
+    log::info("agent_event", {{"call_id", call_id()}, {"type", event.type}});
+    break;
+  case Kind::output_audio_buffer_stopped:
+    agent_speaking_ = false;
+    log::info("agent_event", {{"call_id", call_id()}, {"type", event.type}});
+    maybe_end_after_goodbye();
+    break;
+  case Kind::speech_stopped:
     log::info("agent_event", {{"call_id", call_id()}, {"type", event.type}});
     break;
   case Kind::response_done:
     log::info("agent_response_done", {{"call_id", call_id()}, {"status", event.response_status}});
+    for (const auto& call : event.function_calls)
+      on_function_call(call);
+    break;
+  case Kind::function_call_arguments_done:
+  case Kind::output_item_done:
+    for (const auto& call : event.function_calls)
+      on_function_call(call);
     break;
   case Kind::rate_limits_updated: log::debug("agent_rate_limits", {{"call_id", call_id()}}); break;
   case Kind::error:
@@ -287,6 +322,74 @@ void Call::maybe_greet() {
   // The agent speaks first once its configuration is applied and the caller can hear it.
   if (greeted_ || !session_updated_ || phase_ != CallPhase::accepted) return;
   greeted_ = true;
+  send_agent_event(profile_.greeting.empty() ? agent::response_create()
+                                             : agent::response_create(profile_.greeting));
+}
+
+// --- tools -----------------------------------------------------------------------------------
+
+void Call::on_function_call(const agent::FunctionCall& call) {
+  if (call.call_id.empty() || phase_ == CallPhase::ended) return;
+  for (const auto& id : handled_function_calls_) {
+    if (id == call.call_id) return;
+  }
+  if (handled_function_calls_.size() >= 256) return; // a runaway model: ignore further calls
+  handled_function_calls_.push_back(call.call_id);
+  ++counters_.tool_calls;
+  log::info("tool_call", {{"call_id", call_id()}, {"tool", call.name}});
+  if (call.name == kEndCallTool && profile_.end_call_tool) {
+    // No new response: the goodbye the model just said is the last thing the caller hears.
+    send_agent_event(agent::function_call_output(call.call_id, R"({"ok":true})"));
+    end_call_requested_ = true;
+    goodbye_timer_.arm(services_.loop.now() + kGoodbyeAtTheLatest);
+    maybe_end_after_goodbye();
+    return;
+  }
+  const agent::HttpTool* tool = nullptr;
+  for (const auto& t : profile_.http_tools) {
+    if (t.function.name == call.name) tool = &t;
+  }
+  if (tool == nullptr || services_.tools == nullptr) {
+    on_tool_result(call.call_id, call.name,
+                   {false, tool == nullptr ? R"({"error":"no such tool"})"
+                                           : R"({"error":"tools are unavailable"})"});
+    return;
+  }
+  const nlohmann::json context = {{"call_id", call_id()},
+                                  {"phone_number_id", connect_.business.phone_number_id},
+                                  {"from", connect_.from},
+                                  {"to", connect_.to}};
+  services_.tools->invoke(
+      *tool, call.arguments, context,
+      guarded(alive_, [this, id = call.call_id, name = call.name](const agent::ToolResult& r) {
+        on_tool_result(id, name, r);
+      }));
+}
+
+void Call::on_tool_result(const std::string& id, const std::string& name,
+                          const agent::ToolResult& result) {
+  if (phase_ == CallPhase::ended) return;
+  if (!result.ok) {
+    log::warn("tool_failed", {{"call_id", call_id()}, {"tool", name}, {"output", result.output}});
+  }
+  send_agent_event(agent::function_call_output(id, result.output));
+  send_agent_event(agent::response_create()); // the model answers with what the tool said
+}
+
+void Call::maybe_end_after_goodbye() {
+  if (!end_call_requested_ || phase_ == CallPhase::ended) return;
+  // The goodbye has played out (or none is playing): hang up shortly, letting the last packets
+  // reach the caller.
+  if (!agent_speaking_) goodbye_timer_.arm(services_.loop.now() + kGoodbyeWhenSilent);
+}
+
+void Call::on_dtmf_digit(char digit) {
+  if (profile_.dtmf_message.empty() || !session_updated_ || phase_ != CallPhase::accepted) return;
+  std::string text = profile_.dtmf_message;
+  if (const auto at = text.find("{digit}"); at != std::string::npos) {
+    text.replace(at, 7, 1, digit);
+  }
+  send_agent_event(agent::user_text_message(text));
   send_agent_event(agent::response_create());
 }
 
@@ -341,12 +444,15 @@ void Call::on_channel_message(rtc::PeerTransport&, std::uint16_t, Bytes data, bo
     log::warn("agent_event_malformed", {{"call_id", call_id()}, {"reason", why}});
     return;
   }
+  ++counters_.agent_events;
   on_agent_event(*event);
 }
 
 void Call::on_rtp(rtc::PeerTransport& t, MutableBytes packet, std::size_t capacity, TimePoint now) {
   if (is_caller_leg(t)) {
     forward_to_agent(packet, capacity);
+  } else if (drop_agent_audio_) {
+    ++counters_.dropped_barge_in; // silence fill continues: last_agent_audio_ stays behind
   } else {
     last_agent_audio_ = now;
     forward_to_caller(packet, capacity);
@@ -369,6 +475,7 @@ void Call::forward_to_agent(MutableBytes packet, std::size_t capacity) {
       log::info("dtmf", {{"call_id", call_id()},
                          {"digit", std::string(1, rtp::digit_char(event->event))},
                          {"duration", event->duration}});
+      on_dtmf_digit(rtp::digit_char(event->event));
     }
     return;
   }
@@ -434,7 +541,7 @@ void Call::send_sender_report(rtc::PeerTransport& leg, const rtp::RtpRewriter& s
 void Call::agent_failed(const std::string& cause, const nlohmann::json& details) {
   if (phase_ == CallPhase::ended || announcing_) return;
   const bool caller_usable = caller_leg_ != nullptr && caller_leg_->usable();
-  if (services_.fallback != Fallback::announce || services_.announcement == nullptr ||
+  if (profile_.fallback != Fallback::announce || profile_.announcement == nullptr ||
       !caller_usable) {
     end(cause, OutwardAction::reject_or_terminate, details);
     return;
@@ -473,12 +580,12 @@ void Call::start_announcement() {
   announcement_next_ = 0;
   announcement_due_ = services_.loop.now();
   log::info("announcement_started",
-            {{"call_id", call_id()}, {"packets", services_.announcement->packets.size()}});
+            {{"call_id", call_id()}, {"packets", profile_.announcement->packets.size()}});
   on_announcement_tick();
 }
 
 void Call::on_announcement_tick() {
-  const ogg::OpusClip& clip = *services_.announcement;
+  const ogg::OpusClip& clip = *profile_.announcement;
   if (announcement_next_ >= clip.packets.size()) {
     nlohmann::json details = fallback_details_.is_object() ? fallback_details_ : nlohmann::json{};
     details["fallback"] = "announcement";
@@ -526,6 +633,7 @@ void Call::end(const std::string& cause, OutwardAction action, const nlohmann::j
   agent_setup_timer_.disarm();
   max_duration_timer_.disarm();
   announcement_timer_.disarm();
+  goodbye_timer_.disarm();
 
   std::string graph_action = "none";
   if (action == OutwardAction::reject_or_terminate) {

@@ -14,10 +14,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "agent/events.hpp"
 #include "agent/realtime_signaling.hpp"
 #include "agent/session_config.hpp"
+#include "agent/tool_invoker.hpp"
+#include "bridge/agent_profile.hpp"
 #include "net/event_loop.hpp"
 #include "ogg/ogg_opus_reader.hpp"
 #include "rtc/peer_transport.hpp"
@@ -28,23 +31,18 @@
 
 namespace wab::bridge {
 
-// What a call does when its agent cannot serve it (no API key, OpenAI errors or timeouts, the
-// agent's leg failing): refuse it, or answer and play a recorded announcement, then hang up.
-enum class Fallback { reject, announce };
-
 // What every call of the process shares. Owned by the app; outlives every call.
 struct CallServices {
   net::EventLoop& loop;
   net::ReceiveBatch& batch;
   whatsapp::GraphClient& graph;
   agent::RealtimeSignaling* realtime = nullptr; // null: no agent configured (fallback)
-  agent::SessionConfig session;
-  rtc::TransportConfig transport; // host addresses, port range
+  AgentProfiles profiles;                       // per business number
+  rtc::TransportConfig transport;               // host addresses, port range
   Duration accept_window = seconds(30);
   Duration agent_setup_timeout = seconds(20);
-  Duration max_call_duration{}; // zero: no limit
-  Fallback fallback = Fallback::reject;
-  const ogg::OpusClip* announcement = nullptr; // required for Fallback::announce
+  Duration max_call_duration{};        // zero: no limit
+  agent::ToolInvoker* tools = nullptr; // null: HTTP tools answer "unavailable"
 };
 
 enum class CallPhase { answering, accepted, ended };
@@ -78,6 +76,9 @@ public:
     std::uint64_t dropped_before_accept = 0;
     std::uint64_t sender_reports = 0;
     std::uint64_t announcement_packets = 0;
+    std::uint64_t dropped_barge_in = 0; // agent audio cut because the caller spoke over it
+    std::uint64_t tool_calls = 0;
+    std::uint64_t agent_events = 0; // data-channel events read
   };
   const Counters& counters() const { return counters_; }
   // Datagrams both legs refused (garbage, unselected addresses, failed authentication).
@@ -95,6 +96,11 @@ private:
   void on_agent_call_created(const agent::CallResult& result);
   void on_agent_event(const agent::ServerEvent& event);
   void maybe_greet();
+  void on_function_call(const agent::FunctionCall& call);
+  void on_tool_result(const std::string& call_id, const std::string& name,
+                      const agent::ToolResult& result);
+  void on_dtmf_digit(char digit);
+  void maybe_end_after_goodbye();
   void send_agent_event(const std::string& json_text);
   // The agent cannot serve this call: runs the configured fallback (ends the call or announces).
   void agent_failed(const std::string& cause, const nlohmann::json& details = {});
@@ -128,6 +134,7 @@ private:
 
   CallServices& services_;
   whatsapp::CallConnect connect_;
+  const AgentProfile& profile_;
   EndedHandler on_ended_;
   CallPhase phase_ = CallPhase::answering;
   std::string end_cause_;
@@ -150,6 +157,10 @@ private:
   bool session_created_ = false;
   bool session_updated_ = false;
   bool greeted_ = false;
+  bool agent_speaking_ = false;   // between output_audio_buffer.started and .stopped/.cleared
+  bool drop_agent_audio_ = false; // barge-in: until the agent's next audio starts
+  bool end_call_requested_ = false;
+  std::vector<std::string> handled_function_calls_; // call ids: each arrives in several events
 
   // Fallback announcement: set once the agent failed and the caller hears the recording instead.
   bool announcing_ = false;
@@ -167,6 +178,7 @@ private:
   net::LoopTimer agent_setup_timer_;
   net::LoopTimer max_duration_timer_;
   net::LoopTimer announcement_timer_;
+  net::LoopTimer goodbye_timer_; // end_call: hang up once the goodbye played (or at the latest)
   Counters counters_;
   // Set while the call lives; callbacks from HTTP requests check it before touching the call.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -249,8 +250,8 @@ protected:
     const std::string bytes = file.str();
     clip_ = ogg::read_ogg_opus(
         Bytes(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
-    services_.fallback = Fallback::announce;
-    services_.announcement = &clip_;
+    services_.profiles.default_profile.fallback = Fallback::announce;
+    services_.profiles.default_profile.announcement = &clip_;
   }
 
   // Waits for the end, destroys the call and both far ends, then checks that every socket and
@@ -284,6 +285,16 @@ protected:
     }));
   }
 
+  // The agent's data-channel messages of one type, parsed.
+  std::vector<json> agent_received(const std::string& type) const {
+    std::vector<json> out;
+    for (const auto& m : agent_.messages) {
+      auto event = json::parse(m, nullptr, false);
+      if (event.is_object() && event.value("type", "") == type) out.push_back(event);
+    }
+    return out;
+  }
+
   bool run_until(const std::function<bool()>& done, Duration limit = seconds(10)) {
     const TimePoint deadline = Clock::now() + limit;
     while (!done() && Clock::now() < deadline)
@@ -307,6 +318,17 @@ protected:
   std::vector<std::string> graph_actions_;
   int hangups_ = 0;
   int openai_calls_created_ = 0;
+  // The business's tool backend: records each POST, answers with tool_status_ / tool_body_.
+  std::vector<http::Request> tool_requests_;
+  int tool_status_ = 200;
+  std::string tool_body_ = R"({"slots":["19:00","20:30"]})";
+  agent::ToolInvoker tools_{[this](http::Request r, http::Client::Callback done) {
+    tool_requests_.push_back(r);
+    http::Response response;
+    response.status = tool_status_;
+    response.body = tool_body_;
+    loop_.post([done, response] { done(response); });
+  }};
   OpenAiMode openai_mode_ = OpenAiMode::normal;
   std::vector<http::Client::Callback> held_requests_;
   bool corrupt_caller_fingerprint_ = false;
@@ -710,6 +732,148 @@ TEST_F(CallTest, RegistryShutDownTerminatesLiveCalls) {
   registry.shut_down_all("shutdown");
   ASSERT_TRUE(run_until([&] { return registry.active_calls() == 0 && hangups_ == 1; }));
   EXPECT_EQ(graph_actions_, (std::vector<std::string>{"pre_accept", "accept", "terminate"}));
+}
+
+// --- the agent's features: greeting, DTMF, barge-in, tools -------------------------------------
+
+TEST_F(CallTest, GreetingUsesTheProfilesInstruction) {
+  services_.profiles.default_profile.greeting = "Say: Welcome to Luigi's, how can I help?";
+  start_connected_call();
+  const auto creates = agent_received("response.create");
+  ASSERT_EQ(creates.size(), 1u);
+  EXPECT_EQ(creates[0]["response"]["instructions"], "Say: Welcome to Luigi's, how can I help?");
+}
+
+TEST_F(CallTest, EachNumberGetsItsOwnProfile) {
+  AgentProfile other;
+  other.session.voice = "shimmer";
+  other.greeting = "Greet for the second shop.";
+  services_.profiles.by_number.emplace("1234", other); // place_call() dials 1234
+  start_connected_call();
+  const auto updates = agent_received("session.update");
+  ASSERT_FALSE(updates.empty());
+  EXPECT_EQ(updates[0]["session"]["audio"]["output"]["voice"], "shimmer");
+  EXPECT_EQ(agent_received("response.create")[0]["response"]["instructions"],
+            "Greet for the second shop.");
+}
+
+TEST_F(CallTest, DtmfDigitsBecomeAgentInput) {
+  services_.profiles.default_profile.dtmf_message = "The caller pressed {digit} on the keypad.";
+  start_connected_call();
+  for (std::uint16_t i = 0; i < 3; ++i) // digit 3, end packet sent three times
+    ASSERT_TRUE(caller_.send_rtp(126, 200 + i, 70000, 0x03, 4, /*end_bit=*/true));
+  ASSERT_TRUE(run_until([&] { return agent_received("conversation.item.create").size() == 1; }));
+  const auto item = agent_received("conversation.item.create")[0]["item"];
+  EXPECT_EQ(item["role"], "user");
+  EXPECT_EQ(item["content"][0]["text"], "The caller pressed 3 on the keypad.");
+  ASSERT_TRUE(run_until([&] { return agent_received("response.create").size() == 2; }));
+  EXPECT_EQ(agent_.packets_with_pt(126), 0u);
+}
+
+TEST_F(CallTest, BargeInDropsAgentAudioUntilItSpeaksAgain) {
+  start_connected_call();
+  // Events and RTP travel separately: each step waits until the call has read the event.
+  auto send_event = [&](const std::string& event) {
+    const auto seen = call_->counters().agent_events;
+    agent_.send(event);
+    ASSERT_TRUE(run_until([&] { return call_->counters().agent_events == seen + 1; }));
+  };
+  send_event(R"({"type":"output_audio_buffer.started","response_id":"r1"})");
+  ASSERT_TRUE(agent_.send_rtp(111, 1, 960, 0xB1, 40));
+  ASSERT_TRUE(run_until([&] { return call_->counters().forwarded_to_caller == 1; }));
+  const auto before = call_->counters().forwarded_to_caller;
+  // The caller talks over the agent: what the agent still sends must not reach the caller.
+  send_event(R"({"type":"input_audio_buffer.speech_started","audio_start_ms":10,"item_id":"i"})");
+  for (std::uint16_t i = 2; i < 7; ++i)
+    ASSERT_TRUE(agent_.send_rtp(111, i, i * 960u, 0xB2, 40));
+  ASSERT_TRUE(run_until([&] { return call_->counters().dropped_barge_in == 5; }));
+  send_event(R"({"type":"output_audio_buffer.cleared","response_id":"r1"})");
+  ASSERT_TRUE(agent_.send_rtp(111, 7, 7 * 960u, 0xB2, 40));
+  ASSERT_TRUE(run_until([&] { return call_->counters().dropped_barge_in == 6; }));
+  EXPECT_EQ(call_->counters().forwarded_to_caller, before);
+  // The next response is heard again.
+  send_event(R"({"type":"output_audio_buffer.started","response_id":"r2"})");
+  for (std::uint16_t i = 8; i < 11; ++i)
+    ASSERT_TRUE(agent_.send_rtp(111, i, i * 960u, 0xB3, 40));
+  ASSERT_TRUE(run_until([&] { return call_->counters().forwarded_to_caller == before + 3; }));
+}
+
+TEST_F(CallTest, EndCallToolHangsUpOnceTheGoodbyePlayedOut) {
+  services_.profiles.default_profile.finalize(); // declares end_call
+  start_connected_call();
+  const auto update = agent_received("session.update")[0];
+  EXPECT_EQ(update["session"]["tools"][0]["name"], "end_call");
+  agent_.send(R"({"type":"output_audio_buffer.started","response_id":"r1"})");
+  agent_.send(R"({"type":"response.function_call_arguments.done","call_id":"call_9",
+                  "name":"end_call","arguments":"{}","item_id":"it","response_id":"r1"})");
+  ASSERT_TRUE(run_until([&] { return agent_received("conversation.item.create").size() == 1; }));
+  EXPECT_EQ(agent_received("conversation.item.create")[0]["item"]["call_id"], "call_9");
+  run_until([] { return false; }, milliseconds(700));
+  EXPECT_FALSE(ended_); // the goodbye is still playing
+  agent_.send(R"({"type":"output_audio_buffer.stopped","response_id":"r1"})");
+  ASSERT_TRUE(run_until([&] { return ended_; }));
+  EXPECT_EQ(graph_actions_.back(), "terminate");
+  EXPECT_EQ(hangups_, 1);
+  EXPECT_EQ(agent_received("response.create").size(), 1u); // no response after end_call
+  expect_ended_leaving_nothing("agent_ended_call");
+}
+
+TEST_F(CallTest, HttpToolPostsArgumentsAndContextAndReturnsTheAnswer) {
+  agent::HttpTool tool;
+  tool.function = {"check_availability", "Free tables", {{"type", "object"}}};
+  tool.url = "http://backend.test/tools/availability";
+  tool.headers = {{"X-Api-Key", "backend-key"}};
+  services_.profiles.default_profile.http_tools.push_back(tool);
+  services_.profiles.default_profile.finalize();
+  services_.tools = &tools_;
+  start_connected_call();
+  agent_.send(R"({"type":"response.done","response":{"id":"r1","status":"completed","output":[
+      {"type":"function_call","call_id":"call_1","name":"check_availability",
+       "arguments":"{\"party\":2}"}]}})");
+  ASSERT_TRUE(run_until([&] { return agent_received("conversation.item.create").size() == 1; }));
+  ASSERT_EQ(tool_requests_.size(), 1u);
+  const auto& request = tool_requests_[0];
+  EXPECT_EQ(request.url, "http://backend.test/tools/availability");
+  const auto body = json::parse(request.body);
+  EXPECT_EQ(body["tool"], "check_availability");
+  EXPECT_EQ(body["arguments"]["party"], 2);
+  EXPECT_EQ(body["call"]["call_id"], "wacid.unit");
+  EXPECT_EQ(body["call"]["phone_number_id"], "1234");
+  const auto output = agent_received("conversation.item.create")[0]["item"];
+  EXPECT_EQ(output["type"], "function_call_output");
+  EXPECT_EQ(output["call_id"], "call_1");
+  EXPECT_EQ(output["output"], R"({"slots":["19:00","20:30"]})");
+  ASSERT_TRUE(run_until([&] { return agent_received("response.create").size() == 2; }));
+  // The same call id repeated in other events is not run twice.
+  agent_.send(R"({"type":"response.function_call_arguments.done","call_id":"call_1",
+                  "name":"check_availability","arguments":"{\"party\":2}"})");
+  run_until([] { return false; }, milliseconds(100));
+  EXPECT_EQ(tool_requests_.size(), 1u);
+}
+
+TEST_F(CallTest, ToolFailuresGoBackToTheModelAndTheCallGoesOn) {
+  agent::HttpTool tool;
+  tool.function = {"lookup", "Look up", {{"type", "object"}}};
+  tool.url = "http://backend.test/lookup";
+  services_.profiles.default_profile.http_tools.push_back(tool);
+  services_.tools = &tools_;
+  tool_status_ = 503;
+  start_connected_call();
+  agent_.send(R"({"type":"response.function_call_arguments.done","call_id":"c1","name":"lookup",
+                  "arguments":"{}"})");
+  agent_.send(R"({"type":"response.function_call_arguments.done","call_id":"c2","name":"nope",
+                  "arguments":"{}"})");
+  agent_.send(R"({"type":"response.function_call_arguments.done","call_id":"c3","name":"lookup",
+                  "arguments":"not json"})");
+  ASSERT_TRUE(run_until([&] { return agent_received("conversation.item.create").size() == 3; }));
+  std::map<std::string, std::string> outputs;
+  for (const auto& e : agent_received("conversation.item.create"))
+    outputs[e["item"]["call_id"]] = e["item"]["output"];
+  EXPECT_NE(outputs["c1"].find("HTTP 503"), std::string::npos) << outputs["c1"];
+  EXPECT_NE(outputs["c2"].find("no such tool"), std::string::npos);
+  EXPECT_NE(outputs["c3"].find("not a JSON object"), std::string::npos);
+  EXPECT_EQ(tool_requests_.size(), 1u); // bad arguments never reach the backend
+  EXPECT_NE(call_->phase(), CallPhase::ended);
 }
 
 } // namespace
