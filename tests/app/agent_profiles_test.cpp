@@ -120,6 +120,18 @@ TEST_F(AgentProfilesTest, TheEnvironmentOverridesTheFilesDefaultProfile) {
             "You answer for the bakery.");
 }
 
+TEST_F(AgentProfilesTest, TheDocumentedExampleLoads) {
+  std::string flag = "--config";
+  std::string path = WAB_SOURCE_DIR "/config/example.toml";
+  std::vector<char*> argv = {flag.data(), path.data()};
+  const Config c = load_config(2, argv.data(), lookup);
+  AnnouncementStore store;
+  const auto profiles = build_agent_profiles(c, store);
+  EXPECT_EQ(profiles.by_number.size(), 1u);
+  EXPECT_EQ(profiles.for_number("106540352242922").http_tools[0].function.name, "place_order");
+  EXPECT_EQ(profiles.default_profile.http_tools[0].function.name, "check_availability");
+}
+
 TEST_F(AgentProfilesTest, MistakesNameTheTableAndTheField) {
   EXPECT_NE(error_of("[agent]\nvoise = \"x\"\n").find("[agent] unknown key 'voise'"),
             std::string::npos);
