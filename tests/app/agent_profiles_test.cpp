@@ -127,7 +127,8 @@ TEST_F(AgentProfilesTest, TheDocumentedExampleLoads) {
   const Config c = load_config(2, argv.data(), lookup);
   AnnouncementStore store;
   const auto profiles = build_agent_profiles(c, store);
-  EXPECT_EQ(profiles.by_number.size(), 1u);
+  EXPECT_EQ(profiles.by_number.size(), 2u);
+  EXPECT_TRUE(profiles.for_number("106540352242923").session.tools.size() == 1u); // end_call
   EXPECT_EQ(profiles.for_number("106540352242922").http_tools[0].function.name, "place_order");
   EXPECT_EQ(profiles.default_profile.http_tools[0].function.name, "check_availability");
 }
