@@ -51,7 +51,10 @@ constexpr const char* kSettings[] = {"PORT",
                                      "AGENT_SETUP_TIMEOUT_SECONDS",
                                      "MAX_CALL_DURATION_SECONDS",
                                      "FALLBACK",
-                                     "FALLBACK_ANNOUNCEMENT"};
+                                     "FALLBACK_ANNOUNCEMENT",
+                                     "CALL_DATA_DIR",
+                                     "RECORD_CALLS",
+                                     "CALL_DATA_RETENTION_DAYS"};
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -207,6 +210,9 @@ Config load_config(int argc, char** argv, const char* (*environ_lookup)(const ch
   c.max_call_duration = seconds(max_call_s);
   env("FALLBACK", c.fallback);
   env("FALLBACK_ANNOUNCEMENT", c.fallback_announcement);
+  env("CALL_DATA_DIR", c.call_data_dir);
+  if (const char* v = lookup("RECORD_CALLS")) c.record_calls = parse_bool("RECORD_CALLS", v);
+  env_number("CALL_DATA_RETENTION_DAYS", c.call_data_retention_days, 36500);
   c.agent = std::move(file.agent);
   c.numbers = std::move(file.numbers);
 
@@ -243,6 +249,9 @@ Config load_config(int argc, char** argv, const char* (*environ_lookup)(const ch
   }
   if (c.fallback != "reject" && c.fallback != "announce") {
     throw ConfigError("FALLBACK: expected reject or announce, got '" + c.fallback + "'");
+  }
+  if (c.record_calls && c.call_data_dir.empty()) {
+    throw ConfigError("RECORD_CALLS: needs CALL_DATA_DIR, the directory the recordings go to");
   }
   if (setup_s == 0) throw ConfigError("AGENT_SETUP_TIMEOUT_SECONDS: must be at least 1");
   if (accept_window_s == 0) throw ConfigError("ACCEPT_WINDOW_SECONDS: must be at least 1");

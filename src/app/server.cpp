@@ -65,6 +65,8 @@ public:
                                                config_.max_call_duration,
                                                &tool_invoker_},
         registry_(services_) {
+    services_.call_data.directory = config_.call_data_dir;
+    services_.call_data.record_audio = config_.record_calls;
     if (!config_.openai_api_key.empty()) {
       agent::RealtimeConfig rc;
       rc.base_url = config_.openai_base_url;
@@ -79,6 +81,7 @@ public:
 
   int run() {
     watch_signals();
+    sweep_call_data();
     const std::uint16_t port = http_server_.listen(config_.http_host, config_.port);
     nlohmann::json addresses = nlohmann::json::array();
     for (const auto& a : services_.transport.host_addresses)
@@ -188,6 +191,15 @@ private:
     metric("wabridge_http_requests_in_flight", "gauge", "Outgoing Graph/OpenAI requests.",
            static_cast<double>(http_client_.in_flight()));
     return out;
+  }
+
+  // Retention: at start and then hourly, call files older than the setting are deleted.
+  void sweep_call_data() {
+    if (config_.call_data_dir.empty() || config_.call_data_retention_days == 0) return;
+    const auto removed = bridge::remove_old_call_data(
+        config_.call_data_dir, std::chrono::hours(24) * config_.call_data_retention_days);
+    if (removed > 0) log::info("call_data_removed", {{"files", removed}});
+    loop_.add_timer(loop_.now() + std::chrono::hours(1), [this] { sweep_call_data(); });
   }
 
   void watch_signals() {

@@ -60,6 +60,15 @@ Call::Call(CallServices& services, whatsapp::CallConnect connect, EndedHandler o
                              {"phone_number_id", connect_.business.phone_number_id},
                              {"direction", std::string(whatsapp::to_string(connect_.direction))}});
   accept_window_timer_.arm(started_at_ + services_.accept_window);
+  if (!services_.call_data.directory.empty()) {
+    try {
+      recorder_ = std::make_unique<CallRecorder>(services_.call_data, call_id(),
+                                                 std::chrono::system_clock::now());
+    } catch (const std::exception& e) {
+      // The call matters more than its files.
+      log::warn("call_data_unavailable", {{"call_id", call_id()}, {"error", e.what()}});
+    }
+  }
   if (services_.max_call_duration > Duration::zero()) {
     max_duration_timer_.arm(started_at_ + services_.max_call_duration);
   }
@@ -263,10 +272,12 @@ void Call::on_agent_event(const agent::ServerEvent& event) {
     break;
   case Kind::input_transcript_done:
     log::info("transcript", {{"call_id", call_id()}, {"speaker", "caller"}, {"text", event.text}});
+    if (recorder_) recorder_->transcript("caller", event.text);
     break;
   case Kind::output_transcript_done:
   case Kind::output_text_done:
     log::info("transcript", {{"call_id", call_id()}, {"speaker", "agent"}, {"text", event.text}});
+    if (recorder_) recorder_->transcript("agent", event.text);
     break;
   case Kind::speech_started:
     // Barge-in: the caller talks over the agent. With interrupt_response the model stops; what
@@ -479,7 +490,13 @@ void Call::forward_to_agent(MutableBytes packet, std::size_t capacity) {
     }
     return;
   }
-  if (pt != caller_opus_pt_ || !agent_leg_ || !agent_leg_->connected()) return;
+  if (pt != caller_opus_pt_) return;
+  if (recorder_) {
+    if (auto view = rtp::RtpView::parse(packet)) {
+      recorder_->caller_audio(view->payload(), view->header().timestamp);
+    }
+  }
+  if (!agent_leg_ || !agent_leg_->connected()) return;
   std::size_t len = packet.size();
   if (!to_agent_.rewrite(packet, len)) return;
   if (agent_leg_->send_rtp(packet.data(), len, capacity)) ++counters_.forwarded_to_agent;
@@ -494,6 +511,11 @@ void Call::forward_to_caller(MutableBytes packet, std::size_t capacity) {
   }
   std::size_t len = packet.size();
   if (!to_caller_.rewrite(packet, len)) return;
+  if (recorder_) {
+    if (auto view = rtp::RtpView::parse(Bytes(packet.data(), len))) {
+      recorder_->heard_audio(view->payload());
+    }
+  }
   if (caller_leg_->send_rtp(packet.data(), len, capacity)) ++counters_.forwarded_to_caller;
 }
 
@@ -505,6 +527,7 @@ void Call::on_keepalive_tick() {
     const std::size_t len =
         to_caller_.build_inserted(MutableBytes(buf, sizeof buf), caller_opus_pt_, false,
                                   Bytes(rtp::kOpusSilenceFrame), rtp::kOpusSamplesPer20ms);
+    if (recorder_ && len > 0) recorder_->heard_audio(Bytes(rtp::kOpusSilenceFrame));
     if (len > 0 && caller_leg_->send_rtp(buf, len, sizeof buf)) ++counters_.silence_to_caller;
   }
   if (now - last_sender_report_ >= kSenderReportInterval) {
@@ -597,6 +620,7 @@ void Call::on_announcement_tick() {
   const std::size_t len =
       to_caller_.build_inserted(MutableBytes(buf, sizeof buf), caller_opus_pt_,
                                 announcement_next_ == 0, clip.payload(packet), packet.samples);
+  if (recorder_ && len > 0) recorder_->heard_audio(clip.payload(packet));
   if (len > 0 && caller_leg_->send_rtp(buf, len, sizeof buf)) ++counters_.announcement_packets;
   ++announcement_next_;
   // Paced by each packet's own duration, from a fixed origin so timer lateness does not add up.
@@ -657,6 +681,7 @@ void Call::end(const std::string& cause, OutwardAction action, const nlohmann::j
   }
   hang_up_agent();
   if (caller_leg_) caller_leg_->close();
+  if (recorder_) recorder_->finish();
 
   nlohmann::json fields = {
       {"call_id", call_id()},

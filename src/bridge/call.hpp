@@ -21,6 +21,7 @@
 #include "agent/session_config.hpp"
 #include "agent/tool_invoker.hpp"
 #include "bridge/agent_profile.hpp"
+#include "bridge/call_recorder.hpp"
 #include "net/event_loop.hpp"
 #include "ogg/ogg_opus_reader.hpp"
 #include "rtc/peer_transport.hpp"
@@ -43,6 +44,7 @@ struct CallServices {
   Duration agent_setup_timeout = seconds(20);
   Duration max_call_duration{};        // zero: no limit
   agent::ToolInvoker* tools = nullptr; // null: HTTP tools answer "unavailable"
+  CallDataSettings call_data;          // transcripts and recordings on disk
 };
 
 enum class CallPhase { answering, accepted, ended };
@@ -180,6 +182,7 @@ private:
   net::LoopTimer announcement_timer_;
   net::LoopTimer goodbye_timer_; // end_call: hang up once the goodbye played (or at the latest)
   Counters counters_;
+  std::unique_ptr<CallRecorder> recorder_; // null: no call-data directory
   // Set while the call lives; callbacks from HTTP requests check it before touching the call.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -77,6 +77,16 @@ TEST_F(ConfigTest, CallLimitsAndFallbackHaveSafeDefaultsAndAreChecked) {
   fake_env()["FALLBACK"] = "reject";
   fake_env()["AGENT_SETUP_TIMEOUT_SECONDS"] = "0";
   EXPECT_NE(error_of().find("AGENT_SETUP_TIMEOUT_SECONDS"), std::string::npos);
+  fake_env()["AGENT_SETUP_TIMEOUT_SECONDS"] = "5";
+  EXPECT_EQ(load().call_data_retention_days, 30u);
+  fake_env()["RECORD_CALLS"] = "1";
+  EXPECT_NE(error_of().find("CALL_DATA_DIR"), std::string::npos);
+  fake_env()["CALL_DATA_DIR"] = "calls";
+  fake_env()["CALL_DATA_RETENTION_DAYS"] = "7";
+  c = load();
+  EXPECT_TRUE(c.record_calls);
+  EXPECT_EQ(c.call_data_dir, "calls");
+  EXPECT_EQ(c.call_data_retention_days, 7u);
 }
 
 TEST_F(ConfigTest, FlagsOverrideTheEnvironment) {

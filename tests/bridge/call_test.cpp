@@ -8,10 +8,14 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "ogg/ogg_opus_reader.hpp"
 #include "ogg/ogg_opus_writer.hpp"
 
 #include "rtc/negotiation.hpp"
@@ -874,6 +878,39 @@ TEST_F(CallTest, ToolFailuresGoBackToTheModelAndTheCallGoesOn) {
   EXPECT_NE(outputs["c3"].find("not a JSON object"), std::string::npos);
   EXPECT_EQ(tool_requests_.size(), 1u); // bad arguments never reach the backend
   EXPECT_NE(call_->phase(), CallPhase::ended);
+}
+
+TEST_F(CallTest, TranscriptAndRecordingsOfBothDirectionsAreWritten) {
+  const auto dir = std::filesystem::path(::testing::TempDir()) / "wabridge-call-data-test";
+  std::filesystem::remove_all(dir);
+  services_.call_data = {dir, true};
+  start_connected_call(); // the agent peer sends the caller's transcript "hi"
+  for (std::uint16_t i = 0; i < 10; ++i) {
+    ASSERT_TRUE(caller_.send_rtp(111, i, i * 960u, 0xF8, 3));
+    ASSERT_TRUE(agent_.send_rtp(111, i, i * 960u, 0xF8, 5));
+  }
+  ASSERT_TRUE(run_until([&] { return call_->counters().forwarded_to_caller == 10; }));
+  const auto events = call_->counters().agent_events;
+  agent_.send(R"({"type":"response.output_audio_transcript.done","transcript":"Ciao!"})");
+  ASSERT_TRUE(run_until([&] { return call_->counters().agent_events == events + 1; }));
+  call_->on_terminate_webhook(whatsapp::CallTerminate{});
+  expect_ended_leaving_nothing("caller_hung_up");
+
+  std::filesystem::path day;
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    day = entry.path();
+  std::ifstream transcript(day / "wacid.unit.transcript.jsonl");
+  std::string all((std::istreambuf_iterator<char>(transcript)), std::istreambuf_iterator<char>());
+  EXPECT_NE(all.find(R"("speaker":"caller","text":"hi")"), std::string::npos) << all;
+  EXPECT_NE(all.find(R"("speaker":"agent","text":"Ciao!")"), std::string::npos) << all;
+  const auto caller = ogg::read_ogg_opus_file((day / "wacid.unit.caller.ogg").string());
+  EXPECT_EQ(caller.packets.size(), 10u);
+  const auto heard = ogg::read_ogg_opus_file((day / "wacid.unit.agent.ogg").string());
+  std::size_t agent_packets = 0;
+  for (const auto& p : heard.packets)
+    agent_packets += p.size == 5; // the agent's; the rest is keep-alive silence (3 bytes)
+  EXPECT_EQ(agent_packets, 10u);
+  std::filesystem::remove_all(dir);
 }
 
 } // namespace

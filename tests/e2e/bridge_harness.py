@@ -171,6 +171,7 @@ def parse_args(argv, description):
                         help="where process output goes (test_secrets.py scans it); "
                              "default $E2E_LOG_DIR or <tmp>/wab-e2e-logs")
     parser.add_argument("-v", "--verbose", action="store_true", help="echo wabridge's output")
+    parser.add_argument("--case", default="", help="the variant, for scripts that have several")
     return parser.parse_args(argv)
 
 
@@ -195,6 +196,8 @@ class Harness:
         self.answered = {}  # call id -> the SDP handed to the caller
         self.agents = []
         self.agent_args = ["--role", "answer", "--lite", "--setup", "active"]
+        self.openai_script = OPENAI_SCRIPT  # what agent peers send on their data channel
+        self.withhold_answers = False  # True: callers never learn the answer (media never comes up)
         self.checks = []  # (name, ok, detail)
 
     # -- setup
@@ -237,6 +240,8 @@ class Harness:
         call_id = body.get("call_id")
         sdp = (body.get("session") or {}).get("sdp")
         caller = self.callers.get(call_id)
+        if self.withhold_answers:
+            return
         if action in ("pre_accept", "accept") and caller and sdp and call_id not in self.answered:
             self.answered[call_id] = sdp
             caller.send({"type": "answer", "sdp": sdp})
@@ -257,7 +262,7 @@ class Harness:
         path = os.path.join(self.tmp, "openai-script.json")
         if not os.path.exists(path):
             with open(path, "w") as f:
-                json.dump(OPENAI_SCRIPT, f)
+                json.dump(self.openai_script, f)
         return path
 
     # -- webhooks
@@ -370,11 +375,12 @@ class Harness:
         print(f"PASS {self.name} ({len(self.checks)} checks)")
         return 0
 
-    def check_bridge_exit(self):
-        """Stops wabridge and checks it ran until now, died of nothing but our SIGTERM, and that
-        no sanitizer complained (run the tests against a -DWAB_SANITIZE=ON build too)."""
+    def check_bridge_exit(self, expect_exited=False):
+        """Stops wabridge and checks it ran until now (unless the test made it exit:
+        expect_exited), died of nothing but our SIGTERM, and that no sanitizer complained (run the
+        tests against a -DWAB_SANITIZE=ON build too)."""
         self.bridge_checked = True
-        was_running = self.bridge.alive()
+        was_running = self.bridge.alive() or expect_exited
         killed = self.bridge.stop(grace=8.0)
         status = self.bridge.proc.returncode
         if killed:
@@ -424,6 +430,8 @@ def main(scenario, description, argv=None):
     """Runs `scenario(harness)` as a test script; exits with its status."""
     args = parse_args(sys.argv[1:] if argv is None else argv, description)
     name = os.path.splitext(os.path.basename(sys.argv[0]))[0]
+    if args.case:  # each variant keeps its own output files
+        name += "-" + args.case
     harness = Harness(args, name)
 
     def interrupted(signum, _frame):

@@ -20,7 +20,12 @@ class Request:
         self.headers = headers  # dict, lower-case names
         self.body = body
         self.at = time.monotonic()
-        self.replied_at = None  # when the response was written
+        # When the response began to go out (the far end cannot have it earlier) and when it was
+        # written.
+        self.replying_at = None
+        self.replied_at = None
+        self.status = None  # the response's status and headers, once written
+        self.response_headers = {}
 
     def json(self):
         return json.loads(self.body.decode("utf-8"))
@@ -74,6 +79,8 @@ class FakeService:
                     extra_headers.setdefault("Content-Type", "application/json")
                 elif isinstance(payload, str):
                     payload = payload.encode()
+                request.status, request.response_headers = status, dict(extra_headers)
+                request.replying_at = time.monotonic()
                 self.send_response(status)
                 for key, value in extra_headers.items():
                     self.send_header(key, value)
@@ -112,7 +119,8 @@ class FakeGraph(FakeService):
     def __init__(self):
         self.on_action = None
         self.fail_actions = {}  # action -> (status, json body), to simulate Graph errors
-        self.delay_actions = {}  # action -> seconds to wait before answering (Meta can be slow)
+        # action -> seconds to wait before answering, failures too (Meta can be slow)
+        self.delay_actions = {}
         super().__init__()
 
     def route(self, request):
@@ -126,6 +134,7 @@ class FakeGraph(FakeService):
             return 400, {}, {"error": {"message": "body is not JSON", "code": 100}}
         action = body.get("action")
         if action in self.fail_actions:
+            time.sleep(self.delay_actions.get(action, 0))
             status, payload = self.fail_actions[action]
             return status, {}, payload
         if self.on_action:
@@ -189,7 +198,18 @@ class FakeOpenAI(FakeService):
         self.secret_sessions = []  # the `session` objects of client_secrets requests
         self.errors = []  # what was wrong with a request (the test reports these)
         self.fail_calls = None  # (status, json body): answer the next calls POST with an error
+        # Failure switches for the end-path tests, all persistent:
+        self.fail_secrets = None  # (status, json body): every client_secrets request fails
+        self.stall_calls = False  # calls POSTs get no answer until stop() (a hung OpenAI)
+        self.delay_calls = 0  # seconds a created call's 201 takes (a slow OpenAI)
+        # answer SDP -> (content type, body) of the 201: an unusable answer (Location still set)
+        self.mangle_answer = None
+        self.released = threading.Event()  # set by stop(): stalled requests may go
         super().__init__()
+
+    def stop(self):
+        self.released.set()
+        super().stop()
 
     def _error(self, status, message):
         self.errors.append(message)
@@ -206,6 +226,9 @@ class FakeOpenAI(FakeService):
                 return self._error(400, "client_secrets body is not JSON")
             if not isinstance(body.get("session"), dict):
                 return self._error(400, "client_secrets body has no session object")
+            if self.fail_secrets:
+                status, payload = self.fail_secrets
+                return status, {}, payload
             self.secret_sessions.append(body["session"])
             session = dict(body["session"], id="sess_e2e", object="realtime.session")
             return 200, {}, {"value": EPHEMERAL_KEY, "expires_at": int(time.time()) + 600,
@@ -238,13 +261,21 @@ class FakeOpenAI(FakeService):
                 status, payload = self.fail_calls
                 self.fail_calls = None
                 return status, {}, payload
+            if self.stall_calls:
+                self.released.wait()
+                return 504, {}, {"error": {"message": "stalled by the test"}}
             if not sdp.startswith("v=0"):
                 return self._error(400, "Invalid SDP offer. Please try again with a WHIP-compliant offer.")
+            call_id = openai_call_id(len(self.offers) - 1)
             answer = self.on_offer(sdp) if self.on_offer else None
             if not answer:
                 return self._error(500, "the agent peer gave no answer")
-            call_id = openai_call_id(len(self.offers) - 1)
-            return 201, {"Content-Type": "application/sdp",
+            content_type = "application/sdp"
+            if self.mangle_answer:
+                content_type, answer = self.mangle_answer(answer)
+            if self.delay_calls:
+                self.released.wait(self.delay_calls)
+            return 201, {"Content-Type": content_type,
                          "Location": f"/v1/realtime/calls/{call_id}"}, answer
         match = re.fullmatch(r"/v1/realtime/calls/([^/]+)/hangup", path)
         if request.method == "POST" and match:
@@ -257,3 +288,23 @@ class FakeOpenAI(FakeService):
 
     def hangups(self):
         return [r for r in self.snapshot() if r.path.split("?")[0].endswith("/hangup")]
+
+    def hangup_ids(self):
+        """The call ids of the hangup requests, in arrival order."""
+        return [r.path.split("?")[0].split("/")[-2] for r in self.hangups()]
+
+    def created_ids(self):
+        """The call ids this fake answered 201 for (a Location went out)."""
+        out = []
+        for request in self.snapshot():
+            location = request.response_headers.get("Location", "")
+            if request.path.split("?")[0] == "/v1/realtime/calls" and request.status == 201:
+                out.append(location.rsplit("/", 1)[-1])
+        return out
+
+    def count(self, what):
+        """How many requests of a kind arrived: "client_secrets", "calls" or "hangup"."""
+        paths = {"client_secrets": lambda p: p == "/v1/realtime/client_secrets",
+                 "calls": lambda p: p == "/v1/realtime/calls",
+                 "hangup": lambda p: p.endswith("/hangup")}
+        return sum(1 for r in self.snapshot() if paths[what](r.path.split("?")[0]))

@@ -217,9 +217,14 @@ class Bridge(Process):
 
     def wait_log(self, event, timeout, **fields):
         def found():
-            if not self.alive():
+            entries = self.logs(event, **fields)
+            if entries or self.alive():
+                return entries
+            self.readers[0].join(timeout=2)  # its last lines may still be in the pipe
+            entries = self.logs(event, **fields)
+            if not entries:
                 raise E2EFailure(f"wabridge exited (status {self.proc.returncode}) "
                                  f"while waiting for log event {event}")
-            return self.logs(event, **fields)
+            return entries
 
         return wait_until(found, timeout, f"wabridge log event {event} {fields or ''}")[0]

@@ -5,7 +5,8 @@ the script must pass; with --expect TEXT it must fail with a message containing 
 --break WHAT the stand-in misbehaves; some scripts fail against the plain stand-in, which has no
 media path to get right). So every e2e check used here is shown able to pass and to fail.
 
-  test_harness_selftest.py --pion PATH --script test_call.py [--break WHAT] [--expect TEXT]
+  test_harness_selftest.py --pion PATH --script test_call.py [--case NAME] [--break WHAT]
+                           [--expect TEXT]
 """
 
 import argparse
@@ -21,6 +22,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pion", required=True)
     parser.add_argument("--script", required=True, help="an e2e test script in this folder")
+    parser.add_argument("--case", default="", help="the script's --case")
     parser.add_argument("--break", dest="breakage", default="", help="WAB_E2E_STANDIN_BREAK value")
     parser.add_argument("--expect", default="",
                         help="the script must fail with this text (the stand-in lacks a feature, "
@@ -32,6 +34,8 @@ def main():
     env = dict(os.environ, WAB_E2E_STANDIN_BREAK=args.breakage)
     command = [sys.executable, os.path.join(HERE, args.script), "--wabridge", standin,
                "--pion", args.pion, "--log-dir", args.log_dir]
+    if args.case:
+        command += ["--case", args.case]
     result = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             timeout=110)
     output = result.stdout.decode("utf-8", "replace")

@@ -12,12 +12,16 @@ package main
 //	                       pattern; the report counts received telephone-event-like packets
 //	--states               report connection state changes as {"type":"event","event":"state",…}
 //	                       and the first received RTP packet as {"type":"event","event":"first_rtp",…}
+//	--report-rtp           report every received RTP packet as {"type":"event","event":"rtp","seq":…,
+//	                       "ts":…,"pt":…,"marker":…,"payload":hex,"t_ms":ms since start} (a test
+//	                       checks exactly what arrived, e.g. an announcement's Opus packets)
 //
 // Extra stdin commands (any mode): {"type":"send_rtp"}, {"type":"dc_send","text":…} (a text
 // message on the data channel), {"type":"hangup"} (close the PeerConnection, then keep waiting for
 // `close` so the report still comes).
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -44,6 +48,8 @@ type control struct {
 	recordPath   string
 	rtpOnCommand bool
 	states       bool
+	reportRTP    bool
+	started      time.Time
 	dtmf         int
 	dtmfPT       uint8
 
@@ -60,7 +66,8 @@ type control struct {
 
 func newControl(o options) (*control, error) {
 	c := &control{recordPath: o.recordMessages, rtpOnCommand: o.rtpOnCommand, states: o.states,
-		rtpGate: make(chan struct{}), dtmf: o.dtmf, dtmfPT: uint8(o.dtmfPT)}
+		reportRTP: o.reportRTP, started: time.Now(), rtpGate: make(chan struct{}), dtmf: o.dtmf,
+		dtmfPT: uint8(o.dtmfPT)}
 	if o.eventsScript != "" {
 		raw, err := os.ReadFile(o.eventsScript)
 		if err != nil {
@@ -183,6 +190,18 @@ func (c *control) firstRTP(p *peer, pkt *rtp.Packet) {
 		go p.emit(map[string]interface{}{"type": "event", "event": "first_rtp", "pt": pkt.PayloadType,
 			"size": len(pkt.Payload)})
 	}
+}
+
+// receivedRTP reports one received packet (--report-rtp); called with p.mu held, so the events
+// leave in arrival order.
+func (c *control) receivedRTP(p *peer, pkt *rtp.Packet) {
+	if !c.reportRTP {
+		return
+	}
+	p.emit(map[string]interface{}{"type": "event", "event": "rtp", "seq": pkt.SequenceNumber,
+		"ts": pkt.Timestamp, "pt": pkt.PayloadType, "marker": pkt.Marker, "ssrc": pkt.SSRC,
+		"payload": hex.EncodeToString(pkt.Payload),
+		"t_ms":    float64(time.Since(c.started).Microseconds()) / 1000})
 }
 
 func (c *control) channelClosed(p *peer, label string) {

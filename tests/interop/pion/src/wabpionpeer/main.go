@@ -13,7 +13,7 @@
 //	--opus-pt N --dtmf-pt N        payload types (default 111, 126; WhatsApp's SIP sample uses 107, 101)
 //
 // Switches for the end-to-end tests (--events-script, --record-messages, --rtp-on-command,
-// --states) and the extra stdin commands are described in control.go.
+// --states, --report-rtp) and the extra stdin commands are described in control.go.
 package main
 
 import (
@@ -110,6 +110,7 @@ func (p *peer) onRTP(pkt *rtp.Packet) {
 	}
 	p.rtpReceived++
 	p.ctl.countReceived(pkt)
+	p.ctl.receivedRTP(p, pkt)
 	p.payloadTypes[pkt.PayloadType] = true
 	if len(pkt.Payload) == 60 {
 		i := int(pkt.Payload[1])<<8 | int(pkt.Payload[2])
@@ -284,6 +285,7 @@ type options struct {
 	// tests/e2e switches (control.go)
 	eventsScript, recordMessages string
 	rtpOnCommand, states         bool
+	reportRTP                    bool
 	dcLabel                      string
 	opusPT, dtmfPT, dtmf         int
 }
@@ -557,6 +559,7 @@ func main() {
 	flag.IntVar(&o.dtmf, "dtmf", 0, "also send this many telephone-event packets among the pattern")
 	flag.StringVar(&o.dcLabel, "dc-label", "wab", "offer: label of the data channel")
 	flag.BoolVar(&o.states, "states", false, "report connection state changes as events")
+	flag.BoolVar(&o.reportRTP, "report-rtp", false, "report every received RTP packet as an event (control.go)")
 	flag.Parse()
 	if o.role != "offer" && o.role != "answer" {
 		fmt.Fprintln(os.Stderr, "usage: wabpionpeer --role offer|answer [--lite] [--setup active|passive] [--whatsapp] [--srtp gcm|cm|any] [--data] [--name NAME]")
