@@ -54,7 +54,9 @@ constexpr const char* kSettings[] = {"PORT",
                                      "FALLBACK_ANNOUNCEMENT",
                                      "CALL_DATA_DIR",
                                      "RECORD_CALLS",
-                                     "CALL_DATA_RETENTION_DAYS"};
+                                     "CALL_DATA_RETENTION_DAYS",
+                                     "AZURE_OPENAI_API_KEY",
+                                     "AZURE_OPENAI_BASE_URL"};
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -128,7 +130,8 @@ TomlContents read_toml(const std::string& path) {
 std::vector<std::string> Config::secrets() const {
   std::vector<std::string> out;
   for (const auto* s :
-       {&whatsapp_access_token, &whatsapp_app_secret, &whatsapp_verify_token, &openai_api_key}) {
+       {&whatsapp_access_token, &whatsapp_app_secret, &whatsapp_verify_token, &openai_api_key,
+        &azure_openai_api_key}) {
     if (!s->empty()) out.push_back(*s);
   }
   return out;
@@ -195,6 +198,8 @@ Config load_config(int argc, char** argv, const char* (*environ_lookup)(const ch
   env("OPENAI_VOICE", c.openai_voice);
   env("OPENAI_INSTRUCTIONS", c.openai_instructions);
   env("OPENAI_AUTH", c.openai_auth);
+  env("AZURE_OPENAI_API_KEY", c.azure_openai_api_key);
+  env("AZURE_OPENAI_BASE_URL", c.azure_openai_base_url);
   env("LOG_LEVEL", c.log_level);
   std::uint64_t accept_window_s = 30;
   env_number("ACCEPT_WINDOW_SECONDS", accept_window_s, 600);
@@ -249,6 +254,9 @@ Config load_config(int argc, char** argv, const char* (*environ_lookup)(const ch
   }
   if (c.fallback != "reject" && c.fallback != "announce") {
     throw ConfigError("FALLBACK: expected reject or announce, got '" + c.fallback + "'");
+  }
+  if (c.azure_openai_api_key.empty() != c.azure_openai_base_url.empty()) {
+    throw ConfigError("AZURE_OPENAI_API_KEY and AZURE_OPENAI_BASE_URL go together");
   }
   if (c.record_calls && c.call_data_dir.empty()) {
     throw ConfigError("RECORD_CALLS: needs CALL_DATA_DIR, the directory the recordings go to");

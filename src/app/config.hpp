@@ -39,6 +39,10 @@ struct Config {
   std::string openai_voice = "alloy";
   std::string openai_instructions;    // empty: the agent layer's default
   std::string openai_auth = "apikey"; // apikey | ephemeral
+  // Azure OpenAI (GA endpoints, `api-key` header), for numbers whose profile says
+  // provider = "azure". The base is e.g. https://<resource>.openai.azure.com/openai/v1.
+  std::string azure_openai_api_key;
+  std::string azure_openai_base_url;
 
   std::string log_level = "info";
   Duration accept_window = seconds(30);

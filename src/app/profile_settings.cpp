@@ -90,6 +90,7 @@ void ProfileSettings::merge(const ProfileSettings& over) {
   take(greeting, over.greeting);
   take(voice, over.voice);
   take(model, over.model);
+  take(provider, over.provider);
   take(transcription_language, over.transcription_language);
   take(dtmf_message, over.dtmf_message);
   take(fallback, over.fallback);
@@ -105,6 +106,7 @@ ProfileSettings parse_profile(const toml::table& table, const std::string& where
       {"greeting", &p.greeting},
       {"voice", &p.voice},
       {"model", &p.model},
+      {"provider", &p.provider},
       {"transcription_language", &p.transcription_language},
       {"dtmf_message", &p.dtmf_message},
       {"fallback", &p.fallback},
@@ -138,6 +140,9 @@ ProfileSettings parse_profile(const toml::table& table, const std::string& where
     } else {
       throw ConfigError("--config: " + where + " unknown key '" + k + "'");
     }
+  }
+  if (p.provider && *p.provider != "openai" && *p.provider != "azure") {
+    throw ConfigError("--config: " + where + " 'provider' must be openai or azure");
   }
   if (p.fallback && *p.fallback != "reject" && *p.fallback != "announce") {
     throw ConfigError("--config: " + where + " 'fallback' must be reject or announce");

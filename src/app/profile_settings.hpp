@@ -31,6 +31,7 @@ struct ProfileSettings {
   std::optional<std::string> greeting;
   std::optional<std::string> voice;
   std::optional<std::string> model;
+  std::optional<std::string> provider; // openai | azure
   std::optional<std::string> transcription_language;
   std::optional<std::string> dtmf_message;
   std::optional<std::string> fallback;     // reject | announce

@@ -76,7 +76,29 @@ public:
       realtime_ = std::make_unique<agent::RealtimeSignaling>(http_client_, rc);
       services_.realtime = realtime_.get();
     }
+    if (!config_.azure_openai_api_key.empty()) {
+      agent::RealtimeConfig rc;
+      rc.base_url = config_.azure_openai_base_url;
+      rc.api_key = config_.azure_openai_api_key;
+      rc.azure_api_key_header = true;
+      rc.auth = config_.openai_auth == "ephemeral" ? agent::AuthMode::ephemeral
+                                                   : agent::AuthMode::api_key;
+      azure_ = std::make_unique<agent::RealtimeSignaling>(http_client_, rc);
+    }
+    use_providers(services_.profiles.default_profile, "[agent]");
+    for (auto& [id, profile] : services_.profiles.by_number)
+      use_providers(profile, "[numbers.\"" + id + "\"]");
     routes();
+  }
+
+  // Points a profile at its agent service; Azure must be configured when a profile names it.
+  void use_providers(bridge::AgentProfile& profile, const std::string& where) {
+    if (profile.provider != "azure") return;
+    if (!azure_) {
+      throw ConfigError(where + ": provider azure needs AZURE_OPENAI_API_KEY and "
+                                "AZURE_OPENAI_BASE_URL");
+    }
+    profile.realtime = azure_.get();
   }
 
   int run() {
@@ -266,6 +288,7 @@ private:
   http::Server http_server_;
   whatsapp::GraphClient graph_;
   std::unique_ptr<agent::RealtimeSignaling> realtime_;
+  std::unique_ptr<agent::RealtimeSignaling> azure_;
   agent::ToolInvoker tool_invoker_;
   AnnouncementStore announcements_; // before services_: its profiles point into it
   bridge::CallServices services_;

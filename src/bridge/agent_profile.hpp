@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/realtime_signaling.hpp"
 #include "agent/session_config.hpp"
 #include "agent/tool_invoker.hpp"
 #include "ogg/ogg_opus_reader.hpp"
@@ -33,6 +34,9 @@ struct AgentProfile {
   std::vector<agent::HttpTool> http_tools;
   Fallback fallback = Fallback::reject;
   const ogg::OpusClip* announcement = nullptr; // required for Fallback::announce
+  std::string provider = "openai"; // openai | azure
+  // The service this number's agent runs on (e.g. Azure OpenAI); null: the process's OpenAI one.
+  agent::RealtimeSignaling* realtime = nullptr;
 
   // Declares end_call and the HTTP tools to the model (session.tools). Call once when built.
   void finalize();

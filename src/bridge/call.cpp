@@ -38,6 +38,21 @@ template <typename F> auto guarded(const std::shared_ptr<bool>& alive, F f) {
 
 } // namespace
 
+template <typename F> auto Call::in_graph_order(bool is_accept, F on_result) {
+  ++graph_order_->in_flight;
+  return [order = graph_order_, is_accept,
+          on_result = std::move(on_result)](const whatsapp::GraphResult& r) mutable {
+    --order->in_flight;
+    if (is_accept && r.ok) order->accepted = true;
+    on_result(r);
+    if (order->in_flight == 0 && order->after) {
+      auto after = std::move(order->after);
+      order->after = nullptr;
+      after();
+    }
+  };
+}
+
 Call::Call(CallServices& services, whatsapp::CallConnect connect, EndedHandler on_ended)
     : services_(services), connect_(std::move(connect)),
       profile_(services.profiles.for_number(connect_.business.phone_number_id)),
@@ -121,10 +136,12 @@ void Call::send_caller_answer() {
   log::debug("caller_answer", {{"call_id", call_id()}, {"sdp", answer_sdp_}});
   services_.graph.pre_accept(
       connect_.business.phone_number_id, call_id(), answer_sdp_,
-      guarded(alive_, [this](const whatsapp::GraphResult& r) { on_pre_accept(r); }));
+      in_graph_order(
+          false, guarded(alive_, [this](const whatsapp::GraphResult& r) { on_pre_accept(r); })));
 }
 
 void Call::on_pre_accept(const whatsapp::GraphResult& result) {
+  if (phase_ == CallPhase::ended) return; // the end's own Graph action follows this answer
   const auto ms = std::chrono::duration_cast<milliseconds>(services_.loop.now() - started_at_);
   if (!result.ok) {
     end("graph_pre_accept_failed", OutwardAction::reject_or_terminate,
@@ -145,11 +162,14 @@ void Call::maybe_accept() {
   // before the call was ever answered.
   if (!session_updated_ && !announcing_) return;
   accept_sent_ = true;
-  services_.graph.accept(connect_.business.phone_number_id, call_id(), answer_sdp_, std::nullopt,
-                         guarded(alive_, [this](const whatsapp::GraphResult& r) { on_accept(r); }));
+  services_.graph.accept(
+      connect_.business.phone_number_id, call_id(), answer_sdp_, std::nullopt,
+      in_graph_order(true,
+                     guarded(alive_, [this](const whatsapp::GraphResult& r) { on_accept(r); })));
 }
 
 void Call::on_accept(const whatsapp::GraphResult& result) {
+  if (phase_ == CallPhase::ended) return;
   const auto ms = std::chrono::duration_cast<milliseconds>(services_.loop.now() - started_at_);
   if (!result.ok) {
     end("graph_accept_failed", OutwardAction::reject_or_terminate,
@@ -173,7 +193,7 @@ void Call::on_accept(const whatsapp::GraphResult& result) {
 // --- the agent's leg ----------------------------------------------------------------------------
 
 void Call::open_agent_leg() {
-  if (services_.realtime == nullptr) {
+  if (realtime() == nullptr) {
     agent_failed("agent_unavailable", {{"reason", "OPENAI_API_KEY is not set"}});
     return;
   }
@@ -206,9 +226,9 @@ void Call::send_agent_offer() {
     agent_failed("agent_leg_setup_failed", {{"error", e.what()}});
     return;
   }
-  services_.realtime->create_call(
+  realtime()->create_call(
       offer_sdp, agent::build_session(profile_.session),
-      [this, alive = std::weak_ptr<bool>(alive_), realtime = services_.realtime,
+      [this, alive = std::weak_ptr<bool>(alive_), realtime = realtime(),
        id = call_id()](const agent::CallResult& r) {
         const auto live = alive.lock();
         if (live && *live && phase_ != CallPhase::ended && !announcing_) {
@@ -588,8 +608,8 @@ void Call::agent_failed(const std::string& cause, const nlohmann::json& details)
 }
 
 void Call::hang_up_agent() {
-  if (!agent_call_id_.empty() && services_.realtime != nullptr) {
-    services_.realtime->hangup(agent_call_id_, [id = call_id()](agent::HangupResult r) {
+  if (!agent_call_id_.empty() && realtime() != nullptr) {
+    realtime()->hangup(agent_call_id_, [id = call_id()](agent::HangupResult r) {
       if (!r.ok) log::warn("agent_hangup_failed", {{"call_id", id}, {"error", r.error}});
     });
   }
@@ -662,21 +682,34 @@ void Call::end(const std::string& cause, OutwardAction action, const nlohmann::j
   std::string graph_action = "none";
   if (action == OutwardAction::reject_or_terminate) {
     // Before accept we reject; after accept we terminate. Results are only logged.
-    auto log_result = [id = call_id()](const char* what) {
-      return [id, what](whatsapp::GraphResult r) {
+    auto send = [&graph = services_.graph, number = connect_.business.phone_number_id,
+                 id = call_id(), order = graph_order_]() {
+      const char* what = order->accepted ? "terminate" : "reject";
+      auto log_result = [id, what](const whatsapp::GraphResult& r) {
         if (!r.ok) {
           log::warn("graph_action_failed",
                     {{"call_id", id}, {"action", what}, {"message", r.message}});
         }
       };
+      if (order->accepted) {
+        graph.terminate(number, id, log_result);
+      } else {
+        graph.reject(number, id, log_result);
+      }
     };
-    if (was_accepted) {
-      graph_action = "terminate";
-      services_.graph.terminate(connect_.business.phone_number_id, call_id(),
-                                log_result("terminate"));
-    } else {
+    if (was_accepted) graph_order_->accepted = true;
+    if (graph_order_->in_flight > 0) {
+      // Sent once the pending request is answered; an accept that went through turns the
+      // reject into a terminate (logged then).
       graph_action = "reject";
-      services_.graph.reject(connect_.business.phone_number_id, call_id(), log_result("reject"));
+      graph_order_->after = [send = std::move(send), order = graph_order_, id = call_id()] {
+        if (order->accepted)
+          log::info("graph_end_action_changed", {{"call_id", id}, {"action", "terminate"}});
+        send();
+      };
+    } else {
+      graph_action = graph_order_->accepted ? "terminate" : "reject";
+      send();
     }
   }
   hang_up_agent();

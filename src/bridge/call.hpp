@@ -37,7 +37,7 @@ struct CallServices {
   net::EventLoop& loop;
   net::ReceiveBatch& batch;
   whatsapp::GraphClient& graph;
-  agent::RealtimeSignaling* realtime = nullptr; // null: no agent configured (fallback)
+  agent::RealtimeSignaling* realtime = nullptr; // OpenAI; null: not configured (fallback)
   AgentProfiles profiles;                       // per business number
   rtc::TransportConfig transport;               // host addresses, port range
   Duration accept_window = seconds(30);
@@ -133,6 +133,10 @@ private:
   void on_channel_closed(rtc::PeerTransport& t, std::uint16_t id) override;
 
   bool is_caller_leg(const rtc::PeerTransport& t) const { return &t == caller_leg_.get(); }
+  // The agent service of this call's number (OpenAI or Azure), or null when none is configured.
+  agent::RealtimeSignaling* realtime() const {
+    return profile_.realtime != nullptr ? profile_.realtime : services_.realtime;
+  }
 
   CallServices& services_;
   whatsapp::CallConnect connect_;
@@ -183,6 +187,17 @@ private:
   net::LoopTimer goodbye_timer_; // end_call: hang up once the goodbye played (or at the latest)
   Counters counters_;
   std::unique_ptr<CallRecorder> recorder_; // null: no call-data directory
+  // Graph requests of one call reach Meta in order: an end that comes while pre_accept or accept
+  // is in flight sends its reject/terminate only after that request's answer (terminate if the
+  // accept went through). Shared with those callbacks, so it outlives the call.
+  struct GraphOrder {
+    int in_flight = 0;
+    bool accepted = false;
+    std::function<void()> after;
+  };
+  std::shared_ptr<GraphOrder> graph_order_ = std::make_shared<GraphOrder>();
+  template <typename F> auto in_graph_order(bool is_accept, F on_result);
+
   // Set while the call lives; callbacks from HTTP requests check it before touching the call.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -79,6 +79,11 @@ TEST_F(ConfigTest, CallLimitsAndFallbackHaveSafeDefaultsAndAreChecked) {
   EXPECT_NE(error_of().find("AGENT_SETUP_TIMEOUT_SECONDS"), std::string::npos);
   fake_env()["AGENT_SETUP_TIMEOUT_SECONDS"] = "5";
   EXPECT_EQ(load().call_data_retention_days, 30u);
+  fake_env()["AZURE_OPENAI_API_KEY"] = "azure-key";
+  EXPECT_NE(error_of().find("AZURE_OPENAI_BASE_URL"), std::string::npos);
+  EXPECT_EQ(error_of().find("azure-key"), std::string::npos);
+  fake_env()["AZURE_OPENAI_BASE_URL"] = "https://res.openai.azure.com/openai/v1";
+  EXPECT_EQ(error_of(), "");
   fake_env()["RECORD_CALLS"] = "1";
   EXPECT_NE(error_of().find("CALL_DATA_DIR"), std::string::npos);
   fake_env()["CALL_DATA_DIR"] = "calls";

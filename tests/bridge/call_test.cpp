@@ -137,11 +137,20 @@ protected:
     response.body = response.status == 200
                         ? R"({"messaging_product":"whatsapp","success":true})"
                         : R"({"error":{"message":"bad","type":"OAuthException","code":100}})";
+    if (action == hold_graph_action_) {
+      held_graph_ = [done, response](int status) {
+        http::Response r = response;
+        r.status = status;
+        done(r);
+      };
+      return;
+    }
     loop_.post([done, response] { done(response); });
   }
 
   // OpenAI: the agent peer answers the bridge's offer.
   void on_openai(const http::Request& r, const http::Client::Callback& done) {
+    openai_requests_.push_back(r);
     http::Response response;
     const bool client_secret = r.url.find("/client_secrets") != std::string::npos;
     if (r.url.find("/hangup") != std::string::npos) {
@@ -322,6 +331,9 @@ protected:
   std::vector<std::string> graph_actions_;
   int hangups_ = 0;
   int openai_calls_created_ = 0;
+  std::vector<http::Request> openai_requests_;
+  std::string hold_graph_action_; // its answer waits for held_graph_(status)
+  std::function<void(int)> held_graph_;
   // The business's tool backend: records each POST, answers with tool_status_ / tool_body_.
   std::vector<http::Request> tool_requests_;
   int tool_status_ = 200;
@@ -504,6 +516,34 @@ TEST_F(CallTest, AcceptFailureRejectsTheCallAndHangsUpTheAgent) {
   EXPECT_EQ(graph_actions_, (std::vector<std::string>{"pre_accept", "accept", "reject"}));
   EXPECT_EQ(hangups_, 1);
   expect_ended_leaving_nothing("graph_accept_failed");
+}
+
+// Meta must see the end after the accept it is still answering: terminate if it went through,
+// reject if it did not; never a reject that overtakes an accept.
+TEST_F(CallTest, AnEndDuringAnAcceptWaitsForItsAnswerThenTerminates) {
+  hold_graph_action_ = "accept";
+  start_call();
+  ASSERT_TRUE(run_until([&] { return held_graph_ != nullptr && agent_.connected; }));
+  agent_.transport->close();
+  ASSERT_TRUE(run_until([&] { return ended_; }));
+  EXPECT_EQ(graph_actions_, (std::vector<std::string>{"pre_accept", "accept"}));
+  held_graph_(200);
+  ASSERT_TRUE(run_until([&] { return graph_actions_.size() == 3; }));
+  EXPECT_EQ(graph_actions_.back(), "terminate");
+  EXPECT_EQ(call_->phase(), CallPhase::ended);
+  expect_ended_leaving_nothing("agent_leg_closed");
+}
+
+TEST_F(CallTest, AnEndDuringAFailedAcceptRejectsAfterIt) {
+  hold_graph_action_ = "accept";
+  start_call();
+  ASSERT_TRUE(run_until([&] { return held_graph_ != nullptr && agent_.connected; }));
+  agent_.transport->close();
+  ASSERT_TRUE(run_until([&] { return ended_; }));
+  call_.reset(); // the call may be gone before Meta answers
+  held_graph_(400);
+  ASSERT_TRUE(run_until([&] { return graph_actions_.size() == 3; }));
+  EXPECT_EQ(graph_actions_.back(), "reject");
 }
 
 TEST_F(CallTest, AcceptWindowExpiryRejects) {
@@ -759,6 +799,29 @@ TEST_F(CallTest, EachNumberGetsItsOwnProfile) {
   EXPECT_EQ(updates[0]["session"]["audio"]["output"]["voice"], "shimmer");
   EXPECT_EQ(agent_received("response.create")[0]["response"]["instructions"],
             "Greet for the second shop.");
+}
+
+TEST_F(CallTest, ANumberMayRunOnAzureOpenAi) {
+  agent::RealtimeConfig config{"http://res.openai.azure.test/openai/v1", "azure-key"};
+  config.azure_api_key_header = true;
+  agent::RealtimeSignaling azure(
+      [this](http::Request r, http::Client::Callback done) { on_openai(r, done); }, config);
+  AgentProfile profile;
+  profile.provider = "azure";
+  profile.realtime = &azure;
+  services_.profiles.by_number.emplace("1234", profile);
+  start_connected_call();
+  ASSERT_FALSE(openai_requests_.empty());
+  const auto& create = openai_requests_.front();
+  EXPECT_EQ(create.url, "http://res.openai.azure.test/openai/v1/realtime/calls");
+  bool api_key_header = false;
+  for (const auto& [name, value] : create.headers)
+    api_key_header |= name == "api-key" && value == "azure-key";
+  EXPECT_TRUE(api_key_header);
+  call_->on_terminate_webhook(whatsapp::CallTerminate{});
+  ASSERT_TRUE(run_until([&] { return ended_ && hangups_ == 1; }));
+  EXPECT_EQ(openai_requests_.back().url,
+            "http://res.openai.azure.test/openai/v1/realtime/calls/rtc_unit/hangup");
 }
 
 TEST_F(CallTest, DtmfDigitsBecomeAgentInput) {

@@ -6,7 +6,8 @@ process holds nothing of them any more.
 metasim (Meta) gives each call one fault: normal, silent (the caller's phone dies without a word:
 no RTP, no STUN answers), garbage (random datagrams of every first-byte class at the bridge's
 candidates from a stranger's socket), garbage_caller (the same from the caller's own socket),
-dup_connect, dup_terminate, terminate_first (the terminate webhook overtakes its connect). openaisim (OpenAI) fails a share of the agent calls: die (the peer connection closes
+dup_connect, dup_terminate, terminate_first (the terminate webhook overtakes its connect).
+openaisim (OpenAI) fails a share of the agent calls: die (the peer connection closes
 mid-call), http500, hang (the calls endpoint never answers).
 
 Afterwards: one call_ended with a cause per call_started, the cause each fault calls for, no
@@ -185,7 +186,8 @@ def proc_fds(pid):
 def fd_table(pid):
     """fd number -> what it is ("socket tcp ESTABLISHED :port", "anon_inode:[eventfd]", ...)."""
     states = {"01": "ESTABLISHED", "06": "TIME_WAIT", "07": "CLOSE", "08": "CLOSE_WAIT",
-              "0A": "LISTEN", "02": "SYN_SENT", "04": "FIN_WAIT1", "05": "FIN_WAIT2", "09": "LAST_ACK"}
+              "0A": "LISTEN", "02": "SYN_SENT", "04": "FIN_WAIT1", "05": "FIN_WAIT2",
+              "09": "LAST_ACK"}
     sockets = {}
     for proto in ("tcp", "tcp6", "udp", "udp6", "unix"):
         try:
@@ -460,7 +462,8 @@ def run(a, metasim, openaisim, port_bridge, port_graph, port_openai, media_min, 
                  if "Sanitizer" in l or "runtime error:" in l]
     check(rc == 0 and stop_s <= a.drain_grace,
           f"SIGTERM: wabridge exits 0 within the drain grace ({a.drain_grace} s)",
-          f"status {rc} after {stop_s:.1f} s; " + " | ".join((sanitizer or bridge.stderr_tail())[:8]))
+          f"status {rc} after {stop_s:.1f} s; "
+          + " | ".join((sanitizer or bridge.stderr_tail())[:8]))
     check(not sanitizer, "no sanitizer report on wabridge's stderr", sanitizer[:5])
     log(f"wabridge stopped in {stop_s:.1f} s; whole test {time.monotonic() - t0:.1f} s")
 
@@ -600,7 +603,8 @@ def judge_calls(a, bridge_ev, meta_ev, oai_ev):
                   f"{tag}: second connect acknowledged and ignored as a duplicate",
                   dict(hooks[cid]))
         if fault == "dup_terminate":
-            qcheck(hooks[cid][("terminate", 200)] == 2 and len(ev.get("webhook_terminate", [])) == 1,
+            qcheck(hooks[cid][("terminate", 200)] == 2
+                   and len(ev.get("webhook_terminate", [])) == 1,
                   f"{tag}: second terminate acknowledged and ignored",
                   f"{dict(hooks[cid])}, wabridge logged {len(ev.get('webhook_terminate', []))}")
         if fault in ("garbage", "garbage_caller"):
@@ -614,16 +618,14 @@ def judge_calls(a, bridge_ev, meta_ev, oai_ev):
           "every failed agent request (500, no answer) ended one call, and nothing else did",
           f"openaisim injected {dict(http_faults)}, wabridge ended {dict(agent_http_failed)}")
 
-    # Graph requests of one call travel on parallel connections: a reject or terminate issued
-    # while a pre_accept or accept is still on its way can reach Meta first. Reported, not failed:
-    # a known race of the bridge (see the chaos test's notes in the report).
+    # Graph requests of one call travel on parallel connections, yet Meta must see them in order:
+    # the bridge holds its reject or terminate until a pending pre_accept or accept is answered.
     for cid, acts in graph.items():
         ends = [i for i, (action, result) in enumerate(acts)
                 if action in ("reject", "terminate") and result == "ok"]
         late = acts[ends[0] + 1:] if ends else []
-        if late and cid in faults:
-            log(f"NOTE: {cid}: Graph {late} reached Meta after the call's {acts[ends[0]][0]} "
-                f"(fault {faults[cid]['fault']}; all actions {acts})")
+        check(not late, f"{cid}: no Graph action reaches Meta after the call's end",
+              f"fault {faults.get(cid, {}).get('fault')}; all actions {acts}", quiet=True)
 
     # One agent call per bridge call, even for a repeated connect: openaisim's requests are
     # exactly the calls that got an agent and the ones whose request failed.

@@ -29,6 +29,7 @@ type result struct {
 	DurationS       int      `json:"duration_s"`
 	RecordedPackets int      `json:"recorded_packets"`
 	Record          string   `json:"record,omitempty"`
+	Fault           string   `json:"fault"`
 }
 
 type call struct {
@@ -42,6 +43,8 @@ type call struct {
 	recorder *simcore.Recorder
 	record   string
 	done     chan result
+	plan     plan
+	gate     *simcore.GatedConn // silent: the phone's only socket
 
 	mu             sync.Mutex
 	connectAt      time.Time
@@ -58,6 +61,8 @@ type call struct {
 	actions        []string
 	bizOpaque      string
 	terminatedByUs bool
+	endedByGraph   bool             // a reject or terminate was accepted
+	sprayer        *simcore.Sprayer // garbage
 }
 
 func (s *sim) recordPath(i int) string {
@@ -71,17 +76,25 @@ func (s *sim) recordPath(i int) string {
 // placeCall runs one user-initiated call to its end.
 func (s *sim) placeCall(i int) result {
 	c := &call{s: s, id: simcore.RandomWACallID(), caller: "1555" + simcore.RandomDigits(7),
-		done: make(chan result, 1), record: s.recordPath(i)}
+		done: make(chan result, 1), record: s.recordPath(i), plan: s.plans[i-1]}
 	fail := func(err error) result {
 		s.log.Event("call_setup_failed", simcore.F{"call_id": c.id, "error": err.Error()})
-		return result{CallID: c.id, Outcome: "setup_failed", Cause: err.Error()}
+		return result{CallID: c.id, Outcome: "setup_failed", Cause: err.Error(), Fault: c.plan.Fault}
 	}
+	time.Sleep(c.plan.StartDelay)
 	var err error
 	if c.recorder, err = simcore.NewRecorder(c.record); err != nil {
 		return fail(err)
 	}
-	api, err := simcore.NewAPI(simcore.APIOptions{Lite: true, Loopback: true, OpusPT: 111,
-		OpusFmtp: simcore.WhatsAppOpusFmtp, DTMFPT: 126, TransportCC: true})
+	opts := simcore.APIOptions{Lite: true, Loopback: true, OpusPT: 111,
+		OpusFmtp: simcore.WhatsAppOpusFmtp, DTMFPT: 126, TransportCC: true}
+	if c.plan.Fault == faultSilent || c.plan.Fault == faultGarbageCaller {
+		if c.gate, err = simcore.NewGatedConn(); err != nil {
+			return fail(err)
+		}
+		opts.UDPConn = c.gate
+	}
+	api, err := simcore.NewAPI(opts)
 	if err != nil {
 		return fail(err)
 	}
@@ -103,6 +116,9 @@ func (s *sim) placeCall(i int) result {
 	}()
 	c.pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		s.log.Event("peer_state", simcore.F{"call_id": c.id, "state": st.String()})
+		if c.gate != nil && c.gate.Silent() {
+			return // a dead phone reports nothing: the business has to notice
+		}
 		switch st {
 		case webrtc.PeerConnectionStateConnected:
 			c.mu.Lock()
@@ -152,9 +168,15 @@ func (s *sim) placeCall(i int) result {
 		"session": map[string]interface{}{"sdp_type": "offer", "sdp": waOffer},
 	}
 	body := s.envelope(c.caller, item, nil)
+	if s.cfg.chaosSeed != 0 {
+		s.log.Event("chaos_fault", c.plan.fields(c.id, i))
+	}
 	s.log.Event("call_placed", simcore.F{"call_id": c.id, "from": c.caller})
+	if c.plan.Fault == faultTerminateFirst {
+		return c.terminateFirst(body)
+	}
 	copies := 1
-	if s.cfg.duplicateConnect {
+	if s.cfg.duplicateConnect || c.plan.Fault == faultDupConnect {
 		copies = 2
 	}
 	for k := 0; k < copies; k++ {
@@ -231,10 +253,14 @@ func normalizeSDP(s string) string { return strings.Join(simcore.SplitLines(s), 
 func (c *call) graphAction(w http.ResponseWriter, req *graphRequest) {
 	c.mu.Lock()
 	c.actions = append(c.actions, req.Action)
-	ended, expired := c.ended, c.expired
+	seq := len(c.actions) // the order Meta took the requests in (their logs may interleave)
+	ended, expired := c.ended || c.endedByGraph, c.expired
+	if !ended && (req.Action == "reject" || req.Action == "terminate") {
+		c.endedByGraph = true // later actions see a finished call, even before end() has run
+	}
 	c.mu.Unlock()
 	log := func(status string, extra simcore.F) {
-		f := simcore.F{"call_id": c.id, "action": req.Action, "result": status}
+		f := simcore.F{"call_id": c.id, "action": req.Action, "result": status, "seq": seq}
 		for k, v := range extra {
 			f[k] = v
 		}
@@ -299,6 +325,9 @@ func (c *call) graphAction(w http.ResponseWriter, req *graphRequest) {
 					"SDP Validation error - "+err.Error())
 				return
 			}
+			if c.plan.Fault == faultGarbage {
+				go c.startGarbage(sdp, nil)
+			}
 		}
 		if req.Action == "accept" {
 			c.mu.Lock()
@@ -307,11 +336,15 @@ func (c *call) graphAction(w http.ResponseWriter, req *graphRequest) {
 			c.bizOpaque = req.BizOpaque
 			c.mu.Unlock()
 			c.startMedia()
+			if c.plan.Fault == faultGarbageCaller {
+				go c.startGarbage(sdp, c.gate)
+			}
 		}
 		log("ok", nil)
 		graphOK(w)
 	case "reject":
 		if ended {
+			log("error", simcore.F{"code": 100})
 			graphError(w, 400, 100, "OAuthException", "(#100) Invalid parameter", "The call is no longer active")
 			return
 		}
@@ -370,8 +403,12 @@ func (c *call) startMedia() {
 			}
 		})
 	}
-	if cfg.hangupAfter > 0 {
-		time.AfterFunc(cfg.hangupAfter, func() { c.end("COMPLETED", nil, "caller_hangup") })
+	if c.plan.Fault == faultSilent {
+		time.AfterFunc(c.plan.SilentAfter, c.goSilent)
+		return // no hang-up, no media watch: the phone is about to die
+	}
+	if c.plan.HangupAfter > 0 {
+		time.AfterFunc(c.plan.HangupAfter, func() { c.end("COMPLETED", nil, "caller_hangup") })
 	}
 	go c.watchMedia()
 }
@@ -411,9 +448,13 @@ func (c *call) end(status string, errs []interface{}, cause string) {
 	accepted, acceptedAt, connected, received := c.accepted, c.acceptedAt, c.connected, c.received
 	actions := append([]string{}, c.actions...)
 	dtmf, biz := c.dtmfSent, c.bizOpaque
+	sprayer := c.sprayer
 	c.mu.Unlock()
 	if c.pacer != nil {
 		c.pacer.Stop()
+	}
+	if sprayer != nil {
+		c.s.log.Event("garbage_sent", simcore.F{"call_id": c.id, "datagrams": sprayer.Stop()})
 	}
 	sent := c.track.Sent()
 	now := time.Now()
@@ -440,8 +481,14 @@ func (c *call) end(status string, errs []interface{}, cause string) {
 	c.s.log.Event("terminate", simcore.F{"call_id": c.id, "status": hookStatus, "cause": cause,
 		"duration": duration, "packets_sent": sent, "packets_received": received})
 	c.s.postWebhook(c.id, "terminate", c.s.envelope(c.caller, item, errs))
+	if c.plan.Fault == faultDupTerminate {
+		c.s.postWebhook(c.id, "terminate", c.s.envelope(c.caller, item, errs))
+	}
 	if c.pc != nil {
 		_ = c.pc.Close()
+	}
+	if c.gate != nil {
+		_ = c.gate.Close() // ends Pion's UDP mux reader
 	}
 	recPackets, _, recErr := c.recorder.Close()
 	if c.record != "" && recErr != nil {
@@ -459,7 +506,7 @@ func (c *call) end(status string, errs []interface{}, cause string) {
 	c.done <- result{CallID: c.id, Outcome: outcome, Cause: cause, Status: hookStatus,
 		Accepted: accepted, Connected: connected, PacketsSent: sent, PacketsReceived: received,
 		DTMFSent: dtmf, GraphActions: actions, DurationS: duration, RecordedPackets: recPackets,
-		Record: c.record}
+		Record: c.record, Fault: c.plan.Fault}
 }
 
 // businessConnect answers a business-initiated `connect` (outbound call). The simulator does not

@@ -69,7 +69,7 @@ func deepCopy(m map[string]interface{}) map[string]interface{} {
 }
 
 // newCall answers an offer: ice-lite, DTLS client, Opus with the offer's payload type and fmtp.
-func (s *server) newCall(offer string, sess map[string]interface{}, auth string) (*call, string, error) {
+func (s *server) newCall(offer string, sess map[string]interface{}, auth string, dieAfter time.Duration) (*call, string, error) {
 	s.mu.Lock()
 	n := len(s.order) + 1
 	s.mu.Unlock()
@@ -95,6 +95,9 @@ func (s *server) newCall(offer string, sess map[string]interface{}, auth string)
 		case webrtc.PeerConnectionStateConnected:
 			if s.cfg.fail == "close-midcall" {
 				time.AfterFunc(s.cfg.closeAfter, func() { c.close("fail_close_midcall") })
+			}
+			if dieAfter > 0 {
+				time.AfterFunc(dieAfter, func() { c.close("chaos_die") })
 			}
 		case webrtc.PeerConnectionStateFailed:
 			c.close("peer_failed")

@@ -28,13 +28,20 @@ type config struct {
 	callerTranscript, record, recordSession, fail, model                           string
 	closeAfter, silence                                                            time.Duration
 	speechBytes                                                                    int
+	// chaos test (chaos.go)
+	chaosSeed           int64
+	chaosRate           float64
+	chaosFaults         string
+	dieAfter, dieSpread time.Duration
 }
 
 type server struct {
-	cfg      config
-	log      *simcore.Logger
-	reply    [][]byte
-	greeting [][]byte
+	cfg         config
+	chaosFaults []string
+	requests    int64 // call requests so far (atomic)
+	log         *simcore.Logger
+	reply       [][]byte
+	greeting    [][]byte
 
 	mu       sync.Mutex
 	secrets  map[string]secret
@@ -64,14 +71,24 @@ func main() {
 	flag.DurationVar(&c.closeAfter, "close-after", 5*time.Second, "with --fail close-midcall: close this long after connecting")
 	flag.DurationVar(&c.silence, "vad-silence", 600*time.Millisecond, "silence that ends a caller turn")
 	flag.IntVar(&c.speechBytes, "vad-speech-bytes", 20, "Opus payloads larger than this count as speech")
+	flag.Int64Var(&c.chaosSeed, "chaos-seed", 0, "fail some calls, chosen reproducibly from this seed (0: off)")
+	flag.Float64Var(&c.chaosRate, "chaos-rate", 0.25, "with --chaos-seed: share of call requests that get a fault")
+	flag.StringVar(&c.chaosFaults, "chaos-faults", strings.Join(agentFaults, ","), "faults to choose from (a repeated kind weighs more)")
+	flag.DurationVar(&c.dieAfter, "chaos-die-after", time.Second, "die: the earliest close after connecting")
+	flag.DurationVar(&c.dieSpread, "chaos-die-spread", 5*time.Second, "die: the close comes up to this much later")
 	flag.Parse()
+	kinds, err := parseAgentFaults(c.chaosFaults)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "openaisim:", err)
+		os.Exit(2)
+	}
 	switch c.fail {
 	case "", "http500", "timeout", "close-midcall", "no-session-updated":
 	default:
 		fmt.Fprintln(os.Stderr, "openaisim: unknown --fail", c.fail)
 		os.Exit(2)
 	}
-	s := &server{cfg: c, log: simcore.NewLogger("openaisim"), secrets: map[string]secret{},
+	s := &server{cfg: c, chaosFaults: kinds, log: simcore.NewLogger("openaisim"), secrets: map[string]secret{},
 		calls: map[string]*call{}}
 	load := func(path string) [][]byte {
 		if path == "" {
@@ -283,8 +300,14 @@ func (s *server) serveCalls(w http.ResponseWriter, r *http.Request) {
 			"Content-Type must be application/sdp or multipart/form-data")
 		return
 	}
-	s.log.Event("call_request", simcore.F{"auth": auth, "offer_bytes": len(offer)})
-	switch s.cfg.fail {
+	plan := s.nextPlan()
+	s.log.Event("call_request", simcore.F{"auth": auth, "offer_bytes": len(offer), "seq": plan.Seq})
+	fail := s.cfg.fail
+	if plan.Fault == agentHTTP500 || plan.Fault == agentHang {
+		s.log.Event("chaos_fault", simcore.F{"seq": plan.Seq, "fault": plan.Fault})
+		fail = map[string]string{agentHTTP500: "http500", agentHang: "timeout"}[plan.Fault]
+	}
+	switch fail {
 	case "http500":
 		apiError(w, 500, "server_error", "", "The server had an error while processing your request. Sorry about that!")
 		return
@@ -299,7 +322,11 @@ func (s *server) serveCalls(w http.ResponseWriter, r *http.Request) {
 			"Invalid SDP offer. Please try again with a WHIP-compliant offer.")
 		return
 	}
-	c, answer, err := s.newCall(offer, sess, auth)
+	c, answer, err := s.newCall(offer, sess, auth, plan.DieAfter)
+	if err == nil && plan.Fault == agentDie {
+		s.log.Event("chaos_fault", simcore.F{"seq": plan.Seq, "fault": plan.Fault, "call_id": c.id,
+			"die_after_ms": plan.DieAfter.Milliseconds()})
+	}
 	if err != nil {
 		s.log.Event("call_failed", simcore.F{"error": err.Error()})
 		apiError(w, 400, "invalid_request_error", "invalid_offer",

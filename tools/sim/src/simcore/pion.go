@@ -35,6 +35,9 @@ type APIOptions struct {
 	OpusFmtp    string // default "minptime=10;useinbandfec=1"
 	DTMFPT      uint8  // 0: no telephone-event
 	TransportCC bool
+	// UDPConn, when set, is the peer's only socket (through Pion's UDP mux): its address is the
+	// host candidate. A GatedConn here lets the chaos test silence the peer.
+	UDPConn net.PacketConn
 }
 
 // NewAPI builds a Pion API for one peer connection (no interceptors: like the origin project,
@@ -71,6 +74,9 @@ func NewAPI(o APIOptions) (*webrtc.API, error) {
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() && ip.To4() != nil })
 	}
 	se.SetLite(o.Lite)
+	if o.UDPConn != nil {
+		se.SetICEUDPMux(webrtc.NewICEUDPMux(nil, o.UDPConn))
+	}
 	if o.DTLSClient {
 		if err := se.SetAnsweringDTLSRole(webrtc.DTLSRoleClient); err != nil {
 			return nil, err
