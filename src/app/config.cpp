@@ -56,7 +56,8 @@ constexpr const char* kSettings[] = {"PORT",
                                      "RECORD_CALLS",
                                      "CALL_DATA_RETENTION_DAYS",
                                      "AZURE_OPENAI_API_KEY",
-                                     "AZURE_OPENAI_BASE_URL"};
+                                     "AZURE_OPENAI_BASE_URL",
+                                     "ADMIN_TOKEN"};
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -131,7 +132,7 @@ std::vector<std::string> Config::secrets() const {
   std::vector<std::string> out;
   for (const auto* s :
        {&whatsapp_access_token, &whatsapp_app_secret, &whatsapp_verify_token, &openai_api_key,
-        &azure_openai_api_key}) {
+        &azure_openai_api_key, &admin_token}) {
     if (!s->empty()) out.push_back(*s);
   }
   return out;
@@ -215,6 +216,7 @@ Config load_config(int argc, char** argv, const char* (*environ_lookup)(const ch
   c.max_call_duration = seconds(max_call_s);
   env("FALLBACK", c.fallback);
   env("FALLBACK_ANNOUNCEMENT", c.fallback_announcement);
+  env("ADMIN_TOKEN", c.admin_token);
   env("CALL_DATA_DIR", c.call_data_dir);
   if (const char* v = lookup("RECORD_CALLS")) c.record_calls = parse_bool("RECORD_CALLS", v);
   env_number("CALL_DATA_RETENTION_DAYS", c.call_data_retention_days, 36500);

@@ -51,6 +51,7 @@ struct Config {
   Duration max_call_duration = seconds(7200);  // zero: no limit
   std::string fallback = "reject";             // reject | announce
   std::string fallback_announcement;           // Ogg Opus file; empty: the built-in recording
+  std::string admin_token; // Bearer token of POST /calls (outbound); empty: endpoint disabled
   std::string call_data_dir;                   // transcripts (and recordings); empty: none
   bool record_calls = false;                   // Ogg Opus of both directions
   std::uint32_t call_data_retention_days = 30; // older files are deleted; 0: kept forever

@@ -10,6 +10,7 @@
 #include "agent/tool_invoker.hpp"
 #include "app/agent_profiles.hpp"
 #include "bridge/call_registry.hpp"
+#include "common/json_input.hpp"
 #include "common/log.hpp"
 #include "http/client.hpp"
 #include "http/server.hpp"
@@ -152,6 +153,9 @@ private:
       else
         r.send(200, "ok\n");
     });
+    http_server_.route("POST", "/calls", [this](const http::ServerRequest& req, http::Responder r) {
+      on_place_call(req, std::move(r));
+    });
     http_server_.route("GET", "/metrics", [this](const http::ServerRequest&, http::Responder r) {
       r.send(200, metrics(), "text/plain; version=0.0.4");
     });
@@ -180,6 +184,58 @@ private:
       if (draining_) registry_.stop_accepting();
       registry_.handle(batch);
     });
+  }
+
+  // POST /calls {"to", "phone_number_id", "biz_opaque_callback_data"?} with the admin token:
+  // places a business-initiated call and answers with Graph's call id once Meta took it.
+  void on_place_call(const http::ServerRequest& req, http::Responder reply) {
+    const auto json_reply = [](http::Responder& r, int status, const nlohmann::json& body) {
+      r.send(status, body.dump(), "application/json");
+    };
+    if (config_.admin_token.empty()) {
+      json_reply(reply, 404, {{"error", "outbound calls are disabled: set ADMIN_TOKEN"}});
+      return;
+    }
+    if (!same_secret(req.header("authorization"), "Bearer " + config_.admin_token)) {
+      log::warn("admin_unauthorized", {{"peer", req.peer.ip_string()}});
+      json_reply(reply, 401, {{"error", "missing or wrong Bearer token"}});
+      return;
+    }
+    std::string why;
+    const auto body = parse_untrusted_json(req.body, {64 * 1024, 8}, why);
+    bridge::OutboundCall call;
+    if (body) {
+      call.to = string_field(*body, "to");
+      call.phone_number_id = string_field(*body, "phone_number_id");
+      if (auto data = string_field(*body, "biz_opaque_callback_data"); !data.empty()) {
+        call.biz_opaque_callback_data = data.substr(0, 512);
+      }
+    }
+    if (!body || call.to.empty() || call.phone_number_id.empty()) {
+      json_reply(reply, 400, {{"error", "expected JSON {\"to\", \"phone_number_id\"}"}});
+      return;
+    }
+    if (draining_) {
+      json_reply(reply, 503, {{"error", "wabridge is shutting down"}});
+      return;
+    }
+    registry_.place_call(std::move(call), [reply = std::move(reply),
+                                           json_reply](const whatsapp::GraphResult& r) mutable {
+      if (r.ok) {
+        json_reply(reply, 200, {{"call_id", r.call_id}});
+      } else {
+        json_reply(reply, 502,
+                   {{"error", r.message}, {"code", r.error_code}, {"http_status", r.http_status}});
+      }
+    });
+  }
+
+  // Compares without leaking the position of the first difference through timing.
+  static bool same_secret(std::string_view given, std::string_view expected) {
+    unsigned char diff = given.size() == expected.size() ? 0 : 1;
+    for (std::size_t i = 0; i < expected.size(); ++i)
+      diff |= static_cast<unsigned char>(expected[i] ^ (i < given.size() ? given[i] : 0));
+    return diff == 0;
   }
 
   std::string metrics() const {

@@ -44,6 +44,7 @@ template <typename F> auto Call::in_graph_order(bool is_accept, F on_result) {
           on_result = std::move(on_result)](const whatsapp::GraphResult& r) mutable {
     --order->in_flight;
     if (is_accept && r.ok) order->accepted = true;
+    if (r.ok && !r.call_id.empty()) order->call_id = r.call_id;
     on_result(r);
     if (order->in_flight == 0 && order->after) {
       auto after = std::move(order->after);
@@ -54,13 +55,40 @@ template <typename F> auto Call::in_graph_order(bool is_accept, F on_result) {
 }
 
 Call::Call(CallServices& services, whatsapp::CallConnect connect, EndedHandler on_ended)
+    : Call(services, std::move(connect), std::move(on_ended), nullptr) {
+  start();
+}
+
+Call::Call(CallServices& services, OutboundCall outbound, EndedHandler on_ended,
+           PlacedHandler on_placed)
+    : Call(
+          services,
+          [&outbound] {
+            whatsapp::CallConnect c;
+            c.business.phone_number_id = outbound.phone_number_id;
+            c.to = outbound.to;
+            c.direction = whatsapp::CallDirection::business_initiated;
+            return c;
+          }(),
+          std::move(on_ended), std::move(on_placed)) {
+  outbound_ = true;
+  biz_opaque_callback_data_ = std::move(outbound.biz_opaque_callback_data);
+  graph_order_->accepted = true; // ending a placed call is a terminate, ringing or not
+  start();
+}
+
+Call::Call(CallServices& services, whatsapp::CallConnect connect, EndedHandler on_ended,
+           PlacedHandler on_placed)
     : services_(services), connect_(std::move(connect)),
       profile_(services.profiles.for_number(connect_.business.phone_number_id)),
-      on_ended_(std::move(on_ended)), started_at_(services.loop.now()), to_agent_(random_u32()),
-      to_caller_(random_u32()), keepalive_timer_(services.loop, [this] { on_keepalive_tick(); }),
-      accept_window_timer_(
-          services.loop,
-          [this] { end("accept_window_expired", OutwardAction::reject_or_terminate); }),
+      on_placed_(std::move(on_placed)), on_ended_(std::move(on_ended)),
+      started_at_(services.loop.now()), to_agent_(random_u32()), to_caller_(random_u32()),
+      keepalive_timer_(services.loop, [this] { on_keepalive_tick(); }),
+      accept_window_timer_(services.loop,
+                           [this] {
+                             end(outbound_ ? "callee_did_not_answer" : "accept_window_expired",
+                                 OutwardAction::reject_or_terminate);
+                           }),
       agent_setup_timer_(services.loop,
                          [this] {
                            if (!session_updated_) agent_failed("agent_setup_timeout");
@@ -70,28 +98,125 @@ Call::Call(CallServices& services, whatsapp::CallConnect connect, EndedHandler o
           [this] { end("max_duration_reached", OutwardAction::reject_or_terminate); }),
       announcement_timer_(services.loop, [this] { on_announcement_tick(); }),
       goodbye_timer_(services.loop,
-                     [this] { end("agent_ended_call", OutwardAction::reject_or_terminate); }) {
-  log::info("call_started", {{"call_id", call_id()},
-                             {"phone_number_id", connect_.business.phone_number_id},
-                             {"direction", std::string(whatsapp::to_string(connect_.direction))}});
-  accept_window_timer_.arm(started_at_ + services_.accept_window);
-  if (!services_.call_data.directory.empty()) {
-    try {
-      recorder_ = std::make_unique<CallRecorder>(services_.call_data, call_id(),
-                                                 std::chrono::system_clock::now());
-    } catch (const std::exception& e) {
-      // The call matters more than its files.
-      log::warn("call_data_unavailable", {{"call_id", call_id()}, {"error", e.what()}});
-    }
+                     [this] { end("agent_ended_call", OutwardAction::reject_or_terminate); }) {}
+
+void Call::start() {
+  nlohmann::json fields = {{"phone_number_id", connect_.business.phone_number_id},
+                           {"direction", std::string(whatsapp::to_string(connect_.direction))}};
+  if (outbound_) {
+    fields["to"] = connect_.to;
+  } else {
+    fields["call_id"] = call_id();
   }
+  log::info("call_started", fields);
+  accept_window_timer_.arm(started_at_ + services_.accept_window);
+  if (!outbound_) open_call_files();
   if (services_.max_call_duration > Duration::zero()) {
     max_duration_timer_.arm(started_at_ + services_.max_call_duration);
   }
   // Setup may fail at once; report that after the constructor, never from inside it.
   services_.loop.post(guarded(alive_, [this] {
-    answer_caller();
-    if (phase_ != CallPhase::ended) open_agent_leg();
+    if (outbound_) {
+      place_outbound_call();
+    } else {
+      answer_caller();
+    }
+    if (phase_ != CallPhase::ended) open_agent_leg(); // while the phone rings, for outbound
   }));
+}
+
+void Call::open_call_files() {
+  if (services_.call_data.directory.empty()) return;
+  try {
+    recorder_ = std::make_unique<CallRecorder>(services_.call_data, call_id(),
+                                               std::chrono::system_clock::now());
+  } catch (const std::exception& e) {
+    // The call matters more than its files.
+    log::warn("call_data_unavailable", {{"call_id", call_id()}, {"error", e.what()}});
+  }
+}
+
+// --- a business-initiated call ------------------------------------------------------------------
+
+void Call::place_outbound_call() {
+  try {
+    rtc::TransportConfig config = services_.transport;
+    config.log_call_id = "outbound:" + connect_.to;
+    config.log_leg = "whatsapp";
+    caller_leg_ = std::make_unique<rtc::PeerTransport>(
+        services_.loop, services_.batch, static_cast<rtc::PeerTransport::Listener&>(*this), config);
+  } catch (const std::exception& e) {
+    end("outbound_setup_failed", OutwardAction::reject_or_terminate, {{"error", e.what()}});
+    return;
+  }
+  caller_leg_->gather(guarded(alive_, [this] { send_outbound_offer(); }));
+}
+
+void Call::send_outbound_offer() {
+  std::string offer_sdp;
+  try {
+    caller_offer_ = sdp::offer_for_whatsapp(
+        rtc::local_parameters(*caller_leg_, to_caller_.ssrc(), "wabridge"), caller_opus_pt_, 126);
+    offer_sdp = sdp::write(caller_offer_);
+  } catch (const std::exception& e) {
+    end("outbound_setup_failed", OutwardAction::reject_or_terminate, {{"error", e.what()}});
+    return;
+  }
+  log::debug("outbound_offer", {{"to", connect_.to}, {"sdp", offer_sdp}});
+  services_.graph.connect(
+      connect_.business.phone_number_id, connect_.to, offer_sdp, biz_opaque_callback_data_,
+      in_graph_order(false,
+                     guarded(alive_, [this](const whatsapp::GraphResult& r) { on_placed(r); })));
+}
+
+void Call::on_placed(const whatsapp::GraphResult& result) {
+  if (phase_ == CallPhase::ended) return;
+  if (!result.ok || result.call_id.empty()) {
+    end("graph_connect_failed", OutwardAction::none,
+        {{"http_status", result.http_status},
+         {"error_code", result.error_code},
+         {"message", result.message}});
+    if (on_placed_) on_placed_(*this, result);
+    return;
+  }
+  connect_.call_id = result.call_id;
+  log::info("call_placed", {{"call_id", call_id()},
+                            {"to", connect_.to},
+                            {"phone_number_id", connect_.business.phone_number_id}});
+  open_call_files();
+  if (on_placed_) on_placed_(*this, result);
+}
+
+void Call::on_callee_answer(const std::string& answer_sdp) {
+  if (!outbound_ || phase_ == CallPhase::ended || !caller_leg_ || callee_answered_) return;
+  callee_answered_ = true;
+  try {
+    const auto answer = sdp::parse(answer_sdp);
+    if (auto opus = sdp::negotiated_opus(answer)) caller_opus_pt_ = opus->payload_type;
+    caller_dtmf_pt_ = sdp::telephone_event_pt(answer);
+    caller_leg_->start(rtc::remote_parameters(answer, rtc::SdpSide::we_offered));
+  } catch (const std::exception& e) {
+    end("callee_answer_unusable", OutwardAction::reject_or_terminate, {{"error", e.what()}});
+    return;
+  }
+  log::info("callee_answered", {{"call_id", call_id()}});
+  to_agent_.map_payload_type(caller_opus_pt_, agent_opus_pt_);
+  to_caller_.map_payload_type(agent_opus_pt_, caller_opus_pt_);
+}
+
+void Call::on_status_webhook(const whatsapp::CallStatus& status) {
+  if (phase_ == CallPhase::ended) return;
+  log::info("call_status", {{"call_id", call_id()}, {"status", status.status_text}});
+  if (status.status == whatsapp::CallStatusKind::rejected) {
+    end("callee_rejected", OutwardAction::none);
+  } else if (status.status == whatsapp::CallStatusKind::accepted && outbound_ &&
+             phase_ == CallPhase::answering) {
+    // The callee picked up: the call is live (no Graph accept for calls we placed).
+    phase_ = CallPhase::accepted;
+    accept_window_timer_.disarm();
+    keepalive_timer_.arm(services_.loop.now());
+    maybe_greet();
+  }
 }
 
 Call::~Call() {
@@ -156,6 +281,7 @@ void Call::on_pre_accept(const whatsapp::GraphResult& result) {
 }
 
 void Call::maybe_accept() {
+  if (outbound_) return; // the callee accepts calls we place
   if (accept_sent_ || !pre_accepted_ || !caller_leg_ || !caller_leg_->connected()) return;
   // Accept only once the agent can speak (or the fallback announcement is ready): until then the
   // caller hears ringing, not dead air, and an agent that fails to come up leads to a reject
@@ -352,6 +478,8 @@ void Call::on_agent_event(const agent::ServerEvent& event) {
 void Call::maybe_greet() {
   // The agent speaks first once its configuration is applied and the caller can hear it.
   if (greeted_ || !session_updated_ || phase_ != CallPhase::accepted) return;
+  // An outbound callee may pick up before the media path is up: greet into a live leg only.
+  if (!caller_leg_ || !caller_leg_->connected()) return;
   greeted_ = true;
   send_agent_event(profile_.greeting.empty() ? agent::response_create()
                                              : agent::response_create(profile_.greeting));
@@ -430,6 +558,7 @@ void Call::on_transport_connected(rtc::PeerTransport& t) {
   if (is_caller_leg(t)) {
     log::info("leg_connected", {{"call_id", call_id()}, {"leg", "whatsapp"}});
     maybe_accept();
+    maybe_greet();
   } else {
     log::info("leg_connected", {{"call_id", call_id()}, {"leg", "agent"}});
     agent_channel_ = agent_leg_->open_channel(kDataChannelLabel);
@@ -683,7 +812,10 @@ void Call::end(const std::string& cause, OutwardAction action, const nlohmann::j
   if (action == OutwardAction::reject_or_terminate) {
     // Before accept we reject; after accept we terminate. Results are only logged.
     auto send = [&graph = services_.graph, number = connect_.business.phone_number_id,
-                 id = call_id(), order = graph_order_]() {
+                 own_id = call_id(), order = graph_order_]() {
+      // A placed call's id may only be known from the connect answer that just arrived.
+      const std::string id = order->call_id.empty() ? own_id : order->call_id;
+      if (id.empty()) return; // Graph `connect` failed: there is no call to end
       const char* what = order->accepted ? "terminate" : "reject";
       auto log_result = [id, what](const whatsapp::GraphResult& r) {
         if (!r.ok) {

@@ -49,12 +49,26 @@ struct CallServices {
 
 enum class CallPhase { answering, accepted, ended };
 
+// A business-initiated call to place: who, from which number.
+struct OutboundCall {
+  std::string phone_number_id;
+  std::string to; // the WhatsApp user's phone number or id
+  std::optional<std::string> biz_opaque_callback_data;
+};
+
 class Call final : private rtc::PeerTransport::Listener {
 public:
   using EndedHandler = std::function<void(Call&)>;
+  using PlacedHandler = std::function<void(Call&, const whatsapp::GraphResult&)>;
 
-  // Starts the call at once; failures found here are reported through `on_ended` later (posted).
+  // Answers a user-initiated call at once; failures found here are reported through `on_ended`
+  // later (posted).
   Call(CallServices& services, whatsapp::CallConnect connect, EndedHandler on_ended);
+  // Places a business-initiated call: our offer goes out with Graph `connect` (`on_placed` gets
+  // its result; call_id() is known from then on), the agent is prepared while the phone rings,
+  // the callee's answer comes by webhook (on_callee_answer) and the call is live on ACCEPTED.
+  Call(CallServices& services, OutboundCall outbound, EndedHandler on_ended,
+       PlacedHandler on_placed);
   ~Call() override;
   Call(const Call&) = delete;
   Call& operator=(const Call&) = delete;
@@ -63,6 +77,10 @@ public:
   void on_terminate_webhook(const whatsapp::CallTerminate& terminate);
   // The process is shutting down.
   void shut_down(const std::string& cause);
+  // Outbound: the callee's SDP answer (a `connect` webhook) and the call's status webhooks.
+  void on_callee_answer(const std::string& answer_sdp);
+  void on_status_webhook(const whatsapp::CallStatus& status);
+  bool outbound() const { return outbound_; }
 
   const std::string& call_id() const { return connect_.call_id; }
   CallPhase phase() const { return phase_; }
@@ -88,6 +106,13 @@ public:
 
 private:
   // Setup steps.
+  Call(CallServices& services, whatsapp::CallConnect connect, EndedHandler on_ended,
+       PlacedHandler on_placed);
+  void start();
+  void open_call_files();
+  void place_outbound_call();
+  void send_outbound_offer();
+  void on_placed(const whatsapp::GraphResult& result);
   void answer_caller();
   void send_caller_answer();
   void open_agent_leg();
@@ -141,6 +166,10 @@ private:
   CallServices& services_;
   whatsapp::CallConnect connect_;
   const AgentProfile& profile_;
+  bool outbound_ = false;
+  bool callee_answered_ = false;
+  std::optional<std::string> biz_opaque_callback_data_;
+  PlacedHandler on_placed_;
   EndedHandler on_ended_;
   CallPhase phase_ = CallPhase::answering;
   std::string end_cause_;
@@ -192,7 +221,8 @@ private:
   // accept went through). Shared with those callbacks, so it outlives the call.
   struct GraphOrder {
     int in_flight = 0;
-    bool accepted = false;
+    bool accepted = false; // or an outbound call: ending it is always a terminate
+    std::string call_id;   // outbound: known once Graph `connect` answered
     std::function<void()> after;
   };
   std::shared_ptr<GraphOrder> graph_order_ = std::make_shared<GraphOrder>();

@@ -17,7 +17,12 @@ void CallRegistry::handle(const whatsapp::WebhookBatch& batch) {
     } else if (const auto* terminate = std::get_if<whatsapp::CallTerminate>(&event)) {
       on_terminate(*terminate);
     } else if (const auto* status = std::get_if<whatsapp::CallStatus>(&event)) {
-      log::info("call_status", {{"call_id", status->call_id}, {"status", status->status_text}});
+      auto it = calls_.find(status->call_id);
+      if (it != calls_.end()) {
+        it->second->on_status_webhook(*status);
+      } else {
+        log::info("call_status", {{"call_id", status->call_id}, {"status", status->status_text}});
+      }
     } else if (const auto* errors = std::get_if<whatsapp::ValueErrors>(&event)) {
       for (const auto& e : errors->errors) {
         log::warn("webhook_error", {{"code", e.code}, {"title", e.title}, {"message", e.message}});
@@ -35,9 +40,26 @@ void CallRegistry::forget_old(TimePoint now) {
   for (auto it = seen_.begin(); it != seen_.end();) {
     it = now - it->second > remember_for_ ? seen_.erase(it) : std::next(it);
   }
+  for (auto it = early_answers_.begin(); it != early_answers_.end();) {
+    it = seen_.count("answer:" + it->first) == 0 ? early_answers_.erase(it) : std::next(it);
+  }
 }
 
 void CallRegistry::on_connect(const whatsapp::CallConnect& connect) {
+  if (connect.direction == whatsapp::CallDirection::business_initiated &&
+      connect.sdp_type == whatsapp::SdpType::answer) {
+    if (seen_recently("answer:" + connect.call_id)) {
+      ++duplicates_ignored_;
+      return;
+    }
+    auto it = calls_.find(connect.call_id);
+    if (it != calls_.end()) {
+      it->second->on_callee_answer(connect.sdp);
+    } else if (early_answers_.size() < 1024) {
+      early_answers_[connect.call_id] = connect.sdp; // its connect request is still answering
+    }
+    return;
+  }
   if (connect.direction != whatsapp::CallDirection::user_initiated ||
       connect.sdp_type != whatsapp::SdpType::offer) {
     log::info("webhook_connect_ignored",
@@ -79,12 +101,49 @@ void CallRegistry::on_terminate(const whatsapp::CallTerminate& terminate) {
 void CallRegistry::on_call_ended(Call& call) {
   // Posted by the call after it ended: safe to destroy it here.
   dropped_by_ended_calls_ += call.datagrams_dropped();
+  for (auto it = placing_.begin(); it != placing_.end(); ++it) {
+    if (it->get() == &call) {
+      placing_.erase(it);
+      return;
+    }
+  }
+  early_answers_.erase(call.call_id());
   calls_.erase(call.call_id());
+}
+
+void CallRegistry::place_call(OutboundCall outbound, PlaceDone done) {
+  if (!accepting_) {
+    whatsapp::GraphResult refused;
+    refused.message = "wabridge is shutting down";
+    services_.loop.post([done = std::move(done), refused] { done(refused); });
+    return;
+  }
+  ++calls_started_;
+  placing_.push_back(std::make_unique<Call>(
+      services_, std::move(outbound), [this](Call& c) { on_call_ended(c); },
+      [this, done = std::move(done)](Call& call, const whatsapp::GraphResult& result) {
+        done(result);
+        if (!result.ok) return; // the call ends itself and is freed in on_call_ended
+        for (auto it = placing_.begin(); it != placing_.end(); ++it) {
+          if (it->get() != &call) continue;
+          auto owned = std::move(*it);
+          placing_.erase(it);
+          calls_.emplace(call.call_id(), std::move(owned));
+          break;
+        }
+        if (auto early = early_answers_.find(call.call_id()); early != early_answers_.end()) {
+          const std::string sdp = std::move(early->second);
+          early_answers_.erase(early);
+          call.on_callee_answer(sdp);
+        }
+      }));
 }
 
 std::uint64_t CallRegistry::datagrams_dropped() const {
   std::uint64_t total = dropped_by_ended_calls_;
   for (const auto& [id, call] : calls_)
+    total += call->datagrams_dropped();
+  for (const auto& call : placing_)
     total += call->datagrams_dropped();
   return total;
 }
@@ -92,6 +151,8 @@ std::uint64_t CallRegistry::datagrams_dropped() const {
 void CallRegistry::shut_down_all(const std::string& cause) {
   accepting_ = false;
   for (auto& [id, call] : calls_)
+    call->shut_down(cause);
+  for (auto& call : placing_)
     call->shut_down(cause);
 }
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "bridge/call.hpp"
 #include "whatsapp/webhook.hpp"
@@ -24,11 +25,16 @@ public:
   // One parsed webhook body; events act in body order.
   void handle(const whatsapp::WebhookBatch& batch);
 
+  // Places a business-initiated call; `done` gets Graph's answer to `connect` (its call_id on
+  // success). Refused while draining.
+  using PlaceDone = std::function<void(const whatsapp::GraphResult&)>;
+  void place_call(OutboundCall outbound, PlaceDone done);
+
   // Stops taking calls (connects are rejected) and ends every live call with `cause`.
   void shut_down_all(const std::string& cause);
   void stop_accepting() { accepting_ = false; }
 
-  std::size_t active_calls() const { return calls_.size(); }
+  std::size_t active_calls() const { return calls_.size() + placing_.size(); }
   std::uint64_t calls_started() const { return calls_started_; }
   std::uint64_t duplicates_ignored() const { return duplicates_ignored_; }
   // Datagrams refused by the legs of every call since start, live calls included.
@@ -45,6 +51,10 @@ private:
   Duration remember_for_;
   bool accepting_ = true;
   std::unordered_map<std::string, std::unique_ptr<Call>> calls_;
+  // Placed calls whose Graph `connect` has not answered yet (no call id).
+  std::vector<std::unique_ptr<Call>> placing_;
+  // Callee answers that came before their call id was known, by call id.
+  std::unordered_map<std::string, std::string> early_answers_;
   // "<event>:<call id>" → when first seen, for de-duplication and out-of-order terminates.
   std::unordered_map<std::string, TimePoint> seen_;
   std::uint64_t calls_started_ = 0;

@@ -233,6 +233,25 @@ SessionDescription answer_generic_offer(const SessionDescription& offer,
   return answer_offer(offer, local, Profile::generic);
 }
 
+SessionDescription offer_for_whatsapp(const LocalParameters& params, std::uint8_t opus_pt,
+                                      std::uint8_t telephone_event_pt) {
+  if (telephone_event_pt > 127 || telephone_event_pt == opus_pt) {
+    throw SdpError("telephone-event needs its own payload type 0..127");
+  }
+  OpenAiOfferOptions options;
+  options.opus_pt = opus_pt;
+  options.include_data_channel = false;
+  SessionDescription offer = offer_for_openai(params, options);
+  MediaSection& audio = offer.media.front();
+  audio.formats.push_back(std::to_string(telephone_event_pt));
+  Codec dtmf;
+  dtmf.payload_type = telephone_event_pt;
+  dtmf.name = "telephone-event";
+  dtmf.clock_rate = 8000;
+  audio.codecs.push_back(dtmf);
+  return offer;
+}
+
 SessionDescription offer_for_openai(const LocalParameters& params,
                                     const OpenAiOfferOptions& options) {
   const Local local = validate(params);

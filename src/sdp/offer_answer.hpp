@@ -54,6 +54,12 @@ SessionDescription answer_whatsapp_offer(const SessionDescription& offer,
 SessionDescription offer_for_openai(const LocalParameters& local,
                                     const OpenAiOfferOptions& options = {});
 
+// Offer of a business-initiated WhatsApp call (whatsapp.md §1.8, §2.3): audio only, actpass (Meta
+// answers a=setup:active, making us the DTLS server), Opus and telephone-event/8000 so the callee's
+// keypad digits can arrive, our candidates.
+SessionDescription offer_for_whatsapp(const LocalParameters& local, std::uint8_t opus_pt = 111,
+                                      std::uint8_t telephone_event_pt = 126);
+
 // Answer to a browser/aiortc/Pion-style offer with audio and optionally a data channel, answering
 // the data channel in the form the offer used (modern sctp-port or legacy DTLS/SCTP + sctpmap).
 // a=setup is the complement of the offer's (active for actpass), direction the complement of the

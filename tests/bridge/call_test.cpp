@@ -132,10 +132,16 @@ protected:
     graph_actions_.push_back(action);
     if (action == "pre_accept") answer_sdp_ = body["session"]["sdp"];
     if (action == "accept") accept_sdp_ = body["session"]["sdp"];
+    if (action == "connect") {
+      outbound_offer_ = body["session"]["sdp"];
+      outbound_to_ = body["to"];
+    }
     http::Response response;
     response.status = action == fail_graph_action_ ? 400 : 200;
     response.body = response.status == 200
-                        ? R"({"messaging_product":"whatsapp","success":true})"
+                        ? (action == "connect"
+                               ? R"({"messaging_product":"whatsapp","calls":[{"id":"wacid.out"}]})"
+                               : R"({"messaging_product":"whatsapp","success":true})")
                         : R"({"error":{"message":"bad","type":"OAuthException","code":100}})";
     if (action == hold_graph_action_) {
       held_graph_ = [done, response](int status) {
@@ -331,6 +337,8 @@ protected:
   std::vector<std::string> graph_actions_;
   int hangups_ = 0;
   int openai_calls_created_ = 0;
+  std::string outbound_offer_;
+  std::string outbound_to_;
   std::vector<http::Request> openai_requests_;
   std::string hold_graph_action_; // its answer waits for held_graph_(status)
   std::function<void(int)> held_graph_;
@@ -974,6 +982,112 @@ TEST_F(CallTest, TranscriptAndRecordingsOfBothDirectionsAreWritten) {
     agent_packets += p.size == 5; // the agent's; the rest is keep-alive silence (3 bytes)
   EXPECT_EQ(agent_packets, 10u);
   std::filesystem::remove_all(dir);
+}
+
+// --- business-initiated calls ------------------------------------------------------------------
+
+whatsapp::CallStatus status_of(const std::string& call_id, whatsapp::CallStatusKind kind,
+                               const char* text) {
+  whatsapp::CallStatus status;
+  status.call_id = call_id;
+  status.status = kind;
+  status.status_text = text;
+  return status;
+}
+
+class OutboundCallTest : public CallTest {
+protected:
+  // Places a call and lets the callee's phone answer our offer (as Meta relays it: setup active).
+  void place_and_answer(CallRegistry& registry) {
+    registry.place_call({"1234", "15551234567", std::nullopt},
+                        [this](const whatsapp::GraphResult& r) { placed_ = r; });
+    ASSERT_TRUE(run_until([&] { return placed_.has_value(); }));
+    ASSERT_TRUE(placed_->ok);
+    EXPECT_EQ(placed_->call_id, "wacid.out");
+    EXPECT_EQ(outbound_to_, "15551234567");
+    const auto offer = sdp::parse(outbound_offer_);
+    ASSERT_EQ(offer.media.size(), 1u); // audio only
+    caller_.transport =
+        std::make_unique<rtc::PeerTransport>(loop_, batch_, caller_, loopback(false));
+    const auto answer =
+        sdp::answer_generic_offer(offer, rtc::local_parameters(*caller_.transport, 88, "callee"));
+    caller_.transport->start(rtc::remote_parameters(offer, rtc::SdpSide::we_answered));
+    whatsapp::CallConnect connect;
+    connect.call_id = "wacid.out";
+    connect.business.phone_number_id = "1234";
+    connect.direction = whatsapp::CallDirection::business_initiated;
+    connect.sdp_type = whatsapp::SdpType::answer;
+    connect.sdp = sdp::write(answer);
+    registry.handle(batch_of(connect));
+    ASSERT_TRUE(run_until([&] { return caller_.connected && agent_.connected; }));
+  }
+  std::optional<whatsapp::GraphResult> placed_;
+};
+
+TEST_F(OutboundCallTest, PlacedCallIsPreparedWhileRingingAndGreetsWhenAnswered) {
+  CallRegistry registry(services_);
+  place_and_answer(registry);
+  run_until([&] { return !agent_received("session.update").empty(); });
+  EXPECT_TRUE(agent_received("response.create").empty()); // ringing: the agent waits
+  registry.handle(batch_of(status_of("wacid.out", whatsapp::CallStatusKind::accepted, "ACCEPTED")));
+  ASSERT_TRUE(run_until([&] { return agent_received("response.create").size() == 1; }));
+  for (std::uint16_t i = 0; i < 5; ++i) {
+    ASSERT_TRUE(caller_.send_rtp(111, i, i * 960u, 0xA1, 40));
+    ASSERT_TRUE(agent_.send_rtp(111, i, i * 960u, 0xB2, 40));
+  }
+  auto agent_audio_heard = [&] {
+    std::size_t n = 0;
+    for (const auto& p : caller_.rtp)
+      n += p.size() == 52 && p[12] == 0xB2;
+    return n;
+  };
+  ASSERT_TRUE(run_until([&] { return agent_.rtp.size() >= 5 && agent_audio_heard() >= 5; }));
+  registry.handle(batch_of(terminate_of("wacid.out")));
+  ASSERT_TRUE(run_until([&] { return registry.active_calls() == 0 && hangups_ == 1; }));
+  EXPECT_EQ(graph_actions_, (std::vector<std::string>{"connect"})); // no accept for a placed call
+}
+
+TEST_F(OutboundCallTest, RejectedByTheCalleeEndsWithoutAGraphAction) {
+  CallRegistry registry(services_);
+  place_and_answer(registry);
+  registry.handle(batch_of(status_of("wacid.out", whatsapp::CallStatusKind::rejected, "REJECTED")));
+  ASSERT_TRUE(run_until([&] { return registry.active_calls() == 0 && hangups_ == 1; }));
+  EXPECT_EQ(graph_actions_, (std::vector<std::string>{"connect"}));
+}
+
+TEST_F(OutboundCallTest, UnansweredCallIsTerminatedWhenTheRingingWindowPasses) {
+  services_.accept_window = milliseconds(600);
+  CallRegistry registry(services_);
+  registry.place_call({"1234", "15551234567", std::nullopt},
+                      [this](const whatsapp::GraphResult& r) { placed_ = r; });
+  ASSERT_TRUE(run_until([&] { return registry.active_calls() == 0; }));
+  EXPECT_EQ(graph_actions_, (std::vector<std::string>{"connect", "terminate"}));
+  ASSERT_TRUE(run_until([&] { return hangups_ == openai_calls_created_; }));
+}
+
+TEST_F(OutboundCallTest, FailedConnectReportsTheErrorAndFreesEverything) {
+  fail_graph_action_ = "connect";
+  CallRegistry registry(services_);
+  registry.place_call({"1234", "15551234567", std::nullopt},
+                      [this](const whatsapp::GraphResult& r) { placed_ = r; });
+  ASSERT_TRUE(run_until([&] { return placed_.has_value() && registry.active_calls() == 0; }));
+  EXPECT_FALSE(placed_->ok);
+  EXPECT_EQ(placed_->error_code, 100);
+  EXPECT_EQ(graph_actions_, (std::vector<std::string>{"connect"}));
+  ASSERT_TRUE(run_until([&] { return hangups_ == openai_calls_created_; }));
+  agent_.transport.reset();
+  EXPECT_EQ(loop_.watched_fds(), baseline_fds_);
+  EXPECT_EQ(loop_.pending_timers(), baseline_timers_);
+}
+
+TEST_F(OutboundCallTest, NoCallsArePlacedWhileDraining) {
+  CallRegistry registry(services_);
+  registry.stop_accepting();
+  registry.place_call({"1234", "15551234567", std::nullopt},
+                      [this](const whatsapp::GraphResult& r) { placed_ = r; });
+  ASSERT_TRUE(run_until([&] { return placed_.has_value(); }));
+  EXPECT_FALSE(placed_->ok);
+  EXPECT_TRUE(graph_actions_.empty());
 }
 
 } // namespace
