@@ -219,6 +219,11 @@ private:
       json_reply(reply, 503, {{"error", "wabridge is shutting down"}});
       return;
     }
+    if (services_.profiles.for_number(call.phone_number_id).realtime == nullptr &&
+        services_.realtime == nullptr) {
+      json_reply(reply, 503, {{"error", "no agent is configured for this number"}});
+      return;
+    }
     registry_.place_call(std::move(call), [reply = std::move(reply),
                                            json_reply](const whatsapp::GraphResult& r) mutable {
       if (r.ok) {

@@ -34,7 +34,7 @@ struct AgentProfile {
   std::vector<agent::HttpTool> http_tools;
   Fallback fallback = Fallback::reject;
   const ogg::OpusClip* announcement = nullptr; // required for Fallback::announce
-  std::string provider = "openai"; // openai | azure
+  std::string provider = "openai";             // openai | azure
   // The service this number's agent runs on (e.g. Azure OpenAI); null: the process's OpenAI one.
   agent::RealtimeSignaling* realtime = nullptr;
 

@@ -170,13 +170,13 @@ void Call::send_outbound_offer() {
 }
 
 void Call::on_placed(const whatsapp::GraphResult& result) {
-  if (phase_ == CallPhase::ended) return;
+  if (phase_ == CallPhase::ended) return; // reported by end(); its terminate follows
   if (!result.ok || result.call_id.empty()) {
+    report_placed(result);
     end("graph_connect_failed", OutwardAction::none,
         {{"http_status", result.http_status},
          {"error_code", result.error_code},
          {"message", result.message}});
-    if (on_placed_) on_placed_(*this, result);
     return;
   }
   connect_.call_id = result.call_id;
@@ -184,7 +184,13 @@ void Call::on_placed(const whatsapp::GraphResult& result) {
                             {"to", connect_.to},
                             {"phone_number_id", connect_.business.phone_number_id}});
   open_call_files();
-  if (on_placed_) on_placed_(*this, result);
+  report_placed(result);
+}
+
+void Call::report_placed(const whatsapp::GraphResult& result) {
+  if (placed_reported_ || !on_placed_) return;
+  placed_reported_ = true;
+  on_placed_(*this, result);
 }
 
 void Call::on_callee_answer(const std::string& answer_sdp) {
@@ -808,6 +814,12 @@ void Call::end(const std::string& cause, OutwardAction action, const nlohmann::j
   announcement_timer_.disarm();
   goodbye_timer_.disarm();
 
+  if (outbound_ && !placed_reported_) {
+    // Whoever placed the call learns it ended before Meta took it.
+    whatsapp::GraphResult failed;
+    failed.message = "the call ended before Meta answered: " + cause;
+    report_placed(failed);
+  }
   std::string graph_action = "none";
   if (action == OutwardAction::reject_or_terminate) {
     // Before accept we reject; after accept we terminate. Results are only logged.

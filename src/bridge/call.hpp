@@ -113,6 +113,7 @@ private:
   void place_outbound_call();
   void send_outbound_offer();
   void on_placed(const whatsapp::GraphResult& result);
+  void report_placed(const whatsapp::GraphResult& result);
   void answer_caller();
   void send_caller_answer();
   void open_agent_leg();
@@ -168,6 +169,7 @@ private:
   const AgentProfile& profile_;
   bool outbound_ = false;
   bool callee_answered_ = false;
+  bool placed_reported_ = false;
   std::optional<std::string> biz_opaque_callback_data_;
   PlacedHandler on_placed_;
   EndedHandler on_ended_;

@@ -123,7 +123,8 @@ void CallRegistry::place_call(OutboundCall outbound, PlaceDone done) {
       services_, std::move(outbound), [this](Call& c) { on_call_ended(c); },
       [this, done = std::move(done)](Call& call, const whatsapp::GraphResult& result) {
         done(result);
-        if (!result.ok) return; // the call ends itself and is freed in on_call_ended
+        // A failed or already ended call stays in placing_, where on_call_ended frees it.
+        if (!result.ok || call.phase() == CallPhase::ended) return;
         for (auto it = placing_.begin(); it != placing_.end(); ++it) {
           if (it->get() != &call) continue;
           auto owned = std::move(*it);

@@ -132,6 +132,7 @@ protected:
     graph_actions_.push_back(action);
     if (action == "pre_accept") answer_sdp_ = body["session"]["sdp"];
     if (action == "accept") accept_sdp_ = body["session"]["sdp"];
+    if (action == "terminate") terminated_call_id_ = body.value("call_id", "");
     if (action == "connect") {
       outbound_offer_ = body["session"]["sdp"];
       outbound_to_ = body["to"];
@@ -339,6 +340,7 @@ protected:
   int openai_calls_created_ = 0;
   std::string outbound_offer_;
   std::string outbound_to_;
+  std::string terminated_call_id_;
   std::vector<http::Request> openai_requests_;
   std::string hold_graph_action_; // its answer waits for held_graph_(status)
   std::function<void(int)> held_graph_;
@@ -1078,6 +1080,22 @@ TEST_F(OutboundCallTest, FailedConnectReportsTheErrorAndFreesEverything) {
   agent_.transport.reset();
   EXPECT_EQ(loop_.watched_fds(), baseline_fds_);
   EXPECT_EQ(loop_.pending_timers(), baseline_timers_);
+}
+
+TEST_F(OutboundCallTest, EndingBeforeMetaTookTheCallTerminatesItOnceItHasAnId) {
+  hold_graph_action_ = "connect";
+  CallRegistry registry(services_);
+  registry.place_call({"1234", "15551234567", std::nullopt},
+                      [this](const whatsapp::GraphResult& r) { placed_ = r; });
+  ASSERT_TRUE(run_until([&] { return held_graph_ != nullptr; }));
+  registry.shut_down_all("shutdown");
+  ASSERT_TRUE(run_until([&] { return placed_.has_value() && registry.active_calls() == 0; }));
+  EXPECT_FALSE(placed_->ok);
+  EXPECT_NE(placed_->message.find("shutdown"), std::string::npos);
+  held_graph_(200); // Meta created the call after all: it must be ended at once
+  ASSERT_TRUE(run_until([&] { return graph_actions_.size() == 2; }));
+  EXPECT_EQ(graph_actions_.back(), "terminate");
+  EXPECT_EQ(terminated_call_id_, "wacid.out");
 }
 
 TEST_F(OutboundCallTest, NoCallsArePlacedWhileDraining) {
