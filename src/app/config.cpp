@@ -57,7 +57,8 @@ constexpr const char* kSettings[] = {"PORT",
                                      "CALL_DATA_RETENTION_DAYS",
                                      "AZURE_OPENAI_API_KEY",
                                      "AZURE_OPENAI_BASE_URL",
-                                     "ADMIN_TOKEN"};
+                                     "ADMIN_TOKEN",
+                                     "AGENT_ROLLOVER_MINUTES"};
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -130,9 +131,8 @@ TomlContents read_toml(const std::string& path) {
 
 std::vector<std::string> Config::secrets() const {
   std::vector<std::string> out;
-  for (const auto* s :
-       {&whatsapp_access_token, &whatsapp_app_secret, &whatsapp_verify_token, &openai_api_key,
-        &azure_openai_api_key, &admin_token}) {
+  for (const auto* s : {&whatsapp_access_token, &whatsapp_app_secret, &whatsapp_verify_token,
+                        &openai_api_key, &azure_openai_api_key, &admin_token}) {
     if (!s->empty()) out.push_back(*s);
   }
   return out;
@@ -214,6 +214,9 @@ Config load_config(int argc, char** argv, const char* (*environ_lookup)(const ch
   std::uint64_t max_call_s = 7200;
   env_number("MAX_CALL_DURATION_SECONDS", max_call_s, 7 * 24 * 3600);
   c.max_call_duration = seconds(max_call_s);
+  std::uint64_t rollover_min = 55;
+  env_number("AGENT_ROLLOVER_MINUTES", rollover_min, 59);
+  c.agent_rollover_after = std::chrono::minutes(rollover_min);
   env("FALLBACK", c.fallback);
   env("FALLBACK_ANNOUNCEMENT", c.fallback_announcement);
   env("ADMIN_TOKEN", c.admin_token);

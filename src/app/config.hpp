@@ -47,13 +47,14 @@ struct Config {
   std::string log_level = "info";
   Duration accept_window = seconds(30);
   Duration drain_grace = seconds(30);
-  Duration agent_setup_timeout = seconds(20);  // OpenAI: client secret → session.updated
-  Duration max_call_duration = seconds(7200);  // zero: no limit
-  std::string fallback = "reject";             // reject | announce
-  std::string fallback_announcement;           // Ogg Opus file; empty: the built-in recording
-  std::string admin_token; // Bearer token of POST /calls (outbound); empty: endpoint disabled
-  std::string call_data_dir;                   // transcripts (and recordings); empty: none
-  bool record_calls = false;                   // Ogg Opus of both directions
+  Duration agent_setup_timeout = seconds(20); // OpenAI: client secret → session.updated
+  Duration max_call_duration = seconds(7200); // zero: no limit
+  Duration agent_rollover_after = std::chrono::minutes(55); // zero: never
+  std::string fallback = "reject";                          // reject | announce
+  std::string fallback_announcement; // Ogg Opus file; empty: the built-in recording
+  std::string admin_token;   // Bearer token of POST /calls (outbound); empty: endpoint disabled
+  std::string call_data_dir; // transcripts (and recordings); empty: none
+  bool record_calls = false; // Ogg Opus of both directions
   std::uint32_t call_data_retention_days = 30; // older files are deleted; 0: kept forever
   // From the TOML file: the default agent profile's other fields ([agent]; the model, voice,
   // instructions and fallback above already include it) and one profile per business number.

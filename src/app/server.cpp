@@ -64,6 +64,7 @@ public:
                                                config_.accept_window,
                                                config_.agent_setup_timeout,
                                                config_.max_call_duration,
+                                               config_.agent_rollover_after,
                                                &tool_invoker_},
         registry_(services_) {
     services_.call_data.directory = config_.call_data_dir;

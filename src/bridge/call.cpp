@@ -1,6 +1,7 @@
 #include "bridge/call.hpp"
 
 #include "agent/client_events.hpp"
+#include "bridge/call_internal.hpp"
 #include "common/log.hpp"
 #include "common/random.hpp"
 #include "rtc/negotiation.hpp"
@@ -16,9 +17,10 @@
 #include "srtp/srtp_session.hpp"
 
 namespace wab::bridge {
+using detail::guarded;
+using detail::kDataChannelLabel;
 namespace {
 
-constexpr const char* kDataChannelLabel = "oai-events";
 // Meta drops a call after 20 s without business media: while the agent is silent, the caller
 // gets an Opus silence frame every 20 ms once agent audio has paused this long.
 constexpr Duration kKeepaliveInterval = milliseconds(20);
@@ -28,13 +30,6 @@ constexpr Duration kSenderReportInterval = seconds(5);
 // end_call: the goodbye normally ends with output_audio_buffer.stopped; these bound the wait.
 constexpr Duration kGoodbyeWhenSilent = milliseconds(500);
 constexpr Duration kGoodbyeAtTheLatest = seconds(15);
-
-// Calls back into the call only while it still exists.
-template <typename F> auto guarded(const std::shared_ptr<bool>& alive, F f) {
-  return [weak = std::weak_ptr<bool>(alive), f = std::move(f)](auto&&... args) mutable {
-    if (auto strong = weak.lock(); strong && *strong) f(std::forward<decltype(args)>(args)...);
-  };
-}
 
 } // namespace
 
@@ -98,7 +93,8 @@ Call::Call(CallServices& services, whatsapp::CallConnect connect, EndedHandler o
           [this] { end("max_duration_reached", OutwardAction::reject_or_terminate); }),
       announcement_timer_(services.loop, [this] { on_announcement_tick(); }),
       goodbye_timer_(services.loop,
-                     [this] { end("agent_ended_call", OutwardAction::reject_or_terminate); }) {}
+                     [this] { end("agent_ended_call", OutwardAction::reject_or_terminate); }),
+      rollover_timer_(services.loop, [this] { start_rollover(); }) {}
 
 void Call::start() {
   nlohmann::json fields = {{"phone_number_id", connect_.business.phone_number_id},
@@ -386,6 +382,9 @@ void Call::on_agent_call_created(const agent::CallResult& result) {
     return;
   }
   log::info("agent_call_created", {{"call_id", call_id()}, {"agent_call_id", agent_call_id_}});
+  if (services_.agent_rollover_after > Duration::zero()) {
+    rollover_timer_.arm(services_.loop.now() + services_.agent_rollover_after);
+  }
   try {
     const auto answer = sdp::parse(result.answer_sdp);
     if (auto opus = sdp::negotiated_opus(answer)) agent_opus_pt_ = opus->payload_type;
@@ -425,11 +424,13 @@ void Call::on_agent_event(const agent::ServerEvent& event) {
   case Kind::input_transcript_done:
     log::info("transcript", {{"call_id", call_id()}, {"speaker", "caller"}, {"text", event.text}});
     if (recorder_) recorder_->transcript("caller", event.text);
+    remember_turn("caller", event.text);
     break;
   case Kind::output_transcript_done:
   case Kind::output_text_done:
     log::info("transcript", {{"call_id", call_id()}, {"speaker", "agent"}, {"text", event.text}});
     if (recorder_) recorder_->transcript("agent", event.text);
+    remember_turn("agent", event.text);
     break;
   case Kind::speech_started:
     // Barge-in: the caller talks over the agent. With interrupt_response the model stops; what
@@ -456,6 +457,7 @@ void Call::on_agent_event(const agent::ServerEvent& event) {
     agent_speaking_ = false;
     log::info("agent_event", {{"call_id", call_id()}, {"type", event.type}});
     maybe_end_after_goodbye();
+    maybe_switch_to_successor(); // a long call changes agent sessions between turns
     break;
   case Kind::speech_stopped:
     log::info("agent_event", {{"call_id", call_id()}, {"type", event.type}});
@@ -561,6 +563,11 @@ void Call::on_dtmf_digit(char digit) {
 // --- transport events ---------------------------------------------------------------------------
 
 void Call::on_transport_connected(rtc::PeerTransport& t) {
+  if (is_successor_leg(t)) {
+    successor_->channel = successor_->leg->open_channel(kDataChannelLabel);
+    return;
+  }
+  if (&t != agent_leg_.get() && !is_caller_leg(t)) return; // a retired agent leg
   if (is_caller_leg(t)) {
     log::info("leg_connected", {{"call_id", call_id()}, {"leg", "whatsapp"}});
     maybe_accept();
@@ -572,6 +579,11 @@ void Call::on_transport_connected(rtc::PeerTransport& t) {
 }
 
 void Call::on_transport_failed(rtc::PeerTransport& t, const std::string& reason) {
+  if (is_successor_leg(t)) {
+    abandon_rollover(reason);
+    return;
+  }
+  if (&t != agent_leg_.get() && !is_caller_leg(t)) return;
   if (is_caller_leg(t)) {
     end("whatsapp_leg_failed", OutwardAction::reject_or_terminate, {{"reason", reason}});
   } else {
@@ -580,6 +592,11 @@ void Call::on_transport_failed(rtc::PeerTransport& t, const std::string& reason)
 }
 
 void Call::on_transport_closed(rtc::PeerTransport& t, const std::string& reason) {
+  if (is_successor_leg(t)) {
+    abandon_rollover(reason);
+    return;
+  }
+  if (&t != agent_leg_.get() && !is_caller_leg(t)) return;
   if (is_caller_leg(t)) {
     end("whatsapp_leg_closed", OutwardAction::reject_or_terminate, {{"reason", reason}});
   } else {
@@ -587,27 +604,42 @@ void Call::on_transport_closed(rtc::PeerTransport& t, const std::string& reason)
   }
 }
 
-void Call::on_channel_open(rtc::PeerTransport&, std::uint16_t id, const std::string& label) {
+void Call::on_channel_open(rtc::PeerTransport& t, std::uint16_t id, const std::string& label) {
+  if (is_successor_leg(t)) {
+    if (label == kDataChannelLabel) successor_->channel = id;
+    return;
+  }
+  if (&t != agent_leg_.get()) return;
   if (label == kDataChannelLabel) agent_channel_ = id;
   log::info("agent_channel_open", {{"call_id", call_id()}, {"label", label}});
 }
 
 void Call::on_channel_closed(rtc::PeerTransport& t, std::uint16_t id) {
   // Without its events channel the agent can neither be configured nor be told anything.
-  if (!is_caller_leg(t) && agent_channel_ == id) {
+  if (is_successor_leg(t)) {
+    if (successor_->channel == id) abandon_rollover("its events channel closed");
+    return;
+  }
+  if (&t == agent_leg_.get() && agent_channel_ == id) {
     agent_channel_.reset();
     // When the whole leg is going down, its own close or failure comes next and names the cause.
     services_.loop.post(guarded(alive_, [this] { agent_failed("agent_channel_closed"); }));
   }
 }
 
-void Call::on_channel_message(rtc::PeerTransport&, std::uint16_t, Bytes data, bool binary) {
+void Call::on_channel_message(rtc::PeerTransport& t, std::uint16_t, Bytes data, bool binary) {
   if (binary) return; // the Realtime protocol is JSON text
+  const bool successor = is_successor_leg(t);
+  if (!successor && &t != agent_leg_.get()) return;
   std::string why;
   const std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
   auto event = agent::parse_server_event(text, {}, &why);
   if (!event) {
     log::warn("agent_event_malformed", {{"call_id", call_id()}, {"reason", why}});
+    return;
+  }
+  if (successor) {
+    on_successor_event(*event);
     return;
   }
   ++counters_.agent_events;
@@ -617,6 +649,8 @@ void Call::on_channel_message(rtc::PeerTransport&, std::uint16_t, Bytes data, bo
 void Call::on_rtp(rtc::PeerTransport& t, MutableBytes packet, std::size_t capacity, TimePoint now) {
   if (is_caller_leg(t)) {
     forward_to_agent(packet, capacity);
+  } else if (&t != agent_leg_.get()) {
+    return; // a successor not yet switched to, or a retired leg
   } else if (drop_agent_audio_) {
     ++counters_.dropped_barge_in; // silence fill continues: last_agent_audio_ stays behind
   } else {
@@ -857,6 +891,8 @@ void Call::end(const std::string& cause, OutwardAction action, const nlohmann::j
     }
   }
   hang_up_agent();
+  abandon_rollover("");
+  rollover_timer_.disarm();
   if (caller_leg_) caller_leg_->close();
   if (recorder_) recorder_->finish();
 

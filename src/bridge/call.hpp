@@ -42,7 +42,10 @@ struct CallServices {
   rtc::TransportConfig transport;               // host addresses, port range
   Duration accept_window = seconds(30);
   Duration agent_setup_timeout = seconds(20);
-  Duration max_call_duration{};        // zero: no limit
+  Duration max_call_duration{}; // zero: no limit
+  // A new agent session takes over this long after the current one started (OpenAI ends
+  // sessions at 60 minutes); zero: never.
+  Duration agent_rollover_after{};
   agent::ToolInvoker* tools = nullptr; // null: HTTP tools answer "unavailable"
   CallDataSettings call_data;          // transcripts and recordings on disk
 };
@@ -99,6 +102,7 @@ public:
     std::uint64_t dropped_barge_in = 0; // agent audio cut because the caller spoke over it
     std::uint64_t tool_calls = 0;
     std::uint64_t agent_events = 0; // data-channel events read
+    std::uint64_t agent_rollovers = 0;
   };
   const Counters& counters() const { return counters_; }
   // Datagrams both legs refused (garbage, unselected addresses, failed authentication).
@@ -136,6 +140,20 @@ private:
   void start_announcement();
   void on_announcement_tick();
 
+  // Long calls (call_rollover.cpp): a successor agent leg takes over before the session limit.
+  void start_rollover();
+  void send_successor_offer();
+  void on_successor_created(const agent::CallResult& result);
+  void on_successor_event(const agent::ServerEvent& event);
+  void maybe_switch_to_successor();
+  void abandon_rollover(const std::string& reason);
+  void retire(std::unique_ptr<rtc::PeerTransport> leg);
+  void remember_turn(const char* speaker, const std::string& text);
+  std::string instructions_with_history() const;
+  bool is_successor_leg(const rtc::PeerTransport& t) const {
+    return successor_ && &t == successor_->leg.get();
+  }
+
   // Media.
   void forward_to_agent(MutableBytes packet, std::size_t capacity);
   void forward_to_caller(MutableBytes packet, std::size_t capacity);
@@ -170,6 +188,18 @@ private:
   bool outbound_ = false;
   bool callee_answered_ = false;
   bool placed_reported_ = false;
+
+  // The agent leg that takes over a long call, while it is being set up.
+  struct Successor {
+    std::unique_ptr<rtc::PeerTransport> leg;
+    std::string call_id; // OpenAI's
+    std::optional<std::uint16_t> channel;
+    std::uint8_t opus_pt = 111;
+    bool session_updated = false;
+  };
+  std::unique_ptr<Successor> successor_;
+  std::vector<std::unique_ptr<rtc::PeerTransport>> retired_legs_; // freed on the next loop turn
+  std::vector<std::pair<std::string, std::string>> conversation_; // speaker, text (bounded)
   std::optional<std::string> biz_opaque_callback_data_;
   PlacedHandler on_placed_;
   EndedHandler on_ended_;
@@ -215,7 +245,8 @@ private:
   net::LoopTimer agent_setup_timer_;
   net::LoopTimer max_duration_timer_;
   net::LoopTimer announcement_timer_;
-  net::LoopTimer goodbye_timer_; // end_call: hang up once the goodbye played (or at the latest)
+  net::LoopTimer goodbye_timer_;
+  net::LoopTimer rollover_timer_; // end_call: hang up once the goodbye played (or at the latest)
   Counters counters_;
   std::unique_ptr<CallRecorder> recorder_; // null: no call-data directory
   // Graph requests of one call reach Meta in order: an end that comes while pre_accept or accept

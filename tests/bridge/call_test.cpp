@@ -162,6 +162,7 @@ protected:
     const bool client_secret = r.url.find("/client_secrets") != std::string::npos;
     if (r.url.find("/hangup") != std::string::npos) {
       ++hangups_;
+      hangup_urls_.push_back(r.url);
       response.status = 200;
     } else if (openai_mode_ == OpenAiMode::never_answers) {
       held_requests_.push_back(done); // answered never (the test ends first)
@@ -182,14 +183,17 @@ protected:
       const auto start = r.body.find("v=0");
       const auto end = r.body.find("\r\n--", start);
       const auto offer = sdp::parse(r.body.substr(start, end - start + 2));
-      agent_.transport =
-          std::make_unique<rtc::PeerTransport>(loop_, batch_, agent_, loopback(true));
+      // A second session of the same call (a long call's successor) has its own far end.
+      Peer& peer = agent_.transport ? successor_agent_ : agent_;
+      peer.agent_role = true;
+      peer.transport = std::make_unique<rtc::PeerTransport>(loop_, batch_, peer, loopback(true));
       const auto answer =
-          sdp::answer_generic_offer(offer, rtc::local_parameters(*agent_.transport, 4242, "agent"));
+          sdp::answer_generic_offer(offer, rtc::local_parameters(*peer.transport, 4242, "agent"));
       // Unreachable: the agent neither answers nor sends checks, so no peer-reflexive path forms.
       if (openai_mode_ != OpenAiMode::unreachable) {
-        agent_.transport->start(rtc::remote_parameters(offer, rtc::SdpSide::we_answered));
+        peer.transport->start(rtc::remote_parameters(offer, rtc::SdpSide::we_answered));
       }
+      sessions_.push_back(json::parse(multipart_session(r.body), nullptr, false));
       response.status = 201;
       ++openai_calls_created_;
       response.body = sdp::write(answer);
@@ -198,7 +202,10 @@ protected:
       if (openai_mode_ == OpenAiMode::unreachable)
         response.body = close_candidate_port(response.body);
       response.headers.push_back({"content-type", "application/sdp"});
-      response.headers.push_back({"location", "/v1/realtime/calls/rtc_unit"});
+      response.headers.push_back({"location", openai_calls_created_ == 1
+                                                  ? "/v1/realtime/calls/rtc_unit"
+                                                  : "/v1/realtime/calls/rtc_unit" +
+                                                        std::to_string(openai_calls_created_)});
     }
     loop_.post([done, response] { done(response); });
   }
@@ -256,6 +263,15 @@ protected:
       out += line + "\n";
     }
     return out;
+  }
+
+  // The `session` part of a multipart call creation ("" for a raw SDP body).
+  static std::string multipart_session(const std::string& body) {
+    const auto name = body.find("name=\"session\"");
+    if (name == std::string::npos) return "";
+    const auto start = body.find("\r\n\r\n", name);
+    const auto end = body.find("\r\n--", start);
+    return body.substr(start + 4, end - start - 4);
   }
 
   // A short Ogg Opus announcement whose packets the caller must receive unchanged.
@@ -338,6 +354,9 @@ protected:
   std::vector<std::string> graph_actions_;
   int hangups_ = 0;
   int openai_calls_created_ = 0;
+  std::vector<std::string> hangup_urls_;
+  std::vector<json> sessions_; // the session of each OpenAI call created
+  Peer successor_agent_;
   std::string outbound_offer_;
   std::string outbound_to_;
   std::string terminated_call_id_;
@@ -832,6 +851,50 @@ TEST_F(CallTest, ANumberMayRunOnAzureOpenAi) {
   ASSERT_TRUE(run_until([&] { return ended_ && hangups_ == 1; }));
   EXPECT_EQ(openai_requests_.back().url,
             "http://res.openai.azure.test/openai/v1/realtime/calls/rtc_unit/hangup");
+}
+
+TEST_F(CallTest, LongCallsMoveToANewAgentSessionWithoutAGapOrAGreeting) {
+  services_.agent_rollover_after = milliseconds(800);
+  start_connected_call(); // the first agent hears the caller say "hi" (transcript)
+  agent_.send(R"({"type":"response.output_audio_transcript.done","transcript":"Hello there!"})");
+  ASSERT_TRUE(run_until([&] { return sessions_.size() == 2; }));
+  // The successor is told the conversation and not to greet.
+  const std::string instructions = sessions_[1]["instructions"];
+  EXPECT_NE(instructions.find("Caller: hi"), std::string::npos) << instructions;
+  EXPECT_NE(instructions.find("You: Hello there!"), std::string::npos) << instructions;
+  EXPECT_NE(instructions.find("do not greet"), std::string::npos);
+  ASSERT_TRUE(run_until([&] { return call_->counters().agent_rollovers == 1; }));
+  // The first session is over; the new one hears the caller and is heard.
+  ASSERT_TRUE(run_until([&] { return hangups_ == 1; }));
+  EXPECT_EQ(hangup_urls_[0], "http://openai.test/v1/realtime/calls/rtc_unit/hangup");
+  const auto heard_before = caller_.rtp.size();
+  for (std::uint16_t i = 0; i < 5; ++i) {
+    ASSERT_TRUE(caller_.send_rtp(111, 100 + i, i * 960u, 0xA7, 40));
+    ASSERT_TRUE(successor_agent_.send_rtp(111, i, i * 960u, 0xB7, 40));
+  }
+  ASSERT_TRUE(run_until([&] { return successor_agent_.rtp.size() >= 5; }));
+  ASSERT_TRUE(run_until([&] {
+    std::size_t n = 0;
+    for (std::size_t k = heard_before; k < caller_.rtp.size(); ++k)
+      n += caller_.rtp[k].size() == 52 && caller_.rtp[k][12] == 0xB7;
+    return n == 5;
+  }));
+  // No greeting from the new session: one response.create ever, to the first agent.
+  for (const auto& m : successor_agent_.messages)
+    EXPECT_EQ(m.find("response.create"), std::string::npos) << m;
+  // One continuous stream to the caller: one SSRC, consecutive sequence numbers.
+  for (std::size_t k = 1; k < caller_.rtp.size(); ++k) {
+    EXPECT_EQ(load_be32(caller_.rtp[k].data() + 8), load_be32(caller_.rtp[0].data() + 8));
+    EXPECT_EQ(static_cast<std::uint16_t>(load_be16(caller_.rtp[k].data() + 2) -
+                                         load_be16(caller_.rtp[k - 1].data() + 2)),
+              1)
+        << "packet " << k;
+  }
+  call_->on_terminate_webhook(whatsapp::CallTerminate{});
+  ASSERT_TRUE(run_until([&] { return ended_ && hangups_ == 2; }));
+  EXPECT_EQ(hangup_urls_[1], "http://openai.test/v1/realtime/calls/rtc_unit2/hangup");
+  successor_agent_.transport.reset();
+  expect_ended_leaving_nothing("caller_hung_up");
 }
 
 TEST_F(CallTest, DtmfDigitsBecomeAgentInput) {
