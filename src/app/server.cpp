@@ -65,10 +65,9 @@ public:
                                                config_.agent_setup_timeout,
                                                config_.max_call_duration,
                                                config_.agent_rollover_after,
-                                               &tool_invoker_},
+                                               &tool_invoker_,
+                                               {config_.call_data_dir, config_.record_calls}},
         registry_(services_) {
-    services_.call_data.directory = config_.call_data_dir;
-    services_.call_data.record_audio = config_.record_calls;
     if (!config_.openai_api_key.empty()) {
       agent::RealtimeConfig rc;
       rc.base_url = config_.openai_base_url;

@@ -109,7 +109,8 @@ protected:
                whatsapp::GraphConfig{"http://graph.test/v24.0", "graph-token"}),
         realtime_([this](http::Request r, http::Client::Callback done) { on_openai(r, done); },
                   agent::RealtimeConfig{"http://openai.test/v1", "sk-test"}),
-        services_{loop_, batch_, graph_, &realtime_, {}, loopback(false), seconds(30), seconds(20)},
+        services_{loop_,       batch_,      graph_,     &realtime_, {},      loopback(false),
+                  seconds(30), seconds(20), Duration{}, Duration{}, nullptr, {}},
         baseline_fds_(loop_.watched_fds()), baseline_timers_(loop_.pending_timers()) {
     agent_.agent_role = true;
   }
