@@ -134,13 +134,18 @@ void Call::open_call_files() {
 
 // --- a business-initiated call ------------------------------------------------------------------
 
+std::unique_ptr<rtc::PeerTransport> Call::make_leg(const char* leg, bool data_channel) {
+  rtc::TransportConfig config = services_.transport;
+  config.data_channel = data_channel;
+  config.log_call_id = outbound_ && call_id().empty() ? "outbound:" + connect_.to : call_id();
+  config.log_leg = leg;
+  return std::make_unique<rtc::PeerTransport>(
+      services_.loop, services_.batch, static_cast<rtc::PeerTransport::Listener&>(*this), config);
+}
+
 void Call::place_outbound_call() {
   try {
-    rtc::TransportConfig config = services_.transport;
-    config.log_call_id = "outbound:" + connect_.to;
-    config.log_leg = "whatsapp";
-    caller_leg_ = std::make_unique<rtc::PeerTransport>(
-        services_.loop, services_.batch, static_cast<rtc::PeerTransport::Listener&>(*this), config);
+    caller_leg_ = make_leg("whatsapp", false);
   } catch (const std::exception& e) {
     end("outbound_setup_failed", OutwardAction::reject_or_terminate, {{"error", e.what()}});
     return;
@@ -234,11 +239,7 @@ Call::~Call() {
 void Call::answer_caller() {
   try {
     caller_offer_ = sdp::parse(connect_.sdp);
-    rtc::TransportConfig config = services_.transport;
-    config.log_call_id = call_id();
-    config.log_leg = "whatsapp";
-    caller_leg_ = std::make_unique<rtc::PeerTransport>(
-        services_.loop, services_.batch, static_cast<rtc::PeerTransport::Listener&>(*this), config);
+    caller_leg_ = make_leg("whatsapp", false);
   } catch (const std::exception& e) {
     end("caller_offer_unusable", OutwardAction::reject_or_terminate, {{"error", e.what()}});
     return;
@@ -327,12 +328,7 @@ void Call::open_agent_leg() {
   }
   agent_opus_pt_ = caller_opus_pt_; // same number on both legs: no PT rewrite needed
   try {
-    rtc::TransportConfig config = services_.transport;
-    config.data_channel = true;
-    config.log_call_id = call_id();
-    config.log_leg = "agent";
-    agent_leg_ = std::make_unique<rtc::PeerTransport>(
-        services_.loop, services_.batch, static_cast<rtc::PeerTransport::Listener&>(*this), config);
+    agent_leg_ = make_leg("agent", true);
   } catch (const std::exception& e) {
     agent_failed("agent_leg_setup_failed", {{"error", e.what()}});
     return;
@@ -367,9 +363,7 @@ void Call::send_agent_offer() {
         // would stay open (and billed) with nobody on it.
         if (!r.call_id.empty()) {
           log::info("agent_call_orphaned", {{"call_id", id}, {"agent_call_id", r.call_id}});
-          realtime->hangup(r.call_id, [id](const agent::HangupResult& h) {
-            if (!h.ok) log::warn("agent_hangup_failed", {{"call_id", id}, {"error", h.error}});
-          });
+          detail::hang_up_session(*realtime, r.call_id, id);
         }
       });
 }
@@ -778,9 +772,7 @@ void Call::agent_failed(const std::string& cause, const nlohmann::json& details)
 
 void Call::hang_up_agent() {
   if (!agent_call_id_.empty() && realtime() != nullptr) {
-    realtime()->hangup(agent_call_id_, [id = call_id()](agent::HangupResult r) {
-      if (!r.ok) log::warn("agent_hangup_failed", {{"call_id", id}, {"error", r.error}});
-    });
+    detail::hang_up_session(*realtime(), agent_call_id_, call_id());
   }
   agent_call_id_.clear();
   agent_channel_.reset();

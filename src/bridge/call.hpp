@@ -113,6 +113,8 @@ private:
   Call(CallServices& services, whatsapp::CallConnect connect, EndedHandler on_ended,
        PlacedHandler on_placed);
   void start();
+  // A new leg of this call (throws when no socket can be bound).
+  std::unique_ptr<rtc::PeerTransport> make_leg(const char* leg, bool data_channel);
   void open_call_files();
   void place_outbound_call();
   void send_outbound_offer();

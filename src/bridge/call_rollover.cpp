@@ -50,12 +50,7 @@ void Call::start_rollover() {
   log::info("agent_rollover_started", {{"call_id", call_id()}, {"agent_call_id", agent_call_id_}});
   successor_ = std::make_unique<Successor>();
   try {
-    rtc::TransportConfig config = services_.transport;
-    config.data_channel = true;
-    config.log_call_id = call_id();
-    config.log_leg = "agent_successor";
-    successor_->leg = std::make_unique<rtc::PeerTransport>(
-        services_.loop, services_.batch, static_cast<rtc::PeerTransport::Listener&>(*this), config);
+    successor_->leg = make_leg("agent_successor", true);
   } catch (const std::exception& e) {
     abandon_rollover(e.what());
     return;
@@ -78,22 +73,20 @@ void Call::send_successor_offer() {
   }
   agent::SessionConfig session = profile_.session;
   session.instructions = instructions_with_history();
-  realtime()->create_call(
-      offer_sdp, agent::build_session(session),
-      [this, alive = std::weak_ptr<bool>(alive_), realtime = realtime(), id = call_id(),
-       wanted = successor_.get()](const agent::CallResult& r) {
-        const auto live = alive.lock();
-        if (live && *live && successor_.get() == wanted) {
-          on_successor_created(r);
-          return;
-        }
-        // The call or this rollover ended meanwhile: end the session OpenAI just made.
-        if (!r.call_id.empty()) {
-          realtime->hangup(r.call_id, [id](const agent::HangupResult& h) {
-            if (!h.ok) log::warn("agent_hangup_failed", {{"call_id", id}, {"error", h.error}});
-          });
-        }
-      });
+  realtime()->create_call(offer_sdp, agent::build_session(session),
+                          [this, alive = std::weak_ptr<bool>(alive_), realtime = realtime(),
+                           id = call_id(), wanted = successor_.get()](const agent::CallResult& r) {
+                            const auto live = alive.lock();
+                            if (live && *live && successor_.get() == wanted) {
+                              on_successor_created(r);
+                              return;
+                            }
+                            // The call or this rollover ended meanwhile: end the session OpenAI
+                            // just made.
+                            if (!r.call_id.empty()) {
+                              detail::hang_up_session(*realtime, r.call_id, id);
+                            }
+                          });
 }
 
 void Call::on_successor_created(const agent::CallResult& result) {
@@ -167,9 +160,7 @@ void Call::abandon_rollover(const std::string& reason) {
     log::warn("agent_rollover_failed", {{"call_id", call_id()}, {"reason", reason}});
   }
   if (!successor_->call_id.empty() && realtime() != nullptr) {
-    realtime()->hangup(successor_->call_id, [id = call_id()](const agent::HangupResult& h) {
-      if (!h.ok) log::warn("agent_hangup_failed", {{"call_id", id}, {"error", h.error}});
-    });
+    detail::hang_up_session(*realtime(), successor_->call_id, call_id());
   }
   successor_->leg->close();
   retire(std::move(successor_->leg));
