@@ -5,38 +5,19 @@
 #include "common/log.hpp"
 #include "common/random.hpp"
 #include "rtc/negotiation.hpp"
-#include "rtp/opus.hpp"
-#include "rtp/rtcp.hpp"
-#include "rtp/rtcp_writer.hpp"
-#include "rtp/rtp_packet.hpp"
-#include "rtp/telephone_event.hpp"
 #include "sdp/negotiation.hpp"
 #include "sdp/offer_answer.hpp"
 #include "sdp/parser.hpp"
 #include "sdp/writer.hpp"
-#include "srtp/srtp_session.hpp"
 
 namespace wab::bridge {
 using detail::guarded;
 using detail::kDataChannelLabel;
-namespace {
 
-// Meta drops a call after 20 s without business media: while the agent is silent, the caller
-// gets an Opus silence frame every 20 ms once agent audio has paused this long.
-constexpr Duration kKeepaliveInterval = milliseconds(20);
-constexpr Duration kAgentSilenceBeforeFill = milliseconds(60);
-// RTCP sender reports tell both far ends the stream is alive even across silence (RFC 3550 §6.2).
-constexpr Duration kSenderReportInterval = seconds(5);
-// end_call: the goodbye normally ends with output_audio_buffer.stopped; these bound the wait.
-constexpr Duration kGoodbyeWhenSilent = milliseconds(500);
-constexpr Duration kGoodbyeAtTheLatest = seconds(15);
-
-} // namespace
-
-template <typename F> auto Call::in_graph_order(bool is_accept, F on_result) {
+whatsapp::GraphClient::Callback Call::in_graph_order(bool is_accept, GraphResultHandler on_result) {
   ++graph_order_->in_flight;
   return [order = graph_order_, is_accept,
-          on_result = std::move(on_result)](const whatsapp::GraphResult& r) mutable {
+          on_result = std::move(on_result)](const whatsapp::GraphResult& r) {
     --order->in_flight;
     if (is_accept && r.ok) order->accepted = true;
     if (r.ok && !r.call_id.empty()) order->call_id = r.call_id;
@@ -132,8 +113,6 @@ void Call::open_call_files() {
   }
 }
 
-// --- a business-initiated call ------------------------------------------------------------------
-
 std::unique_ptr<rtc::PeerTransport> Call::make_leg(const char* leg, bool data_channel) {
   rtc::TransportConfig config = services_.transport;
   config.data_channel = data_channel;
@@ -141,97 +120,6 @@ std::unique_ptr<rtc::PeerTransport> Call::make_leg(const char* leg, bool data_ch
   config.log_leg = leg;
   return std::make_unique<rtc::PeerTransport>(
       services_.loop, services_.batch, static_cast<rtc::PeerTransport::Listener&>(*this), config);
-}
-
-void Call::place_outbound_call() {
-  try {
-    caller_leg_ = make_leg("whatsapp", false);
-  } catch (const std::exception& e) {
-    end("outbound_setup_failed", OutwardAction::reject_or_terminate, {{"error", e.what()}});
-    return;
-  }
-  caller_leg_->gather(guarded(alive_, [this] { send_outbound_offer(); }));
-}
-
-void Call::send_outbound_offer() {
-  std::string offer_sdp;
-  try {
-    caller_offer_ = sdp::offer_for_whatsapp(
-        rtc::local_parameters(*caller_leg_, to_caller_.ssrc(), "wabridge"), caller_opus_pt_, 126);
-    offer_sdp = sdp::write(caller_offer_);
-  } catch (const std::exception& e) {
-    end("outbound_setup_failed", OutwardAction::reject_or_terminate, {{"error", e.what()}});
-    return;
-  }
-  log::debug("outbound_offer", {{"to", connect_.to}, {"sdp", offer_sdp}});
-  services_.graph.connect(
-      connect_.business.phone_number_id, connect_.to, offer_sdp, biz_opaque_callback_data_,
-      in_graph_order(false,
-                     guarded(alive_, [this](const whatsapp::GraphResult& r) { on_placed(r); })));
-}
-
-void Call::on_placed(const whatsapp::GraphResult& result) {
-  if (phase_ == CallPhase::ended) return; // reported by end(); its terminate follows
-  if (!result.ok || result.call_id.empty()) {
-    report_placed(result);
-    end("graph_connect_failed", OutwardAction::none,
-        {{"http_status", result.http_status},
-         {"error_code", result.error_code},
-         {"message", result.message}});
-    return;
-  }
-  connect_.call_id = result.call_id;
-  log::info("call_placed", {{"call_id", call_id()},
-                            {"to", connect_.to},
-                            {"phone_number_id", connect_.business.phone_number_id}});
-  open_call_files();
-  report_placed(result);
-}
-
-void Call::report_placed(const whatsapp::GraphResult& result) {
-  if (placed_reported_ || !on_placed_) return;
-  placed_reported_ = true;
-  on_placed_(*this, result);
-}
-
-void Call::on_callee_answer(const std::string& answer_sdp) {
-  if (!outbound_ || phase_ == CallPhase::ended || !caller_leg_ || callee_answered_) return;
-  callee_answered_ = true;
-  try {
-    const auto answer = sdp::parse(answer_sdp);
-    if (auto opus = sdp::negotiated_opus(answer)) caller_opus_pt_ = opus->payload_type;
-    caller_dtmf_pt_ = sdp::telephone_event_pt(answer);
-    caller_leg_->start(rtc::remote_parameters(answer, rtc::SdpSide::we_offered));
-  } catch (const std::exception& e) {
-    end("callee_answer_unusable", OutwardAction::reject_or_terminate, {{"error", e.what()}});
-    return;
-  }
-  log::info("callee_answered", {{"call_id", call_id()}});
-  to_agent_.map_payload_type(caller_opus_pt_, agent_opus_pt_);
-  to_caller_.map_payload_type(agent_opus_pt_, caller_opus_pt_);
-}
-
-void Call::on_status_webhook(const whatsapp::CallStatus& status) {
-  if (phase_ == CallPhase::ended) return;
-  log::info("call_status", {{"call_id", call_id()}, {"status", status.status_text}});
-  if (status.status == whatsapp::CallStatusKind::rejected) {
-    end("callee_rejected", OutwardAction::none);
-  } else if (status.status == whatsapp::CallStatusKind::accepted && outbound_ &&
-             phase_ == CallPhase::answering) {
-    // The callee picked up: the call is live (no Graph accept for calls we placed).
-    phase_ = CallPhase::accepted;
-    accept_window_timer_.disarm();
-    keepalive_timer_.arm(services_.loop.now());
-    maybe_greet();
-  }
-}
-
-Call::~Call() {
-  *alive_ = false;
-  // Closing the legs may call back (channel closed): nothing may act on a call being destroyed.
-  phase_ = CallPhase::ended;
-  if (caller_leg_) caller_leg_->close();
-  if (agent_leg_) agent_leg_->close();
 }
 
 // --- the caller's leg ---------------------------------------------------------------------------
@@ -487,73 +375,6 @@ void Call::maybe_greet() {
                                              : agent::response_create(profile_.greeting));
 }
 
-// --- tools -----------------------------------------------------------------------------------
-
-void Call::on_function_call(const agent::FunctionCall& call) {
-  if (call.call_id.empty() || phase_ == CallPhase::ended) return;
-  for (const auto& id : handled_function_calls_) {
-    if (id == call.call_id) return;
-  }
-  if (handled_function_calls_.size() >= 256) return; // a runaway model: ignore further calls
-  handled_function_calls_.push_back(call.call_id);
-  ++counters_.tool_calls;
-  log::info("tool_call", {{"call_id", call_id()}, {"tool", call.name}});
-  if (call.name == kEndCallTool && profile_.end_call_tool) {
-    // No new response: the goodbye the model just said is the last thing the caller hears.
-    send_agent_event(agent::function_call_output(call.call_id, R"({"ok":true})"));
-    end_call_requested_ = true;
-    goodbye_timer_.arm(services_.loop.now() + kGoodbyeAtTheLatest);
-    maybe_end_after_goodbye();
-    return;
-  }
-  const agent::HttpTool* tool = nullptr;
-  for (const auto& t : profile_.http_tools) {
-    if (t.function.name == call.name) tool = &t;
-  }
-  if (tool == nullptr || services_.tools == nullptr) {
-    on_tool_result(call.call_id, call.name,
-                   {false, tool == nullptr ? R"({"error":"no such tool"})"
-                                           : R"({"error":"tools are unavailable"})"});
-    return;
-  }
-  const nlohmann::json context = {{"call_id", call_id()},
-                                  {"phone_number_id", connect_.business.phone_number_id},
-                                  {"from", connect_.from},
-                                  {"to", connect_.to}};
-  services_.tools->invoke(
-      *tool, call.arguments, context,
-      guarded(alive_, [this, id = call.call_id, name = call.name](const agent::ToolResult& r) {
-        on_tool_result(id, name, r);
-      }));
-}
-
-void Call::on_tool_result(const std::string& id, const std::string& name,
-                          const agent::ToolResult& result) {
-  if (phase_ == CallPhase::ended) return;
-  if (!result.ok) {
-    log::warn("tool_failed", {{"call_id", call_id()}, {"tool", name}, {"output", result.output}});
-  }
-  send_agent_event(agent::function_call_output(id, result.output));
-  send_agent_event(agent::response_create()); // the model answers with what the tool said
-}
-
-void Call::maybe_end_after_goodbye() {
-  if (!end_call_requested_ || phase_ == CallPhase::ended) return;
-  // The goodbye has played out (or none is playing): hang up shortly, letting the last packets
-  // reach the caller.
-  if (!agent_speaking_) goodbye_timer_.arm(services_.loop.now() + kGoodbyeWhenSilent);
-}
-
-void Call::on_dtmf_digit(char digit) {
-  if (profile_.dtmf_message.empty() || !session_updated_ || phase_ != CallPhase::accepted) return;
-  std::string text = profile_.dtmf_message;
-  if (const auto at = text.find("{digit}"); at != std::string::npos) {
-    text.replace(at, 7, 1, digit);
-  }
-  send_agent_event(agent::user_text_message(text));
-  send_agent_event(agent::response_create());
-}
-
 // --- transport events ---------------------------------------------------------------------------
 
 void Call::on_transport_connected(rtc::PeerTransport& t) {
@@ -651,162 +472,6 @@ void Call::on_rtp(rtc::PeerTransport& t, MutableBytes packet, std::size_t capaci
     last_agent_audio_ = now;
     forward_to_caller(packet, capacity);
   }
-}
-
-// --- media --------------------------------------------------------------------------------------
-
-void Call::forward_to_agent(MutableBytes packet, std::size_t capacity) {
-  if (packet.size() < 12) return;
-  const std::uint8_t pt = packet[1] & 0x7f;
-  if (caller_dtmf_pt_ && pt == *caller_dtmf_pt_) {
-    // RFC 4733 digits are not Opus: never forward them to the agent as audio. The end of an
-    // event is repeated (three packets, same timestamp): log each digit once.
-    auto view = rtp::RtpView::parse(packet);
-    auto event = view ? rtp::parse_telephone_event(view->payload()) : std::nullopt;
-    if (event && event->end && view->header().timestamp != last_dtmf_timestamp_) {
-      last_dtmf_timestamp_ = view->header().timestamp;
-      ++counters_.dtmf_events;
-      log::info("dtmf", {{"call_id", call_id()},
-                         {"digit", std::string(1, rtp::digit_char(event->event))},
-                         {"duration", event->duration}});
-      on_dtmf_digit(rtp::digit_char(event->event));
-    }
-    return;
-  }
-  if (pt != caller_opus_pt_) return;
-  if (recorder_) {
-    if (auto view = rtp::RtpView::parse(packet)) {
-      recorder_->caller_audio(view->payload(), view->header().timestamp);
-    }
-  }
-  if (!agent_leg_ || !agent_leg_->connected()) return;
-  std::size_t len = packet.size();
-  if (!to_agent_.rewrite(packet, len)) return;
-  if (agent_leg_->send_rtp(packet.data(), len, capacity)) ++counters_.forwarded_to_agent;
-}
-
-void Call::forward_to_caller(MutableBytes packet, std::size_t capacity) {
-  if (packet.size() < 12 || (packet[1] & 0x7f) != agent_opus_pt_) return;
-  if (phase_ != CallPhase::accepted) {
-    // Media before accept would start the caller's timer early (Meta's rule).
-    ++counters_.dropped_before_accept;
-    return;
-  }
-  std::size_t len = packet.size();
-  if (!to_caller_.rewrite(packet, len)) return;
-  if (recorder_) {
-    if (auto view = rtp::RtpView::parse(Bytes(packet.data(), len))) {
-      recorder_->heard_audio(view->payload());
-    }
-  }
-  if (caller_leg_->send_rtp(packet.data(), len, capacity)) ++counters_.forwarded_to_caller;
-}
-
-void Call::on_keepalive_tick() {
-  if (phase_ != CallPhase::accepted) return;
-  const TimePoint now = services_.loop.now();
-  if (now - last_agent_audio_ >= kAgentSilenceBeforeFill) {
-    std::uint8_t buf[12 + sizeof rtp::kOpusSilenceFrame + srtp::kMaxTrailer];
-    const std::size_t len =
-        to_caller_.build_inserted(MutableBytes(buf, sizeof buf), caller_opus_pt_, false,
-                                  Bytes(rtp::kOpusSilenceFrame), rtp::kOpusSamplesPer20ms);
-    if (recorder_ && len > 0) recorder_->heard_audio(Bytes(rtp::kOpusSilenceFrame));
-    if (len > 0 && caller_leg_->send_rtp(buf, len, sizeof buf)) ++counters_.silence_to_caller;
-  }
-  if (now - last_sender_report_ >= kSenderReportInterval) {
-    last_sender_report_ = now;
-    send_sender_report(*caller_leg_, to_caller_,
-                       counters_.forwarded_to_caller + counters_.silence_to_caller);
-    if (agent_leg_ && agent_leg_->connected()) {
-      send_sender_report(*agent_leg_, to_agent_, counters_.forwarded_to_agent);
-    }
-  }
-  keepalive_timer_.arm(now + kKeepaliveInterval);
-}
-
-void Call::send_sender_report(rtc::PeerTransport& leg, const rtp::RtpRewriter& stream,
-                              std::uint64_t packets) {
-  if (!stream.last_timestamp()) return; // nothing sent yet: nothing to report
-  std::uint8_t buf[128 + srtp::kMaxTrailer];
-  rtp::SenderInfo info;
-  info.ssrc = stream.ssrc();
-  info.ntp_timestamp = rtp::ntp_from_system_time(std::chrono::system_clock::now());
-  info.rtp_timestamp = *stream.last_timestamp();
-  info.packet_count = static_cast<std::uint32_t>(packets);
-  std::size_t len = rtp::write_sender_report(MutableBytes(buf, 128), info);
-  if (len == 0) return;
-  const std::size_t sdes =
-      rtp::write_sdes_cname(MutableBytes(buf + len, 128 - len), info.ssrc, "wabridge");
-  if (sdes == 0) return;
-  len += sdes;
-  if (leg.send_rtcp(buf, len, sizeof buf)) ++counters_.sender_reports;
-}
-
-// --- fallback -----------------------------------------------------------------------------------
-
-void Call::agent_failed(const std::string& cause, const nlohmann::json& details) {
-  if (phase_ == CallPhase::ended || announcing_) return;
-  const bool caller_usable = caller_leg_ != nullptr && caller_leg_->usable();
-  if (profile_.fallback != Fallback::announce || profile_.announcement == nullptr ||
-      !caller_usable) {
-    end(cause, OutwardAction::reject_or_terminate, details);
-    return;
-  }
-  announcing_ = true;
-  fallback_cause_ = cause;
-  fallback_details_ = details;
-  agent_setup_timer_.disarm();
-  nlohmann::json fields = {{"call_id", call_id()}, {"cause", cause}, {"fallback", "announcement"}};
-  if (details.is_object()) {
-    for (const auto& [k, v] : details.items())
-      fields[k] = v;
-  }
-  log::warn("agent_unavailable", fields);
-  hang_up_agent();
-  if (phase_ == CallPhase::accepted) {
-    start_announcement();
-  } else {
-    maybe_accept(); // the announcement plays once the caller's leg is up and accepted
-  }
-}
-
-void Call::hang_up_agent() {
-  if (!agent_call_id_.empty() && realtime() != nullptr) {
-    detail::hang_up_session(*realtime(), agent_call_id_, call_id());
-  }
-  agent_call_id_.clear();
-  agent_channel_.reset();
-  if (agent_leg_) agent_leg_->close();
-}
-
-void Call::start_announcement() {
-  keepalive_timer_.disarm();
-  announcement_next_ = 0;
-  announcement_due_ = services_.loop.now();
-  log::info("announcement_started",
-            {{"call_id", call_id()}, {"packets", profile_.announcement->packets.size()}});
-  on_announcement_tick();
-}
-
-void Call::on_announcement_tick() {
-  const ogg::OpusClip& clip = *profile_.announcement;
-  if (announcement_next_ >= clip.packets.size()) {
-    nlohmann::json details = fallback_details_.is_object() ? fallback_details_ : nlohmann::json{};
-    details["fallback"] = "announcement";
-    end(fallback_cause_, OutwardAction::reject_or_terminate, details);
-    return;
-  }
-  const auto& packet = clip.packets[announcement_next_];
-  std::uint8_t buf[12 + ogg::kMaxAnnouncementPacket + srtp::kMaxTrailer];
-  const std::size_t len =
-      to_caller_.build_inserted(MutableBytes(buf, sizeof buf), caller_opus_pt_,
-                                announcement_next_ == 0, clip.payload(packet), packet.samples);
-  if (recorder_ && len > 0) recorder_->heard_audio(clip.payload(packet));
-  if (len > 0 && caller_leg_->send_rtp(buf, len, sizeof buf)) ++counters_.announcement_packets;
-  ++announcement_next_;
-  // Paced by each packet's own duration, from a fixed origin so timer lateness does not add up.
-  announcement_due_ += microseconds(std::uint64_t{packet.samples} * 1000000 / rtp::kOpusClockRate);
-  announcement_timer_.arm(announcement_due_);
 }
 
 // --- ending -------------------------------------------------------------------------------------

@@ -261,7 +261,8 @@ private:
     std::function<void()> after;
   };
   std::shared_ptr<GraphOrder> graph_order_ = std::make_shared<GraphOrder>();
-  template <typename F> auto in_graph_order(bool is_accept, F on_result);
+  using GraphResultHandler = std::function<void(const whatsapp::GraphResult&)>;
+  whatsapp::GraphClient::Callback in_graph_order(bool is_accept, GraphResultHandler on_result);
 
   // Set while the call lives; callbacks from HTTP requests check it before touching the call.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
