@@ -3,6 +3,7 @@ how a call ended (Graph actions counted, OpenAI requests, the `call_ended` log l
 peers saw) and that the bridge gave back what the call took (/metrics, UDP sockets)."""
 
 import collections
+import datetime
 import os
 import signal
 import struct
@@ -13,6 +14,12 @@ import probes
 from e2e_common import E2EFailure, log, wait_until
 
 GONE = ("disconnected", "failed", "closed")
+
+
+def log_time(entry):
+    """A wabridge log line's `ts` (ISO 8601 UTC, milliseconds) as seconds since the epoch."""
+    stamp = datetime.datetime.strptime(entry["ts"].rstrip("Z"), "%Y-%m-%dT%H:%M:%S.%f")
+    return stamp.replace(tzinfo=datetime.timezone.utc).timestamp()
 
 
 def graph_counts(harness, call_id):
@@ -84,6 +91,18 @@ def check_openai(harness, client_secrets=None, calls=None, hangup_created=True, 
                        f"created {created}, hung up {ids}")
     else:
         harness.expect(not ids, "no OpenAI hangup", f"hung up {ids}")
+
+
+def check_no_orphan(harness, timeout=5):
+    """Last: every OpenAI call created so far, also one whose 201 came late, is hung up."""
+    openai = harness.openai
+    try:
+        wait_until(lambda: set(openai.created_ids()) <= set(openai.hangup_ids()), timeout,
+                   "every created OpenAI call hung up")
+        harness.expect(True, "no OpenAI call left open at the end")
+    except E2EFailure:
+        harness.expect(False, "no OpenAI call left open at the end",
+                       f"created {openai.created_ids()}, hung up {openai.hangup_ids()}")
 
 
 def check_peers_see_end(harness, peers, timeout=15):

@@ -20,6 +20,7 @@ class Request:
         self.headers = headers  # dict, lower-case names
         self.body = body
         self.at = time.monotonic()
+        self.wall = time.time()  # to compare with the `ts` of wabridge's log lines
         # When the response began to go out (the far end cannot have it earlier) and when it was
         # written.
         self.replying_at = None

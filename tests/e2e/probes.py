@@ -57,13 +57,6 @@ def udp_sockets(pid):
     return sum(1 for l in links if l.startswith("socket:[") and l[8:-1] in udp)
 
 
-def open_fds(pid):
-    try:
-        return len(os.listdir(f"/proc/{pid}/fd"))
-    except OSError:
-        return None
-
-
 def resources(bridge):
     """A comparable picture: UDP sockets and the baseline gauges present in /metrics."""
     picture = {"udp_sockets": udp_sockets(bridge.proc.pid)}

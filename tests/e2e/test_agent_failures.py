@@ -155,6 +155,7 @@ def scenario(harness):
     e.check_released(harness, before)
     # Last, so a late or repeated action has had the time of the checks above to show.
     e.check_graph(harness, CALL_ID, case["graph"])
+    e.check_no_orphan(harness)
     harness.expect(len(bridge.logs("call_ended", call_id=CALL_ID)) == 1, "exactly one call_ended",
                    str(len(bridge.logs("call_ended", call_id=CALL_ID))))
     harness.expect(bridge.alive(), "wabridge still running")

@@ -88,6 +88,13 @@ def scenario(harness):
     harness.expect((accept.get("session") or {}).get("sdp") == (pre_accept.get("session") or {}).get("sdp"),
                    "accept carries the pre_accept SDP")
     caller.wait_event("connected", timeout=10)
+    try:
+        leg_up = bridge.wait_log("leg_connected", 5, call_id=CALL_ID, leg="whatsapp")
+        sent = harness.graph.requests_for(CALL_ID, "accept")[0].wall
+        harness.expect(sent >= e.log_time(leg_up) - 0.002, "accept once the caller's leg is up",
+                       f"accept {sent - e.log_time(leg_up):+.3f} s from leg_connected")
+    except h.E2EFailure as error:
+        harness.expect(False, "accept once the caller's leg is up", str(error))
     length = sum(e.opus_samples(p) for p in packets) / 48000
     terminated = e.wait_graph(harness, CALL_ID, "terminate", length + 10)
     ended = e.wait_call_ended(harness, CALL_ID, (case["cause"],), 10)
