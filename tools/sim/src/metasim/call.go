@@ -17,6 +17,7 @@ import (
 // result is one call's line in the final report.
 type result struct {
 	CallID          string   `json:"call_id"`
+	PhoneNumberID   string   `json:"phone_number_id"`
 	Outcome         string   `json:"outcome"` // completed | failed | rejected | not_answered | ...
 	Cause           string   `json:"cause"`
 	Status          string   `json:"status"`
@@ -36,6 +37,7 @@ type call struct {
 	s        *sim
 	id       string
 	caller   string
+	number   string // the business phone number id called
 	pc       *webrtc.PeerConnection
 	track    *simcore.RawTrack
 	pacer    *simcore.Pacer
@@ -76,10 +78,10 @@ func (s *sim) recordPath(i int) string {
 // placeCall runs one user-initiated call to its end.
 func (s *sim) placeCall(i int) result {
 	c := &call{s: s, id: simcore.RandomWACallID(), caller: "1555" + simcore.RandomDigits(7),
-		done: make(chan result, 1), record: s.recordPath(i), plan: s.plans[i-1]}
+		number: s.numberOf(i), done: make(chan result, 1), record: s.recordPath(i), plan: s.plans[i-1]}
 	fail := func(err error) result {
 		s.log.Event("call_setup_failed", simcore.F{"call_id": c.id, "error": err.Error()})
-		return result{CallID: c.id, Outcome: "setup_failed", Cause: err.Error(), Fault: c.plan.Fault}
+		return result{CallID: c.id, PhoneNumberID: c.number, Outcome: "setup_failed", Cause: err.Error(), Fault: c.plan.Fault}
 	}
 	time.Sleep(c.plan.StartDelay)
 	var err error
@@ -167,11 +169,11 @@ func (s *sim) placeCall(i int) result {
 		"timestamp": fmt.Sprint(now.Unix()), "direction": "USER_INITIATED",
 		"session": map[string]interface{}{"sdp_type": "offer", "sdp": waOffer},
 	}
-	body := s.envelope(c.caller, item, nil)
+	body := s.envelopeFor(c.number, c.caller, item, nil)
 	if s.cfg.chaosSeed != 0 {
 		s.log.Event("chaos_fault", c.plan.fields(c.id, i))
 	}
-	s.log.Event("call_placed", simcore.F{"call_id": c.id, "from": c.caller})
+	s.log.Event("call_placed", simcore.F{"call_id": c.id, "from": c.caller, "phone_number_id": c.number})
 	if c.plan.Fault == faultTerminateFirst {
 		return c.terminateFirst(body)
 	}
@@ -480,9 +482,9 @@ func (c *call) end(status string, errs []interface{}, cause string) {
 	}
 	c.s.log.Event("terminate", simcore.F{"call_id": c.id, "status": hookStatus, "cause": cause,
 		"duration": duration, "packets_sent": sent, "packets_received": received})
-	c.s.postWebhook(c.id, "terminate", c.s.envelope(c.caller, item, errs))
+	c.s.postWebhook(c.id, "terminate", c.s.envelopeFor(c.number, c.caller, item, errs))
 	if c.plan.Fault == faultDupTerminate {
-		c.s.postWebhook(c.id, "terminate", c.s.envelope(c.caller, item, errs))
+		c.s.postWebhook(c.id, "terminate", c.s.envelopeFor(c.number, c.caller, item, errs))
 	}
 	if c.pc != nil {
 		_ = c.pc.Close()
@@ -503,7 +505,7 @@ func (c *call) end(status string, errs []interface{}, cause string) {
 	case status == "COMPLETED" && accepted && connected && received > 0:
 		outcome = "completed"
 	}
-	c.done <- result{CallID: c.id, Outcome: outcome, Cause: cause, Status: hookStatus,
+	c.done <- result{CallID: c.id, PhoneNumberID: c.number, Outcome: outcome, Cause: cause, Status: hookStatus,
 		Accepted: accepted, Connected: connected, PacketsSent: sent, PacketsReceived: received,
 		DTMFSent: dtmf, GraphActions: actions, DurationS: duration, RecordedPackets: recPackets,
 		Record: c.record, Fault: c.plan.Fault}

@@ -105,7 +105,7 @@ func (c *call) terminateFirst(connectBody []byte) result {
 		"status": "COMPLETED"}
 	c.s.log.Event("terminate", simcore.F{"call_id": c.id, "status": "COMPLETED",
 		"cause": "terminate_before_connect", "duration": 0, "packets_sent": 0, "packets_received": 0})
-	c.s.postWebhook(c.id, "terminate", c.s.envelope(c.caller, item, nil))
+	c.s.postWebhook(c.id, "terminate", c.s.envelopeFor(c.number, c.caller, item, nil))
 	c.s.postWebhook(c.id, "connect", connectBody)
 	time.Sleep(c.s.cfg.chaosObserve)
 	_ = c.pc.Close()
@@ -113,7 +113,7 @@ func (c *call) terminateFirst(connectBody []byte) result {
 	c.mu.Lock()
 	actions := append([]string{}, c.actions...)
 	c.mu.Unlock()
-	return result{CallID: c.id, Outcome: "terminated_first", Cause: "terminate_before_connect",
+	return result{CallID: c.id, PhoneNumberID: c.number, Outcome: "terminated_first", Cause: "terminate_before_connect",
 		Status: "COMPLETED", GraphActions: actions, RecordedPackets: recPackets, Fault: c.plan.Fault}
 }
 

@@ -28,6 +28,7 @@ type config struct {
 	callerAudio, record, dtmf                                                             string
 	hangupAfter, acceptWindow, noMediaTimeout, callerAudioAt, dtmfAt, gap, maxRun, linger time.Duration
 	calls                                                                                 int
+	phoneNumberIDs                                                                        []string // --phone-number-ids, else the one id
 	concurrent, duplicateConnect, lateTerminateFirst                                      bool
 	// chaos test (chaos.go)
 	chaosSeed                             int64
@@ -53,6 +54,7 @@ func main() {
 	flag.StringVar(&c.appSecret, "app-secret", "test-app-secret", "key of X-Hub-Signature-256")
 	flag.StringVar(&c.accessToken, "access-token", "test-access-token", "Bearer token the Graph API requires")
 	flag.StringVar(&c.phoneNumberID, "phone-number-id", "106540352242922", "business phone number id")
+	numbers := flag.String("phone-number-ids", "", "comma-separated business numbers the calls go to in turn (overrides --phone-number-id)")
 	flag.StringVar(&c.displayNumber, "display-phone-number", "15550783881", "business display number")
 	flag.StringVar(&c.wabaID, "waba-id", "102290129340398", "WhatsApp Business Account id")
 	flag.StringVar(&c.callerAudio, "caller-audio", "", "Ogg Opus file the caller says after accept")
@@ -75,6 +77,7 @@ func main() {
 	flag.DurationVar(&c.chaosObserve, "chaos-observe", 3*time.Second, "terminate_first: watch Graph this long after the late connect")
 	flag.DurationVar(&c.silenceLimit, "silence-limit", 60*time.Second, "silent: fail the call if the business has not ended it this long after the silence")
 	flag.Parse()
+	c.phoneNumberIDs = parseNumbers(*numbers, c.phoneNumberID)
 	kinds, err := parseFaults(c.chaosFaults)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "metasim:", err)
@@ -189,12 +192,53 @@ func (s *sim) postWebhook(callID, kind string, body []byte) int {
 	return resp.StatusCode
 }
 
+// parseNumbers splits --phone-number-ids; empty: the single --phone-number-id.
+func parseNumbers(list, single string) []string {
+	var out []string
+	for _, n := range strings.Split(list, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		out = []string{single}
+	}
+	return out
+}
+
+// numberOf is the business number call i (from 1) goes to: the list in turn.
+func (s *sim) numberOf(i int) string {
+	ids := s.cfg.phoneNumberIDs
+	if len(ids) == 0 {
+		return s.cfg.phoneNumberID
+	}
+	return ids[(i-1)%len(ids)]
+}
+
+// knownNumber reports whether the Graph API serves this phone number id.
+func (s *sim) knownNumber(id string) bool {
+	if len(s.cfg.phoneNumberIDs) == 0 {
+		return id == s.cfg.phoneNumberID
+	}
+	for _, n := range s.cfg.phoneNumberIDs {
+		if n == id {
+			return true
+		}
+	}
+	return false
+}
+
 // envelope wraps a calls[] item in Meta's webhook envelope (whatsapp.md §3.3).
 func (s *sim) envelope(caller string, item map[string]interface{}, errs []interface{}) []byte {
+	return s.envelopeFor(s.cfg.phoneNumberID, caller, item, errs)
+}
+
+// envelopeFor is envelope for a given business number (metadata.phone_number_id).
+func (s *sim) envelopeFor(number, caller string, item map[string]interface{}, errs []interface{}) []byte {
 	value := map[string]interface{}{
 		"messaging_product": "whatsapp",
 		"metadata": map[string]interface{}{"display_phone_number": s.cfg.displayNumber,
-			"phone_number_id": s.cfg.phoneNumberID},
+			"phone_number_id": number},
 		"contacts": []interface{}{map[string]interface{}{"profile": map[string]interface{}{"name": "Sim Caller"},
 			"wa_id": caller}},
 		"calls": []interface{}{item},
@@ -245,7 +289,7 @@ func (s *sim) serveGraph(w http.ResponseWriter, r *http.Request) {
 		graphError(w, 401, 190, "OAuthException", "Invalid OAuth access token - Cannot parse access token", "")
 		return
 	}
-	if parts[1] != s.cfg.phoneNumberID {
+	if !s.knownNumber(parts[1]) {
 		graphError(w, 400, 100, "GraphMethodException", fmt.Sprintf("Unsupported post request. Object with ID '%s' does not exist, cannot be loaded due to missing permissions, or does not support this operation.", parts[1]), "")
 		return
 	}
@@ -269,6 +313,11 @@ func (s *sim) serveGraph(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if c == nil {
 		graphError(w, 400, 100, "OAuthException", "(#100) Invalid parameter", "call_id "+req.CallID+" is not a known call")
+		return
+	}
+	if c.number != parts[1] { // a call belongs to the number it was placed to
+		s.log.Event("graph_wrong_number", simcore.F{"call_id": req.CallID, "number": parts[1], "call_number": c.number})
+		graphError(w, 400, 100, "OAuthException", "(#100) Invalid parameter", "call_id "+req.CallID+" belongs to another phone number")
 		return
 	}
 	c.graphAction(w, &req)

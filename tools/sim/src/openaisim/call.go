@@ -37,6 +37,7 @@ type call struct {
 	closed         bool
 	cause          string
 	received       int
+	otherPT        int // packets on the audio track that are not Opus (e.g. telephone-event)
 	sessionUpdates int
 	eventsIn       map[string]int
 	responses      int
@@ -229,6 +230,7 @@ func (c *call) onMessage(b []byte, isString bool) {
 	c.eventsIn[typ]++
 	c.mu.Unlock()
 	c.s.log.Event("event_received", simcore.F{"call_id": c.id, "type": typ, "bytes": len(b)})
+	c.s.recordEvent(c.id, b)
 	switch typ {
 	case "session.update":
 		c.onSessionUpdate(b, ev, eventID)
@@ -324,7 +326,11 @@ func (c *call) transcriptionOn() bool {
 }
 
 // respond speaks one response: the greeting clip first, the reply clip after that.
-func (c *call) respond() {
+func (c *call) respond() { c.respondWith(nil) }
+
+// respondWith is respond, ending the response with a function call when tc is set (after the
+// spoken item, as the model does when it says something and then calls a tool).
+func (c *call) respondWith(tc *toolCall) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -380,7 +386,11 @@ func (c *call) respond() {
 	c.send(map[string]interface{}{"type": "response.output_item.done", "response_id": respID,
 		"output_index": 0, "item": item})
 	c.send(map[string]interface{}{"type": "conversation.item.done", "item": item})
-	resp["status"], resp["output"] = "completed", []interface{}{item}
+	output := []interface{}{item}
+	if tc != nil {
+		output = append(output, c.sendFunctionCall(respID, tc))
+	}
+	resp["status"], resp["output"] = "completed", output
 	resp["usage"] = map[string]interface{}{"total_tokens": 120, "input_tokens": 80, "output_tokens": 40}
 	c.send(map[string]interface{}{"type": "response.done", "response": resp})
 	<-played
@@ -390,6 +400,28 @@ func (c *call) respond() {
 		c.respID = ""
 		c.mu.Unlock()
 	}
+}
+
+// sendFunctionCall streams a function_call output item (index 1) the GA way; returns the item.
+func (c *call) sendFunctionCall(respID string, tc *toolCall) map[string]interface{} {
+	itemID, callID := "item_"+simcore.RandomToken(12), "call_"+simcore.RandomToken(12)
+	item := map[string]interface{}{"id": itemID, "object": "realtime.item", "type": "function_call",
+		"status": "in_progress", "name": tc.name, "call_id": callID, "arguments": ""}
+	c.send(map[string]interface{}{"type": "response.output_item.added", "response_id": respID,
+		"output_index": 1, "item": item})
+	c.send(map[string]interface{}{"type": "conversation.item.added", "item": item})
+	c.send(map[string]interface{}{"type": "response.function_call_arguments.delta", "response_id": respID,
+		"item_id": itemID, "output_index": 1, "call_id": callID, "delta": tc.args})
+	c.send(map[string]interface{}{"type": "response.function_call_arguments.done", "response_id": respID,
+		"item_id": itemID, "output_index": 1, "call_id": callID, "name": tc.name, "arguments": tc.args})
+	done := map[string]interface{}{"id": itemID, "object": "realtime.item", "type": "function_call",
+		"status": "completed", "name": tc.name, "call_id": callID, "arguments": tc.args}
+	c.send(map[string]interface{}{"type": "response.output_item.done", "response_id": respID,
+		"output_index": 1, "item": done})
+	c.send(map[string]interface{}{"type": "conversation.item.done", "item": done})
+	c.s.log.Event("tool_call_sent", simcore.F{"call_id": c.id, "response_id": respID, "name": tc.name,
+		"tool_call_id": callID, "arguments": tc.args})
+	return done
 }
 
 // cancelResponse stops the response being spoken (barge-in or response.cancel).
@@ -407,8 +439,18 @@ func (c *call) cancelResponse(reason string) bool {
 			"id": respID, "object": "realtime.response", "status": "cancelled",
 			"status_details": map[string]interface{}{"type": "cancelled", "reason": reason}}})
 	}
+	rest := c.pacer.Remaining()
 	if c.pacer.Cut() {
 		c.send(map[string]interface{}{"type": "output_audio_buffer.cleared", "response_id": respID})
+		if n := c.s.cfg.leakAfterClear; n > 0 && len(rest) > 0 {
+			// Audio already in flight when the buffer was cleared: a correct bridge drops it.
+			if n > len(rest) {
+				n = len(rest)
+			}
+			c.pacer.Play(rest[:n])
+			c.s.log.Event("leaked_after_clear", simcore.F{"call_id": c.id, "response_id": respID,
+				"packets": n, "payloads": rest[:n]}) // base64 in JSON
+		}
 	}
 	return true
 }
@@ -422,6 +464,14 @@ func (c *call) onRTP(pkt *rtp.Packet) {
 		return
 	}
 	c.received++
+	if pkt.PayloadType != c.opusPT {
+		c.otherPT++
+		if c.otherPT == 1 {
+			c.s.log.Event("unexpected_payload_type", simcore.F{"call_id": c.id, "pt": pkt.PayloadType})
+		}
+		c.mu.Unlock()
+		return // not audio: neither recorded nor heard by the VAD
+	}
 	big := len(pkt.Payload) > c.s.cfg.speechBytes
 	start := false
 	if big {
@@ -486,7 +536,7 @@ func (c *call) watchSpeech() {
 		c.send(map[string]interface{}{"type": "conversation.item.added", "item": item})
 		c.send(map[string]interface{}{"type": "conversation.item.done", "item": item})
 		if td["create_response"] != false {
-			go c.respond()
+			go c.respondWith(c.s.nextToolCall())
 		}
 		if c.transcriptionOn() {
 			go func() {
@@ -521,7 +571,7 @@ func (c *call) report() map[string]interface{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return map[string]interface{}{"call_id": c.id, "auth": c.auth, "cause": c.cause,
-		"packets_received": c.received, "packets_sent": c.track.Sent(),
+		"packets_received": c.received, "packets_other_pt": c.otherPT, "packets_sent": c.track.Sent(),
 		"session_updates": c.sessionUpdates, "responses": c.responses, "events_received": c.eventsIn,
 		"record": c.record}
 }

@@ -28,6 +28,9 @@ type config struct {
 	callerTranscript, record, recordSession, fail, model                           string
 	closeAfter, silence                                                            time.Duration
 	speechBytes                                                                    int
+	recordEvents                                                                   string
+	toolCalls                                                                      toolCallList // --tool-call, in order
+	leakAfterClear                                                                 int
 	// chaos test (chaos.go)
 	chaosSeed           int64
 	chaosRate           float64
@@ -48,6 +51,8 @@ type server struct {
 	calls    map[string]*call
 	order    []*call
 	sessFile *os.File
+	evFile   *os.File
+	turns    int // caller-turn responses so far, over all calls (picks the next --tool-call)
 }
 
 type secret struct {
@@ -71,6 +76,9 @@ func main() {
 	flag.DurationVar(&c.closeAfter, "close-after", 5*time.Second, "with --fail close-midcall: close this long after connecting")
 	flag.DurationVar(&c.silence, "vad-silence", 600*time.Millisecond, "silence that ends a caller turn")
 	flag.IntVar(&c.speechBytes, "vad-speech-bytes", 20, "Opus payloads larger than this count as speech")
+	flag.StringVar(&c.recordEvents, "record-events", "", "file receiving every client event as one JSON line {ts, call_id, event}")
+	flag.Var(&c.toolCalls, "tool-call", "NAME:JSON-ARGS; the k-th caller turn (over all calls) ends its reply with the k-th function call (repeatable)")
+	flag.IntVar(&c.leakAfterClear, "leak-after-clear", 0, "after a barge-in's output_audio_buffer.cleared, send this many more packets of the clip (audio in flight)")
 	flag.Int64Var(&c.chaosSeed, "chaos-seed", 0, "fail some calls, chosen reproducibly from this seed (0: off)")
 	flag.Float64Var(&c.chaosRate, "chaos-rate", 0.25, "with --chaos-seed: share of call requests that get a fault")
 	flag.StringVar(&c.chaosFaults, "chaos-faults", strings.Join(agentFaults, ","), "faults to choose from (a repeated kind weighs more)")
@@ -117,6 +125,14 @@ func main() {
 		}
 		s.sessFile = f
 	}
+	if c.recordEvents != "" {
+		f, err := os.Create(c.recordEvents)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "openaisim:", err)
+			os.Exit(2)
+		}
+		s.evFile = f
+	}
 	ln, err := net.Listen("tcp", c.listen)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "openaisim:", err)
@@ -133,9 +149,12 @@ func main() {
 
 func (s *server) handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/v1/realtime/client_secrets", s.serveClientSecrets)
-	mux.HandleFunc("/v1/realtime/calls", s.serveCalls)
-	mux.HandleFunc("/v1/realtime/calls/", s.serveCallAction)
+	// /openai/v1 is Azure OpenAI's GA prefix (with its api-key header); the same API behind it.
+	for _, prefix := range []string{"/v1", "/openai/v1"} {
+		mux.HandleFunc(prefix+"/realtime/client_secrets", s.serveClientSecrets)
+		mux.HandleFunc(prefix+"/realtime/calls", s.serveCalls)
+		mux.HandleFunc(prefix+"/realtime/calls/", s.serveCallAction)
+	}
 	return mux
 }
 
@@ -150,6 +169,12 @@ func (s *server) shutdown() {
 	}
 	if s.sessFile != nil {
 		s.sessFile.Close()
+	}
+	if s.evFile != nil {
+		s.mu.Lock()
+		s.evFile.Close()
+		s.evFile = nil
+		s.mu.Unlock()
 	}
 	s.log.Event("report", simcore.F{"calls": len(calls), "results": reports})
 }
@@ -166,12 +191,31 @@ func apiError(w http.ResponseWriter, status int, typ, code, msg string) {
 		"message": msg, "type": typ, "param": nil, "code": c}})
 }
 
+// bearer returns the request's key: a Bearer token, or Azure's api-key header when there is no
+// Authorization header at all.
 func bearer(r *http.Request) string {
 	h := r.Header.Get("Authorization")
+	if h == "" {
+		return strings.TrimSpace(r.Header.Get("api-key"))
+	}
 	if !strings.HasPrefix(h, "Bearer ") {
 		return ""
 	}
 	return strings.TrimSpace(h[len("Bearer "):])
+}
+
+// keyHeader names how the request authenticated: authorization, api-key (Azure), both or none.
+func keyHeader(r *http.Request) string {
+	a, k := r.Header.Get("Authorization") != "", r.Header.Get("api-key") != ""
+	switch {
+	case a && k:
+		return "both"
+	case a:
+		return "authorization"
+	case k:
+		return "api-key"
+	}
+	return "none"
 }
 
 // checkAPIKey accepts the configured key, or any non-empty non-ephemeral key when none is set.
@@ -301,7 +345,8 @@ func (s *server) serveCalls(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	plan := s.nextPlan()
-	s.log.Event("call_request", simcore.F{"auth": auth, "offer_bytes": len(offer), "seq": plan.Seq})
+	s.log.Event("call_request", simcore.F{"auth": auth, "offer_bytes": len(offer), "seq": plan.Seq,
+		"path": r.URL.Path, "key_header": keyHeader(r)})
 	fail := s.cfg.fail
 	if plan.Fault == agentHTTP500 || plan.Fault == agentHang {
 		s.log.Event("chaos_fault", simcore.F{"seq": plan.Seq, "fault": plan.Fault})
@@ -334,7 +379,7 @@ func (s *server) serveCalls(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/sdp")
-	w.Header().Set("Location", "/v1/realtime/calls/"+c.id)
+	w.Header().Set("Location", strings.TrimSuffix(r.URL.Path, "/")+"/"+c.id)
 	w.Header().Set("Access-Control-Expose-Headers", "Location, X-Request-Id")
 	w.Header().Set("X-Request-Id", "req_"+simcore.RandomToken(12))
 	w.WriteHeader(201)
@@ -343,7 +388,7 @@ func (s *server) serveCalls(w http.ResponseWriter, r *http.Request) {
 
 // serveCallAction handles POST /v1/realtime/calls/{id}/hangup.
 func (s *server) serveCallAction(w http.ResponseWriter, r *http.Request) {
-	rest := strings.TrimPrefix(r.URL.Path, "/v1/realtime/calls/")
+	rest := r.URL.Path[strings.Index(r.URL.Path, "/realtime/calls/")+len("/realtime/calls/"):]
 	parts := strings.Split(rest, "/")
 	if r.Method != "POST" || len(parts) != 2 || parts[1] != "hangup" {
 		apiError(w, 404, "invalid_request_error", "not_found", "Unknown endpoint")
@@ -360,7 +405,7 @@ func (s *server) serveCallAction(w http.ResponseWriter, r *http.Request) {
 		apiError(w, 404, "invalid_request_error", "call_id_not_found", "Call "+parts[0]+" not found")
 		return
 	}
-	s.log.Event("hangup_request", simcore.F{"call_id": c.id})
+	s.log.Event("hangup_request", simcore.F{"call_id": c.id, "path": r.URL.Path, "key_header": keyHeader(r)})
 	w.WriteHeader(200)
 	go c.close("hangup")
 }
@@ -403,4 +448,43 @@ func merge(dst, src map[string]interface{}) {
 		}
 		dst[k] = v
 	}
+}
+
+// toolCall is one --tool-call: the function the model calls and its JSON arguments.
+type toolCall struct{ name, args string }
+
+type toolCallList []toolCall
+
+func (l *toolCallList) String() string { return fmt.Sprint(len(*l), " tool calls") }
+
+func (l *toolCallList) Set(v string) error {
+	name, args, ok := strings.Cut(v, ":")
+	if !ok || name == "" || !json.Valid([]byte(args)) {
+		return fmt.Errorf("want NAME:JSON-ARGS, got %q", v)
+	}
+	*l = append(*l, toolCall{name, args})
+	return nil
+}
+
+// nextToolCall hands out the function call of the next caller turn's reply (nil when used up).
+func (s *server) nextToolCall() *toolCall {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.turns++
+	if s.turns > len(s.cfg.toolCalls) {
+		return nil
+	}
+	return &s.cfg.toolCalls[s.turns-1]
+}
+
+// recordEvent appends one received client event to --record-events.
+func (s *server) recordEvent(callID string, raw []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.evFile == nil {
+		return
+	}
+	line, _ := json.Marshal(map[string]interface{}{"ts": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
+		"call_id": callID, "event": json.RawMessage(raw)})
+	_, _ = s.evFile.Write(append(line, '\n'))
 }

@@ -195,6 +195,16 @@ func (p *Pacer) Cut() bool {
 	return true
 }
 
+// Remaining returns the packets of the current clip not sent yet (nil when idle).
+func (p *Pacer) Remaining() [][]byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.done == nil || p.pos >= len(p.clip) {
+		return nil
+	}
+	return append([][]byte{}, p.clip[p.pos:]...)
+}
+
 // Hold pauses sending (true) or resumes it.
 func (p *Pacer) Hold(h bool) { p.mu.Lock(); p.hold = h; p.mu.Unlock() }
 

@@ -1,0 +1,202 @@
+#!/usr/bin/python3
+"""End-to-end scenarios of wabridge's voice-agent features, driven by the simulators: metasim
+(Meta: Graph API, the caller's phone, signed webhooks) and openaisim (OpenAI Realtime) around the
+real wabridge binary. Each scenario asserts what the agent received (openaisim --record-events,
+--record) and what the caller heard or got (metasim --record, its Graph log). See README.md.
+
+    test_agent.py --scenario NAME --wabridge PATH --sims DIR --log-dir DIR [--assets DIR]
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from agent_harness import (FAILURES, Child, check, free_ports, http_get, log,  # noqa: E402
+                           media_range, read_json_lines, wait_until)
+import scenarios  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+APP_SECRET, ACCESS_TOKEN, API_KEY = "agent-app-secret", "agent-access-token", "sk-agent-not-a-key"
+
+
+def ensure_assets(directory):
+    """caller.ogg and reply.ogg (espeak-ng + opusenc), made once per build directory."""
+    if all(os.path.exists(os.path.join(directory, f)) for f in ("caller.ogg", "reply.ogg")):
+        return
+    tmp = f"{directory}.tmp{os.getpid()}"
+    subprocess.run(["bash", os.path.join(REPO, "tools/sim/make-assets.sh"), tmp], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if os.path.isdir(directory):
+        shutil.rmtree(directory)
+    os.replace(tmp, directory)
+
+
+class Run:
+    """One wabridge with its two simulators, set up for a scenario."""
+
+    def __init__(self, a, log_dir):
+        self.a, self.dir = a, log_dir
+        self.assets = a.assets
+        self.metasim = os.path.join(a.sims, "metasim")
+        self.openaisim_bin = os.path.join(a.sims, "openaisim")
+        self.port_bridge, self.port_graph, self.port_openai = free_ports(3)
+        self.base = f"http://127.0.0.1:{self.port_bridge}"
+        self.children = []
+        self.events_path = os.path.join(log_dir, "agent-events.jsonl")
+        self.heard_path = os.path.join(log_dir, "heard-by-caller.ogg")
+        self.agent_heard_path = os.path.join(log_dir, "heard-by-agent.ogg")
+        self.oai = self.bridge = self.meta = None
+
+    def asset(self, name):
+        return os.path.join(self.assets, name)
+
+    def start(self, toml="", env=None, oai_flags=(), api_key=API_KEY):
+        self.oai = Child("openaisim", [
+            self.openaisim_bin, "--listen", f"127.0.0.1:{self.port_openai}", "--api-key", api_key,
+            "--reply-audio", self.asset("reply.ogg"), "--record", self.agent_heard_path,
+            "--record-events", self.events_path,
+            "--record-session", os.path.join(self.dir, "session-update.jsonl"), *oai_flags],
+            self.dir)
+        self.children.append(self.oai)
+        media_min, media_max = media_range(100)
+        e = dict(os.environ)
+        e.update({
+            "PORT": str(self.port_bridge), "HTTP_HOST": "127.0.0.1",
+            "MEDIA_PUBLIC_IP": "127.0.0.1", "MEDIA_PORT_MIN": str(media_min),
+            "MEDIA_PORT_MAX": str(media_max), "WHATSAPP_ACCESS_TOKEN": ACCESS_TOKEN,
+            "WHATSAPP_APP_SECRET": APP_SECRET, "WHATSAPP_VERIFY_TOKEN": "agent-verify-token",
+            "WHATSAPP_GRAPH_URL": f"http://127.0.0.1:{self.port_graph}/v24.0",
+            "OPENAI_API_KEY": API_KEY, "OPENAI_BASE_URL": f"http://127.0.0.1:{self.port_openai}/v1",
+            "DRAIN_GRACE_SECONDS": "5", "LOG_LEVEL": "info",
+        })
+        e.update(env or {})
+        argv = [self.a.wabridge]
+        if toml:
+            path = os.path.join(self.dir, "wabridge.toml")
+            with open(path, "w") as f:
+                f.write(toml)
+            argv += ["--config", path]
+        self.bridge = Child("wabridge", argv, self.dir, env=e)
+        self.children.append(self.bridge)
+        oai_up = wait_until(lambda: http_get(
+            f"http://127.0.0.1:{self.port_openai}/v1/realtime/calls")[0], 10)
+        if not oai_up:
+            raise SystemExit("openaisim did not start: " + " | ".join(self.oai.stderr_tail()))
+        up = wait_until(lambda: self.bridge.proc.poll() is not None or
+                        http_get(self.base + "/healthz")[0] == 200, 30)
+        if not up or self.bridge.proc.poll() is not None:
+            raise SystemExit("wabridge did not start: " + " | ".join(self.bridge.stderr_tail()))
+
+    def call(self, *flags, budget=40):
+        """Runs metasim with these flags to its end; returns its report's results."""
+        self.meta = Child("metasim", [
+            self.metasim, "--graph-listen", f"127.0.0.1:{self.port_graph}",
+            "--webhook-url", self.base + "/webhook", "--app-secret", APP_SECRET,
+            "--access-token", ACCESS_TOKEN, "--record", self.heard_path,
+            "--max-run", f"{budget}s", "--linger", "500ms", *flags], self.dir)
+        self.children.append(self.meta)
+        try:
+            self.meta.proc.wait(timeout=budget + 15)
+        except subprocess.TimeoutExpired:
+            self.meta.stop()
+        report = self.meta.events("report")
+        return report[0].get("results", []) if report else []
+
+    def settle(self, pred, timeout=10):
+        return wait_until(pred, timeout, 0.2)
+
+    def finish(self):
+        """Stops openaisim (its report) and wabridge (SIGTERM: exit 0, no sanitizer report)."""
+        # The bridge's hang-up towards the agent may still be in flight.
+        self.settle(lambda: all(c.get("call_id") in self.oai_closed()
+                                for c in self.oai_calls()), 10)
+        self.oai.stop()
+        self.bridge.proc.send_signal(15)
+        try:
+            rc = self.bridge.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            rc = None
+            self.bridge.stop(grace=1)
+        sanitizer = [l for l in open(self.bridge.err_path, errors="replace").read().splitlines()
+                     if "Sanitizer" in l or "runtime error:" in l]
+        check(rc == 0 and not sanitizer, "wabridge exits 0 on SIGTERM without a sanitizer report",
+              f"status {rc}: " + " | ".join((sanitizer or self.bridge.stderr_tail())[:8]))
+
+    def stop_all(self):
+        for c in self.children:
+            c.stop(grace=3)
+
+    # --- what the logs say ----------------------------------------------------------------------
+
+    def oai_calls(self):
+        return self.oai.events("call_created")
+
+    def oai_closed(self):
+        return {e.get("call_id") for e in self.oai.events("call_closed")}
+
+    def agent_of(self, wa_call_id):
+        """The openaisim call id of a WhatsApp call (wabridge logs both in agent_call_created)."""
+        for e in self.bridge.events("agent_call_created"):
+            if e.get("call_id") == wa_call_id:
+                return e.get("agent_call_id")
+        return None
+
+    def client_events(self, agent_call_id):
+        """The client events openaisim received on that call, in order."""
+        return [e["event"] for e in read_json_lines(self.events_path)
+                if e.get("call_id") == agent_call_id and isinstance(e.get("event"), dict)]
+
+    def bridge_ended(self, wa_call_id):
+        return [e for e in self.bridge.events("call_ended") if e.get("call_id") == wa_call_id]
+
+    def oai_report(self, agent_call_id):
+        for r in (self.oai.events("report") or [{}])[0].get("results", []):
+            if r.get("call_id") == agent_call_id:
+                return r
+        return {}
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--scenario", required=True, choices=sorted(scenarios.ALL))
+    p.add_argument("--wabridge", required=True)
+    p.add_argument("--sims", required=True, help="directory with metasim and openaisim")
+    p.add_argument("--log-dir", required=True)
+    p.add_argument("--assets", help="speech clips (made with tools/sim/make-assets.sh if missing)")
+    return p.parse_args()
+
+
+def main():
+    a = parse_args()
+    log_dir = os.path.join(a.log_dir, a.scenario)
+    if os.path.isdir(log_dir):
+        shutil.rmtree(log_dir)
+    os.makedirs(log_dir)
+    a.assets = a.assets or os.path.join(a.log_dir, "assets")
+    ensure_assets(a.assets)
+    for binary in (a.wabridge, os.path.join(a.sims, "metasim"), os.path.join(a.sims, "openaisim")):
+        if not os.access(binary, os.X_OK):
+            raise SystemExit(f"missing executable {binary}")
+    run = Run(a, log_dir)
+    t0 = time.monotonic()
+    log(f"agent scenario {a.scenario}: logs in {log_dir}")
+    try:
+        scenarios.ALL[a.scenario](run)
+    finally:
+        run.stop_all()
+    log(f"{a.scenario}: {time.monotonic() - t0:.1f} s")
+    if FAILURES:
+        log(f"\n{a.scenario}: {len(FAILURES)} check(s) failed (logs in {log_dir}):")
+        for f in FAILURES:
+            log(f"  - {f}")
+        return 1
+    log(f"\n{a.scenario}: all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
