@@ -7,7 +7,9 @@ import json
 import os
 from datetime import datetime, timezone
 
-from agent_harness import ToolBackend, check, find_run, log, ogg_packets, read_json_lines, ts
+from agent_harness import ToolBackend, find_run, ogg_packets
+from checks import check, log
+from simprocs import read_json_lines, ts
 
 NUMBER_A, NUMBER_B = "111111111111111", "222222222222222"
 DISPLAY_NUMBER = "15550783881"  # metasim's default display number (the call's `to`)

@@ -14,12 +14,15 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from agent_harness import (FAILURES, Child, check, free_ports, http_get, log,  # noqa: E402
-                           media_range, read_json_lines, wait_until)
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "sim_harness"))
+from checks import check, log, verdict  # noqa: E402
+from simprocs import (Child, free_ports, media_range, read_json_lines,  # noqa: E402
+                      require_executables, stop_wabridge, wabridge_env, wait_started, wait_until)
 import scenarios  # noqa: E402
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO = os.path.dirname(os.path.dirname(HERE))
 APP_SECRET, ACCESS_TOKEN, API_KEY = "agent-app-secret", "agent-access-token", "sk-agent-not-a-key"
 
 
@@ -62,17 +65,10 @@ class Run:
             "--record-session", os.path.join(self.dir, "session-update.jsonl"), *oai_flags],
             self.dir)
         self.children.append(self.oai)
-        media_min, media_max = media_range(100)
-        e = dict(os.environ)
-        e.update({
-            "PORT": str(self.port_bridge), "HTTP_HOST": "127.0.0.1",
-            "MEDIA_PUBLIC_IP": "127.0.0.1", "MEDIA_PORT_MIN": str(media_min),
-            "MEDIA_PORT_MAX": str(media_max), "WHATSAPP_ACCESS_TOKEN": ACCESS_TOKEN,
-            "WHATSAPP_APP_SECRET": APP_SECRET, "WHATSAPP_VERIFY_TOKEN": "agent-verify-token",
-            "WHATSAPP_GRAPH_URL": f"http://127.0.0.1:{self.port_graph}/v24.0",
-            "OPENAI_API_KEY": API_KEY, "OPENAI_BASE_URL": f"http://127.0.0.1:{self.port_openai}/v1",
-            "DRAIN_GRACE_SECONDS": "5", "LOG_LEVEL": "info",
-        })
+        e = wabridge_env(self.port_bridge, self.port_graph, self.port_openai, media_range(100),
+                         {"WHATSAPP_ACCESS_TOKEN": ACCESS_TOKEN, "WHATSAPP_APP_SECRET": APP_SECRET,
+                          "WHATSAPP_VERIFY_TOKEN": "agent-verify-token", "OPENAI_API_KEY": API_KEY},
+                         drain_grace=5)
         e.update(env or {})
         argv = [self.a.wabridge]
         if toml:
@@ -82,14 +78,7 @@ class Run:
             argv += ["--config", path]
         self.bridge = Child("wabridge", argv, self.dir, env=e)
         self.children.append(self.bridge)
-        oai_up = wait_until(lambda: http_get(
-            f"http://127.0.0.1:{self.port_openai}/v1/realtime/calls")[0], 10)
-        if not oai_up:
-            raise SystemExit("openaisim did not start: " + " | ".join(self.oai.stderr_tail()))
-        up = wait_until(lambda: self.bridge.proc.poll() is not None or
-                        http_get(self.base + "/healthz")[0] == 200, 30)
-        if not up or self.bridge.proc.poll() is not None:
-            raise SystemExit("wabridge did not start: " + " | ".join(self.bridge.stderr_tail()))
+        wait_started(self.oai, self.port_openai, self.bridge, self.base)
 
     def call(self, *flags, budget=40):
         """Runs metasim with these flags to its end; returns its report's results."""
@@ -115,14 +104,7 @@ class Run:
         self.settle(lambda: all(c.get("call_id") in self.oai_closed()
                                 for c in self.oai_calls()), 10)
         self.oai.stop()
-        self.bridge.proc.send_signal(15)
-        try:
-            rc = self.bridge.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            rc = None
-            self.bridge.stop(grace=1)
-        sanitizer = [l for l in open(self.bridge.err_path, errors="replace").read().splitlines()
-                     if "Sanitizer" in l or "runtime error:" in l]
+        rc, sanitizer = stop_wabridge(self.bridge, 15)
         check(rc == 0 and not sanitizer, "wabridge exits 0 on SIGTERM without a sanitizer report",
               f"status {rc}: " + " | ".join((sanitizer or self.bridge.stderr_tail())[:8]))
 
@@ -178,9 +160,8 @@ def main():
     os.makedirs(log_dir)
     a.assets = a.assets or os.path.join(a.log_dir, "assets")
     ensure_assets(a.assets)
-    for binary in (a.wabridge, os.path.join(a.sims, "metasim"), os.path.join(a.sims, "openaisim")):
-        if not os.access(binary, os.X_OK):
-            raise SystemExit(f"missing executable {binary}")
+    require_executables(a.wabridge, os.path.join(a.sims, "metasim"),
+                        os.path.join(a.sims, "openaisim"))
     run = Run(a, log_dir)
     t0 = time.monotonic()
     log(f"agent scenario {a.scenario}: logs in {log_dir}")
@@ -189,14 +170,7 @@ def main():
     finally:
         run.stop_all()
     log(f"{a.scenario}: {time.monotonic() - t0:.1f} s")
-    if FAILURES:
-        log(f"\n{a.scenario}: {len(FAILURES)} check(s) failed (logs in {log_dir}):")
-        for f in FAILURES:
-            log(f"  - {f}")
-        return 1
-    log(f"\n{a.scenario}: all checks passed")
-    return 0
-
+    return verdict(a.scenario, f"logs in {log_dir}")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -19,113 +19,25 @@ call, and SIGTERM → exit status 0 (under ASan that includes LeakSanitizer's ve
 """
 
 import argparse
-import ctypes
-import json
 import os
-import random
 import re
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections import Counter, defaultdict
-from datetime import datetime
 
-FAILURES = []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sim_harness"))
+from checks import FAILURES, QUIET_PASSES, check, log, verdict  # noqa: E402
+from simprocs import (Child, free_ports, http_get, media_range, openaisim_up,  # noqa: E402
+                      require_executables, stop_wabridge, ts, wabridge_env, wait_started,
+                      wait_until)
+
 KEEPALIVE_CAP = 8  # idle HTTP connections to the sims the bridge may keep (see keepalive_now)
-QUIET_PASSES = [0]
 
-
-def log(msg):
-    print(msg, flush=True)
-
-
-def check(ok, what, detail="", quiet=False):
-    """Records a check; quiet ones (one per call and fault) print only when they fail."""
-    if ok and quiet:
-        QUIET_PASSES[0] += 1
-        return ok
-    log(f"{'PASS' if ok else 'FAIL'}: {what}{(' - ' + str(detail)) if detail and not ok else ''}")
-    if not ok:
-        FAILURES.append(f"{what}: {detail}" if detail else what)
-    return ok
-
-
-def free_ports(n):
-    socks = []
-    for _ in range(n):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        socks.append(s)
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
-
-
-def media_range(size):
-    """A port range no socket uses right now (UDP, loopback)."""
-    for _ in range(50):
-        low = random.randrange(20000, 60000 - size, 100)
-        try:
-            probes = []
-            for port in range(low, low + size, 7):
-                u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                probes.append(u)
-                u.bind(("127.0.0.1", port))
-            return low, low + size - 1
-        except OSError:
-            continue
-        finally:
-            for u in probes:
-                u.close()
-    raise SystemExit("no free media port range")
-
-
-def http_get(url, timeout=5):
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
-            return r.status, r.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode("utf-8", "replace")
-    except OSError as e:
-        return 0, str(e)
-
-
-def wait_until(pred, timeout, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = pred()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(interval)
-
-
-def read_json_lines(path):
-    out = []
-    if os.path.exists(path):
-        for line in open(path, errors="replace"):
-            try:
-                v = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(v, dict):
-                out.append(v)
-    return out
-
-
-def ts(event):
-    """Seconds since the epoch of a log line's ts (both sims and wabridge write UTC, ms)."""
-    t = event.get("ts", "")
-    t = t.replace("Z", "+00:00")
-    try:
-        return datetime.fromisoformat(t).timestamp()
-    except ValueError:
-        return None
+# What wabridge is configured with; checked against everything it printed at the end.
+SECRETS = {"WHATSAPP_ACCESS_TOKEN": "chaos-access-token", "WHATSAPP_APP_SECRET": "chaos-app-secret",
+           "WHATSAPP_VERIFY_TOKEN": "chaos-verify-token", "OPENAI_API_KEY": "sk-chaos-not-a-real-key"}
 
 
 def metrics(port):
@@ -214,45 +126,6 @@ def fd_table(pid):
     return out
 
 
-def _die_with_parent():
-    try:  # SIGTERM to the child if this process dies (even by SIGKILL from ctest's timeout)
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-class Child:
-    """A process with its stdout (JSON lines) and stderr in files of the log directory."""
-
-    def __init__(self, label, argv, log_dir, env=None):
-        self.label = label
-        self.out_path = os.path.join(log_dir, f"{label}.log")
-        self.err_path = os.path.join(log_dir, f"{label}.stderr")
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                     stdout=open(self.out_path, "wb"),
-                                     stderr=open(self.err_path, "wb"), env=env,
-                                     start_new_session=True, preexec_fn=_die_with_parent)
-
-    def events(self):
-        return read_json_lines(self.out_path)
-
-    def stderr_tail(self, n=15):
-        try:
-            return open(self.err_path, errors="replace").read().splitlines()[-n:]
-        except OSError:
-            return []
-
-    def stop(self, grace=5):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
-
-
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--wabridge", required=True)
@@ -276,9 +149,7 @@ def main():
         if f.endswith((".log", ".stderr")):
             os.remove(os.path.join(a.log_dir, f))
     metasim, openaisim = os.path.join(a.sims, "metasim"), os.path.join(a.sims, "openaisim")
-    for binary in (a.wabridge, metasim, openaisim):
-        if not os.access(binary, os.X_OK):
-            raise SystemExit(f"missing executable {binary}")
+    require_executables(a.wabridge, metasim, openaisim)
     port_bridge, port_graph, port_openai = free_ports(3)
     media_min, media_max = media_range(4 * a.calls + 100)
     log(f"chaos: seed {a.seed}, {a.calls} calls, agent fault rate {a.agent_rate}, logs in "
@@ -301,25 +172,12 @@ def run(a, metasim, openaisim, port_bridge, port_graph, port_openai, media_min, 
                               "--chaos-seed", str(a.seed), "--chaos-rate", str(a.agent_rate)],
                 a.log_dir)
     children.append(oai)
-    env = dict(os.environ)
-    env.update({
-        "PORT": str(port_bridge), "HTTP_HOST": "127.0.0.1", "MEDIA_PUBLIC_IP": "127.0.0.1",
-        "MEDIA_PORT_MIN": str(media_min), "MEDIA_PORT_MAX": str(media_max),
-        "WHATSAPP_ACCESS_TOKEN": "chaos-access-token", "WHATSAPP_APP_SECRET": "chaos-app-secret",
-        "WHATSAPP_VERIFY_TOKEN": "chaos-verify-token",
-        "WHATSAPP_GRAPH_URL": f"http://127.0.0.1:{port_graph}/v24.0",
-        "OPENAI_API_KEY": "sk-chaos-not-a-real-key",
-        "OPENAI_BASE_URL": f"http://127.0.0.1:{port_openai}/v1",
-        "DRAIN_GRACE_SECONDS": str(a.drain_grace), "LOG_LEVEL": "info",
-    })
+    env = wabridge_env(port_bridge, port_graph, port_openai, (media_min, media_max), SECRETS,
+                       a.drain_grace)
     bridge = Child("wabridge", [a.wabridge], a.log_dir, env=env)
     children.append(bridge)
     base = f"http://127.0.0.1:{port_bridge}"
-    if not wait_until(lambda: http_get(f"http://127.0.0.1:{port_openai}/v1/realtime/calls")[0], 10):
-        raise SystemExit("openaisim did not start: " + "\n".join(oai.stderr_tail()))
-    if not wait_until(lambda: bridge.proc.poll() is not None or
-                      http_get(base + "/healthz")[0] == 200, 30) or bridge.proc.poll() is not None:
-        raise SystemExit("wabridge did not start: " + "\n".join(bridge.stderr_tail()))
+    wait_started(oai, port_openai, bridge, base)
 
     # --- idle baseline --------------------------------------------------------------------------
     pid = bridge.proc.pid
@@ -426,7 +284,7 @@ def run(a, metasim, openaisim, port_bridge, port_graph, port_openai, media_min, 
     oai = Child("openaisim-final", [openaisim, "--listen", f"127.0.0.1:{port_openai}",
                                     "--api-key", "sk-chaos-not-a-real-key"], a.log_dir)
     children.append(oai)
-    if not wait_until(lambda: http_get(f"http://127.0.0.1:{port_openai}/v1/realtime/calls")[0], 10):
+    if not openaisim_up(port_openai):
         check(False, "openaisim restarts for the final call", " | ".join(oai.stderr_tail()))
     final = Child("metasim-final", [metasim, "--graph-listen", f"127.0.0.1:{port_graph}",
                                     "--webhook-url", base + "/webhook",
@@ -451,30 +309,22 @@ def run(a, metasim, openaisim, port_bridge, port_graph, port_openai, media_min, 
     oai.stop()
 
     stop_at = time.monotonic()
-    bridge.proc.send_signal(signal.SIGTERM)
-    try:
-        rc = bridge.proc.wait(timeout=a.drain_grace + 10)
-    except subprocess.TimeoutExpired:
-        rc = None
-        bridge.stop(grace=1)
+    rc, sanitizer = stop_wabridge(bridge, a.drain_grace + 10)
     stop_s = time.monotonic() - stop_at
-    sanitizer = [l for l in open(bridge.err_path, errors="replace").read().splitlines()
-                 if "Sanitizer" in l or "runtime error:" in l]
     check(rc == 0 and stop_s <= a.drain_grace,
           f"SIGTERM: wabridge exits 0 within the drain grace ({a.drain_grace} s)",
           f"status {rc} after {stop_s:.1f} s; "
           + " | ".join((sanitizer or bridge.stderr_tail())[:8]))
     check(not sanitizer, "no sanitizer report on wabridge's stderr", sanitizer[:5])
+    # Error paths galore ran here (failed agent requests, refused Graph actions): none may have
+    # printed a secret.
+    printed = (open(bridge.out_path, errors="replace").read()
+               + open(bridge.err_path, errors="replace").read())
+    leaked = [name for name, value in SECRETS.items() if value in printed]
+    check(not leaked, "no configured secret in anything wabridge printed", leaked)
     log(f"wabridge stopped in {stop_s:.1f} s; whole test {time.monotonic() - t0:.1f} s")
 
-    if FAILURES:
-        log(f"\nchaos: {len(FAILURES)} check(s) failed (seed {a.seed}; logs in {a.log_dir}):")
-        for f in FAILURES:
-            log(f"  - {f}")
-        return 1
-    log("\nchaos: all checks passed")
-    return 0
-
+    return verdict("chaos", f"seed {a.seed}; logs in {a.log_dir}")
 
 def qcheck(ok, what, detail=""):
     return check(ok, what, detail, quiet=True)

@@ -7,11 +7,16 @@ import datetime
 import os
 import signal
 import struct
+import sys
 import time
 import zlib
 
 import probes
 from e2e_common import E2EFailure, log, wait_until
+
+# The Ogg Opus reader is shared with tests/agent_e2e.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sim_harness"))
+from ogg import opus_packets  # noqa: E402,F401
 
 GONE = ("disconnected", "failed", "closed")
 
@@ -163,6 +168,17 @@ def check_released(harness, before, timeout=10):
     return ok
 
 
+def check_ended_and_released(harness, call_id, peers, before, graph):
+    """The closing checks of a call that ended while wabridge runs on: the peers saw the end, the
+    resources are back to `before`, Graph saw `graph` (see check_graph), one call_ended."""
+    check_peers_see_end(harness, peers)
+    check_released(harness, before)
+    check_graph(harness, call_id, graph)
+    harness.expect(len(harness.bridge.logs("call_ended", call_id=call_id)) == 1,
+                   "exactly one call_ended")
+    harness.expect(harness.bridge.alive(), "wabridge still running")
+
+
 def signal_bridge(harness, signum):
     os.kill(harness.bridge.proc.pid, signum)
     log(f"sent {signal.Signals(signum).name} to wabridge (pid {harness.bridge.proc.pid})")
@@ -235,30 +251,6 @@ def write_ogg_opus(path, packets, pre_skip=312):
     with open(path, "wb") as f:
         f.write(b"".join(pages))
     return path
-
-
-def read_ogg_opus(path):
-    """The audio packets of an Ogg Opus file, in order (OpusHead and OpusTags left out)."""
-    with open(path, "rb") as f:
-        data = f.read()
-    packets, partial, offset = [], b"", 0
-    while offset < len(data):
-        if data[offset:offset + 4] != b"OggS":
-            raise ValueError(f"{path}: no Ogg page at byte {offset}")
-        segments = data[offset + 26]
-        lacing = data[offset + 27:offset + 27 + segments]
-        body = offset + 27 + segments
-        for size in lacing:
-            partial += data[body:body + size]
-            body += size
-            if size < 255:  # a packet ends here
-                packets.append(partial)
-                partial = b""
-        offset = body
-    if len(packets) < 2 or not packets[0].startswith(b"OpusHead") or \
-            not packets[1].startswith(b"OpusTags"):
-        raise ValueError(f"{path}: not an Ogg Opus file")
-    return packets[2:]
 
 
 def opus_samples(packet):

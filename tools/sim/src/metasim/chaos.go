@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand"
 	"net"
-	"strings"
 	"time"
 
 	"simcore"
@@ -31,29 +30,6 @@ type plan struct {
 	HangupAfter time.Duration // after accept
 	SilentAfter time.Duration // after accept, with faultSilent
 	Seed        int64         // for the call's own random choices (garbage bytes)
-}
-
-// parseFaults reads --chaos-faults: kinds separated by commas; a repeated kind weighs more.
-func parseFaults(list string) ([]string, error) {
-	var out []string
-	for _, f := range strings.Split(list, ",") {
-		f = strings.TrimSpace(f)
-		if f == "" {
-			continue
-		}
-		known := false
-		for _, k := range metaFaults {
-			known = known || k == f
-		}
-		if !known {
-			return nil, fmt.Errorf("unknown chaos fault %q (known: %s)", f, strings.Join(metaFaults, ", "))
-		}
-		out = append(out, f)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("--chaos-faults names no fault")
-	}
-	return out, nil
 }
 
 // makePlans gives every call its plan. Without a seed all calls are normal and use the flags as

@@ -78,7 +78,7 @@ func main() {
 	flag.DurationVar(&c.silenceLimit, "silence-limit", 60*time.Second, "silent: fail the call if the business has not ended it this long after the silence")
 	flag.Parse()
 	c.phoneNumberIDs = parseNumbers(*numbers, c.phoneNumberID)
-	kinds, err := parseFaults(c.chaosFaults)
+	kinds, err := simcore.ParseFaults(c.chaosFaults, metaFaults)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "metasim:", err)
 		os.Exit(2)

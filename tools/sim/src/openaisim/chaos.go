@@ -1,9 +1,7 @@
 package main
 
 import (
-	"fmt"
 	"math/rand"
-	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -22,28 +20,6 @@ type agentPlan struct {
 	Seq      int64
 	Fault    string // "" when the call is left alone
 	DieAfter time.Duration
-}
-
-func parseAgentFaults(list string) ([]string, error) {
-	var out []string
-	for _, f := range strings.Split(list, ",") {
-		f = strings.TrimSpace(f)
-		if f == "" {
-			continue
-		}
-		known := false
-		for _, k := range agentFaults {
-			known = known || k == f
-		}
-		if !known {
-			return nil, fmt.Errorf("unknown chaos fault %q (known: %s)", f, strings.Join(agentFaults, ", "))
-		}
-		out = append(out, f)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("--chaos-faults names no fault")
-	}
-	return out, nil
 }
 
 // nextPlan numbers call requests from 1; request n's fault depends only on the seed and n.

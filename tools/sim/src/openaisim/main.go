@@ -85,7 +85,7 @@ func main() {
 	flag.DurationVar(&c.dieAfter, "chaos-die-after", time.Second, "die: the earliest close after connecting")
 	flag.DurationVar(&c.dieSpread, "chaos-die-spread", 5*time.Second, "die: the close comes up to this much later")
 	flag.Parse()
-	kinds, err := parseAgentFaults(c.chaosFaults)
+	kinds, err := simcore.ParseFaults(c.chaosFaults, agentFaults)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "openaisim:", err)
 		os.Exit(2)

@@ -2,14 +2,40 @@ package simcore
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math/rand"
 	"net"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 )
+
+// ParseFaults reads a simulator's --chaos-faults: kinds out of known, separated by commas; a
+// repeated kind weighs more, so the result keeps every repetition.
+func ParseFaults(list string, known []string) ([]string, error) {
+	var out []string
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		ok := false
+		for _, k := range known {
+			ok = ok || k == f
+		}
+		if !ok {
+			return nil, fmt.Errorf("unknown chaos fault %q (known: %s)", f, strings.Join(known, ", "))
+		}
+		out = append(out, f)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--chaos-faults names no fault")
+	}
+	return out, nil
+}
 
 // GatedConn is a UDP socket that can go dead: once Silence is called every datagram read is
 // dropped and every write is swallowed, so the peer behind it answers nothing (no STUN, no DTLS,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand"
 	"net"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -93,5 +94,19 @@ func TestSprayerSends(t *testing.T) {
 	}
 	if total == 0 {
 		t.Fatal("no datagrams counted")
+	}
+}
+
+func TestParseFaultsKeepsRepetitionsAndRefusesUnknownKinds(t *testing.T) {
+	known := []string{"normal", "silent"}
+	got, err := ParseFaults(" silent, normal,,silent ", known)
+	if err != nil || !reflect.DeepEqual(got, []string{"silent", "normal", "silent"}) {
+		t.Fatalf("got %v, %v", got, err)
+	}
+	if _, err := ParseFaults("normal,bogus", known); err == nil {
+		t.Error("unknown fault accepted")
+	}
+	if _, err := ParseFaults(" , ", known); err == nil {
+		t.Error("an empty list accepted")
 	}
 }
