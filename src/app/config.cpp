@@ -93,16 +93,16 @@ TomlContents read_toml(const std::string& path) {
     }
     if (key.str() == "numbers" && node.is_table()) {
       for (const auto& [id, number] : *node.as_table()) {
-        const std::string where = "[numbers.\"" + std::string(id.str()) + "\"]";
-        if (!number.is_table()) {
-          throw ConfigError("--config " + path + ": " + where + " must be a table");
-        }
+        std::string table = "[numbers.\"";
+        table += id.str();
+        table += "\"]";
+        const std::string where = "--config " + path + ": " + table;
+        if (!number.is_table()) throw ConfigError(where + " must be a table");
         if (id.str().empty() ||
             id.str().find_first_not_of("0123456789") != std::string_view::npos) {
-          throw ConfigError("--config " + path + ": " + where +
-                            ": the key must be a phone_number_id (digits)");
+          throw ConfigError(where + ": the key must be a phone_number_id (digits)");
         }
-        contents.numbers[std::string(id.str())] = parse_profile(*number.as_table(), where);
+        contents.numbers[std::string(id.str())] = parse_profile(*number.as_table(), table);
       }
       continue;
     }

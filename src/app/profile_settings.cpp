@@ -5,6 +5,14 @@
 namespace wab::app {
 namespace {
 
+[[noreturn]] void fail(const std::string& where, const std::string& what) {
+  std::string message = "--config: ";
+  message += where;
+  message += ' ';
+  message += what;
+  throw ConfigError(message);
+}
+
 nlohmann::json to_json(const toml::node& node) {
   if (const auto* t = node.as_table()) {
     nlohmann::json out = nlohmann::json::object();
@@ -36,7 +44,7 @@ bool valid_tool_name(const std::string& name) {
 
 std::string text(const toml::node& node, const std::string& where, std::string_view key) {
   if (auto s = node.value_exact<std::string>()) return *s;
-  throw ConfigError("--config: " + where + " '" + std::string(key) + "' must be a string");
+  fail(where, "'" + std::string(key) + "' must be a string");
 }
 
 ToolSettings parse_tool(const toml::table& table, const std::string& where) {
@@ -52,30 +60,29 @@ ToolSettings parse_tool(const toml::table& table, const std::string& where) {
     } else if (k == "timeout_seconds") {
       const auto v = node.value_exact<std::int64_t>();
       if (!v || *v < 1 || *v > 60) {
-        throw ConfigError("--config: " + where + " 'timeout_seconds' must be 1-60");
+        fail(where, "'timeout_seconds' must be 1-60");
       }
       tool.timeout = seconds(*v);
     } else if (k == "parameters") {
       if (!node.is_table()) {
-        throw ConfigError("--config: " + where + " 'parameters' must be a table (JSON schema)");
+        fail(where, "'parameters' must be a table (JSON schema)");
       }
       tool.parameters = to_json(node);
     } else if (k == "headers") {
       const auto* headers = node.as_table();
-      if (headers == nullptr)
-        throw ConfigError("--config: " + where + " 'headers' must be a table");
+      if (headers == nullptr) fail(where, "'headers' must be a table");
       for (const auto& [name, value] : *headers) {
         tool.headers.emplace_back(std::string(name.str()), text(value, where, name.str()));
       }
     } else {
-      throw ConfigError("--config: " + where + " unknown key '" + k + "'");
+      fail(where, "unknown key '" + k + "'");
     }
   }
   if (!valid_tool_name(tool.name)) {
-    throw ConfigError("--config: " + where + " 'name' must be 1-64 letters, digits, '_' or '-'");
+    fail(where, "'name' must be 1-64 letters, digits, '_' or '-'");
   }
   if (tool.url.rfind("http://", 0) != 0 && tool.url.rfind("https://", 0) != 0) {
-    throw ConfigError("--config: " + where + " 'url' must start with http:// or https://");
+    fail(where, "'url' must start with http:// or https://");
   }
   return tool;
 }
@@ -123,29 +130,29 @@ ProfileSettings parse_profile(const toml::table& table, const std::string& where
     if (known) continue;
     if (k == "end_call_tool") {
       const auto v = node.value_exact<bool>();
-      if (!v) throw ConfigError("--config: " + where + " 'end_call_tool' must be true or false");
+      if (!v) fail(where, "'end_call_tool' must be true or false");
       p.end_call_tool = *v;
     } else if (k == "tools") {
       const auto* tools = node.as_array();
       if (tools == nullptr) {
-        throw ConfigError("--config: " + where + " 'tools' must be an array of tables");
+        fail(where, "'tools' must be an array of tables");
       }
       p.tools.emplace();
       for (std::size_t i = 0; i < tools->size(); ++i) {
         const auto* tool = tools->get(i)->as_table();
         const std::string tool_where = where + " tools[" + std::to_string(i) + "]";
-        if (tool == nullptr) throw ConfigError("--config: " + tool_where + " must be a table");
+        if (tool == nullptr) fail(tool_where, "must be a table");
         p.tools->push_back(parse_tool(*tool, tool_where));
       }
     } else {
-      throw ConfigError("--config: " + where + " unknown key '" + k + "'");
+      fail(where, "unknown key '" + k + "'");
     }
   }
   if (p.provider && *p.provider != "openai" && *p.provider != "azure") {
-    throw ConfigError("--config: " + where + " 'provider' must be openai or azure");
+    fail(where, "'provider' must be openai or azure");
   }
   if (p.fallback && *p.fallback != "reject" && *p.fallback != "announce") {
-    throw ConfigError("--config: " + where + " 'fallback' must be reject or announce");
+    fail(where, "'fallback' must be reject or announce");
   }
   return p;
 }

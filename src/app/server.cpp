@@ -131,7 +131,7 @@ public:
 private:
   void routes() {
     http_server_.route(
-        "GET", "/webhook", [this](const http::ServerRequest& req, http::Responder reply) {
+        "GET", "/webhook", [this](const http::ServerRequest& req, const http::Responder& reply) {
           auto challenge = whatsapp::verify_subscription(
               req.query_param("hub.mode").value_or(""),
               req.query_param("hub.verify_token").value_or(""),
@@ -143,25 +143,26 @@ private:
             reply.send(403, "forbidden");
           }
         });
-    http_server_.route("POST", "/webhook",
-                       [this](const http::ServerRequest& req, http::Responder reply) {
-                         on_webhook(req, std::move(reply));
+    http_server_.route(
+        "POST", "/webhook",
+        [this](const http::ServerRequest& req, http::Responder reply) { on_webhook(req, reply); });
+    http_server_.route("GET", "/healthz",
+                       [this](const http::ServerRequest&, const http::Responder& r) {
+                         if (draining_)
+                           r.send(503, "draining\n");
+                         else
+                           r.send(200, "ok\n");
                        });
-    http_server_.route("GET", "/healthz", [this](const http::ServerRequest&, http::Responder r) {
-      if (draining_)
-        r.send(503, "draining\n");
-      else
-        r.send(200, "ok\n");
-    });
     http_server_.route("POST", "/calls", [this](const http::ServerRequest& req, http::Responder r) {
       on_place_call(req, std::move(r));
     });
-    http_server_.route("GET", "/metrics", [this](const http::ServerRequest&, http::Responder r) {
-      r.send(200, metrics(), "text/plain; version=0.0.4");
-    });
+    http_server_.route("GET", "/metrics",
+                       [this](const http::ServerRequest&, const http::Responder& r) {
+                         r.send(200, metrics(), "text/plain; version=0.0.4");
+                       });
   }
 
-  void on_webhook(const http::ServerRequest& req, http::Responder reply) {
+  void on_webhook(const http::ServerRequest& req, const http::Responder& reply) {
     ++webhooks_received_;
     if (!config_.whatsapp_insecure_skip_signature &&
         !whatsapp::verify_signature(config_.whatsapp_app_secret, req.body,

@@ -8,7 +8,6 @@
 #include "srtp/srtp_session.hpp"
 
 namespace wab::bridge {
-using detail::guarded;
 
 // --- fallback -----------------------------------------------------------------------------------
 

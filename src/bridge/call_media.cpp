@@ -12,7 +12,6 @@
 #include "srtp/srtp_session.hpp"
 
 namespace wab::bridge {
-using detail::guarded;
 namespace {
 
 // Meta drops a call after 20 s without business media: while the agent is silent, the caller

@@ -79,7 +79,7 @@ void CallRegistry::on_connect(const whatsapp::CallConnect& connect) {
   if (!accepting_) {
     log::info("call_refused_draining", {{"call_id", connect.call_id}});
     services_.graph.reject(connect.business.phone_number_id, connect.call_id,
-                           [](whatsapp::GraphResult) {});
+                           [](const whatsapp::GraphResult&) {});
     return;
   }
   ++calls_started_;
