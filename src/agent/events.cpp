@@ -41,6 +41,11 @@ constexpr std::pair<std::string_view, ServerEventKind> kNames[] = {
     {"output_audio_buffer.stopped", K::output_audio_buffer_stopped},
     {"output_audio_buffer.cleared", K::output_audio_buffer_cleared},
     {"rate_limits.updated", K::rate_limits_updated},
+    // GPT-Live.
+    {"session.started", K::session_started},
+    {"session.closed", K::session_closed},
+    {"session.input_transcript.delta", K::input_transcript_delta},
+    {"session.output_transcript.delta", K::output_transcript_delta},
     // Beta names (Azure preview, older servers, the origin project).
     {"response.audio.delta", K::output_audio_delta},
     {"response.audio.done", K::output_audio_done},
@@ -110,6 +115,8 @@ void read_fields(const json& root, ServerEvent& event) {
   event.response_id = string_field(root, "response_id");
 
   switch (event.kind) {
+  case K::session_closed: event.status_reason = string_field(root, "reason"); [[fallthrough]];
+  case K::session_started:
   case K::session_created:
   case K::session_updated:
     if (const json* session = object_field(root, "session")) {

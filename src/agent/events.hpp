@@ -42,6 +42,10 @@ enum class ServerEventKind {
   output_audio_buffer_stopped,
   output_audio_buffer_cleared,
   rate_limits_updated,
+  // GPT-Live (openai.md §6): the session runs with what creation configured; transcripts come as
+  // deltas with their times; the session may close itself.
+  session_started,
+  session_closed, // status_reason: close_requested|expired|content|remote_hangup|connection_lost
 };
 
 struct ApiErrorInfo {

@@ -157,6 +157,63 @@ CallResult parse_call_response(const http::Response& response,
   return result;
 }
 
+json live_session_from_realtime(const json& ga) {
+  json session = {{"model", ga.value("model", "gpt-live-1")}, {"store", false}};
+  if (const auto it = ga.find("instructions"); it != ga.end()) session["instructions"] = *it;
+  const json* audio = object_field(ga, "audio");
+  const json* output = audio != nullptr ? object_field(*audio, "output") : nullptr;
+  if (output != nullptr && output->contains("voice")) {
+    session["audio"] = {{"output", {{"voice", (*output)["voice"]}}}};
+  }
+  return session;
+}
+
+http::Request build_live_session_request(const RealtimeConfig& config, std::string_view offer_sdp,
+                                         const json& live_session) {
+  http::Request request;
+  request.method = "POST";
+  request.url = endpoint(config, "/live/sessions");
+  request.headers = api_key_auth(config);
+  request.headers.push_back({"Content-Type", "application/json"});
+  request.body = json{{"session", live_session},
+                      {"transport", {{"type", "webrtc"}, {"sdp", std::string(offer_sdp)}}}}
+                     .dump(-1, ' ', false, json::error_handler_t::replace);
+  request.timeout = config.timeout;
+  return request;
+}
+
+CallResult parse_live_session_response(const http::Response& response,
+                                       const std::vector<std::string>& secrets) {
+  CallResult result;
+  result.http_status = response.status;
+  if (!response.error.empty() || !http_success(response.status)) {
+    result.error = describe_failure(response, secrets);
+    if (response.error.empty()) result.api_error = parse_api_error(response.body);
+    return result;
+  }
+  std::string why;
+  const auto body = parse_untrusted_json(response.body, {kMaxAnswerBytes, 16}, why);
+  const json* session = body ? object_field(*body, "session") : nullptr;
+  const json* transport = body ? object_field(*body, "transport") : nullptr;
+  // A created session is hung up even when its answer is unusable: keep its id first.
+  if (session != nullptr) {
+    const std::string id = string_field(*session, "id");
+    if (is_safe_segment(id)) result.call_id = id;
+  }
+  const std::string sdp = transport != nullptr ? string_field(*transport, "sdp") : "";
+  if (sdp.rfind("v=0", 0) != 0) {
+    result.error = body ? "live session answer has no SDP" : "live session answer is not JSON";
+    return result;
+  }
+  if (result.call_id.empty()) {
+    result.error = "live session answer has no usable session id";
+    return result;
+  }
+  result.ok = true;
+  result.answer_sdp = sdp;
+  return result;
+}
+
 std::optional<std::string> call_id_from_location(std::string_view location) {
   if (const auto cut = location.find_first_of("?#"); cut != std::string_view::npos) {
     location = location.substr(0, cut);
@@ -174,7 +231,9 @@ std::optional<http::Request> build_hangup_request(const RealtimeConfig& config,
   if (!is_safe_segment(call_id)) return std::nullopt;
   http::Request request;
   request.method = "POST";
-  request.url = endpoint(config, "/realtime/calls/") + std::string(call_id) + "/hangup";
+  request.url =
+      endpoint(config, config.api == AgentApi::live ? "/live/sessions/" : "/realtime/calls/") +
+      std::string(call_id) + "/hangup";
   request.headers = api_key_auth(config);
   request.timeout = config.timeout;
   return request;

@@ -20,6 +20,10 @@ enum class AuthMode {
   ephemeral, // POST /realtime/client_secrets, then /realtime/calls application/sdp with the key
 };
 
+// Which OpenAI API the agent leg speaks: Realtime GA (/realtime/calls) or GPT-Live
+// (/live/sessions, openai.md §6).
+enum class AgentApi { realtime, live };
+
 struct RealtimeConfig {
   std::string base_url = "https://api.openai.com/v1";
   std::string api_key; // secret: never logged, never in a result
@@ -29,6 +33,7 @@ struct RealtimeConfig {
   bool azure_api_key_header = false;
   Duration timeout = seconds(10);
   int ephemeral_ttl_seconds = 600; // 10–7200
+  AgentApi api = AgentApi::realtime;
 };
 
 // `{"error":{message,type,code,param}}` as OpenAI sends it.
@@ -84,6 +89,16 @@ std::optional<http::Request> build_hangup_request(const RealtimeConfig& config,
                                                   std::string_view call_id);
 HangupResult parse_hangup_response(const http::Response& response,
                                    const std::vector<std::string>& secrets);
+
+// GPT-Live: the session of a WebRTC create, from the GA session object the bridge builds
+// (model, instructions, voice; audio formats are negotiated in SDP, nothing is stored).
+nlohmann::json live_session_from_realtime(const nlohmann::json& ga_session);
+// POST {base}/live/sessions {"session", "transport": {"type": "webrtc", "sdp"}} with the API key.
+http::Request build_live_session_request(const RealtimeConfig& config, std::string_view offer_sdp,
+                                         const nlohmann::json& live_session);
+// 200/201 JSON {"session": {"id"}, "transport": {"type": "webrtc", "sdp"}}.
+CallResult parse_live_session_response(const http::Response& response,
+                                       const std::vector<std::string>& secrets);
 
 std::optional<ApiError> parse_api_error(std::string_view body);
 // One loggable line for a failed response: "HTTP 401 invalid_request_error/invalid_api_key: …",

@@ -10,6 +10,24 @@ RealtimeSignaling::RealtimeSignaling(Sender sender, RealtimeConfig config)
 void RealtimeSignaling::create_call(std::string offer_sdp, const nlohmann::json& session,
                                     CallCallback done) {
   std::weak_ptr<int> alive = alive_;
+  if (config_.api == AgentApi::live) {
+    sender_(build_live_session_request(config_, offer_sdp, live_session_from_realtime(session)),
+            [this, alive, done = std::move(done)](http::Response response) mutable {
+              if (alive.expired()) return;
+              CallResult result = parse_live_session_response(response, secrets_of(config_));
+              if (result.ok) {
+                log::info("openai_call_created", {{"openai_call_id", result.call_id},
+                                                  {"http_status", result.http_status},
+                                                  {"api", "live"}});
+              } else {
+                log::warn("openai_call_failed", {{"stage", "live_sessions"},
+                                                 {"http_status", result.http_status},
+                                                 {"error", result.error}});
+              }
+              if (done) done(std::move(result));
+            });
+    return;
+  }
   if (config_.auth == AuthMode::api_key) {
     sender_(build_unified_call_request(config_, offer_sdp, session),
             [this, alive, done = std::move(done)](http::Response response) mutable {

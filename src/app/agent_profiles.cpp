@@ -31,6 +31,8 @@ bridge::AgentProfile build_profile(const ProfileSettings& s, const std::string& 
   if (s.model && !s.model->empty()) p.session.model = *s.model;
   if (s.transcription_language) p.session.transcription_language = *s.transcription_language;
   if (s.provider) p.provider = *s.provider;
+  // GPT-Live has its own models; the Realtime default would be refused.
+  if (p.provider == "gpt-live" && (!s.model || s.model->empty())) p.session.model = "gpt-live-1";
   if (s.greeting) p.greeting = *s.greeting;
   if (s.dtmf_message) p.dtmf_message = *s.dtmf_message;
   if (s.end_call_tool) p.end_call_tool = *s.end_call_tool;

@@ -148,8 +148,9 @@ ProfileSettings parse_profile(const toml::table& table, const std::string& where
       fail(where, "unknown key '" + k + "'");
     }
   }
-  if (p.provider && *p.provider != "openai" && *p.provider != "azure") {
-    fail(where, "'provider' must be openai or azure");
+  if (p.provider && *p.provider != "openai" && *p.provider != "azure" &&
+      *p.provider != "gpt-live") {
+    fail(where, "'provider' must be openai, azure or gpt-live");
   }
   if (p.fallback && *p.fallback != "reject" && *p.fallback != "announce") {
     fail(where, "'fallback' must be reject or announce");

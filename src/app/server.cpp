@@ -77,6 +77,13 @@ public:
       realtime_ = std::make_unique<agent::RealtimeSignaling>(http_client_, rc);
       services_.realtime = realtime_.get();
     }
+    if (!config_.openai_api_key.empty()) {
+      agent::RealtimeConfig rc;
+      rc.api = agent::AgentApi::live;
+      rc.base_url = config_.openai_base_url;
+      rc.api_key = config_.openai_api_key;
+      live_ = std::make_unique<agent::RealtimeSignaling>(http_client_, rc);
+    }
     if (!config_.azure_openai_api_key.empty()) {
       agent::RealtimeConfig rc;
       rc.base_url = config_.azure_openai_base_url;
@@ -94,6 +101,11 @@ public:
 
   // Points a profile at its agent service; Azure must be configured when a profile names it.
   void use_providers(bridge::AgentProfile& profile, const std::string& where) {
+    if (profile.provider == "gpt-live") {
+      if (!live_) throw ConfigError(where + ": provider gpt-live needs OPENAI_API_KEY");
+      profile.realtime = live_.get();
+      return;
+    }
     if (profile.provider != "azure") return;
     if (!azure_) {
       throw ConfigError(where + ": provider azure needs AZURE_OPENAI_API_KEY and "
@@ -351,6 +363,7 @@ private:
   whatsapp::GraphClient graph_;
   std::unique_ptr<agent::RealtimeSignaling> realtime_;
   std::unique_ptr<agent::RealtimeSignaling> azure_;
+  std::unique_ptr<agent::RealtimeSignaling> live_; // GPT-Live, same key and base as OpenAI
   agent::ToolInvoker tool_invoker_;
   AnnouncementStore announcements_; // before services_: its profiles point into it
   bridge::CallServices services_;

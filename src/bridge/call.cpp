@@ -303,16 +303,29 @@ void Call::on_agent_event(const agent::ServerEvent& event) {
     maybe_accept();
     maybe_greet();
     break;
-  case Kind::input_transcript_done:
-    log::info("transcript", {{"call_id", call_id()}, {"speaker", "caller"}, {"text", event.text}});
-    if (recorder_) recorder_->transcript("caller", event.text);
-    remember_turn("caller", event.text);
-    break;
+  case Kind::input_transcript_done: transcript("caller", event.text); break;
   case Kind::output_transcript_done:
-  case Kind::output_text_done:
-    log::info("transcript", {{"call_id", call_id()}, {"speaker", "agent"}, {"text", event.text}});
-    if (recorder_) recorder_->transcript("agent", event.text);
-    remember_turn("agent", event.text);
+  case Kind::output_text_done: transcript("agent", event.text); break;
+  case Kind::input_transcript_delta:
+  case Kind::output_transcript_delta:
+    // GPT-Live sends transcripts only as deltas: a turn is complete when the other side speaks.
+    if (speaks_live()) {
+      const bool caller = event.kind == Kind::input_transcript_delta;
+      flush_live_transcript(caller ? "agent" : "caller");
+      (caller ? live_caller_text_ : live_agent_text_) += event.text;
+    }
+    break;
+  case Kind::session_started: // GPT-Live: configured at creation, ready now
+    session_created_ = session_updated_ = true;
+    agent_setup_timer_.disarm();
+    log::info("agent_session_started", {{"call_id", call_id()}, {"model", event.model}});
+    maybe_accept();
+    maybe_greet();
+    break;
+  case Kind::session_closed:
+    flush_live_transcript("caller");
+    flush_live_transcript("agent");
+    agent_failed("agent_session_closed", {{"reason", event.status_reason}});
     break;
   case Kind::speech_started:
     // Barge-in: the caller talks over the agent. With interrupt_response the model stops; what
@@ -363,6 +376,23 @@ void Call::on_agent_event(const agent::ServerEvent& event) {
     break;
   default: log::debug("agent_event", {{"call_id", call_id()}, {"type", event.type}}); break;
   }
+}
+
+void Call::transcript(const char* speaker, const std::string& text) {
+  log::info("transcript", {{"call_id", call_id()}, {"speaker", speaker}, {"text", text}});
+  if (recorder_) recorder_->transcript(speaker, text);
+  remember_turn(speaker, text);
+}
+
+bool Call::speaks_live() const {
+  return realtime() != nullptr && realtime()->config().api == agent::AgentApi::live;
+}
+
+void Call::flush_live_transcript(const char* speaker) {
+  std::string& text = std::string_view(speaker) == "caller" ? live_caller_text_ : live_agent_text_;
+  if (text.empty()) return;
+  transcript(speaker, text);
+  text.clear();
 }
 
 void Call::maybe_greet() {
@@ -547,6 +577,8 @@ void Call::end(const std::string& cause, OutwardAction action, const nlohmann::j
       send();
     }
   }
+  flush_live_transcript("caller");
+  flush_live_transcript("agent");
   hang_up_agent();
   abandon_rollover("");
   rollover_timer_.disarm();

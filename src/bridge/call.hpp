@@ -130,6 +130,9 @@ private:
   void on_agent_call_created(const agent::CallResult& result);
   void on_agent_event(const agent::ServerEvent& event);
   void maybe_greet();
+  void transcript(const char* speaker, const std::string& text);
+  bool speaks_live() const; // the agent is GPT-Live (openai.md §6), not Realtime GA
+  void flush_live_transcript(const char* speaker);
   void on_function_call(const agent::FunctionCall& call);
   void on_tool_result(const std::string& call_id, const std::string& name,
                       const agent::ToolResult& result);
@@ -226,6 +229,8 @@ private:
   bool session_created_ = false;
   bool session_updated_ = false;
   bool greeted_ = false;
+  std::string live_caller_text_; // GPT-Live transcript deltas of the turn in progress
+  std::string live_agent_text_;
   bool agent_speaking_ = false;   // between output_audio_buffer.started and .stopped/.cleared
   bool drop_agent_audio_ = false; // barge-in: until the agent's next audio starts
   bool end_call_requested_ = false;

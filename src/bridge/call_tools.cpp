@@ -73,7 +73,11 @@ void Call::maybe_end_after_goodbye() {
 }
 
 void Call::on_dtmf_digit(char digit) {
-  if (profile_.dtmf_message.empty() || !session_updated_ || phase_ != CallPhase::accepted) return;
+  // GPT-Live has no conversation.item.create: its digits are only logged.
+  if (profile_.dtmf_message.empty() || !session_updated_ || phase_ != CallPhase::accepted ||
+      speaks_live()) {
+    return;
+  }
   std::string text = profile_.dtmf_message;
   if (const auto at = text.find("{digit}"); at != std::string::npos) {
     text.replace(at, 7, 1, digit);

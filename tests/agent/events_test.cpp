@@ -32,6 +32,22 @@ TEST(ServerEvents, SessionCreated) {
   EXPECT_EQ(e.model, "gpt-realtime-2.1");
 }
 
+TEST(ServerEvents, GptLiveSessionAndTranscripts) {
+  const ServerEvent started =
+      parse_ok(R"({"type":"session.started","session":{"id":"live_1","model":"gpt-live-1"}})");
+  EXPECT_EQ(started.kind, ServerEventKind::session_started);
+  EXPECT_EQ(started.model, "gpt-live-1");
+  const ServerEvent said = parse_ok(
+      R"({"type":"session.output_transcript.delta","delta":"Hello","start_ms":0,"end_ms":400})");
+  EXPECT_EQ(said.kind, ServerEventKind::output_transcript_delta);
+  EXPECT_EQ(said.text, "Hello");
+  EXPECT_EQ(parse_ok(R"({"type":"session.input_transcript.delta","delta":"Hi"})").kind,
+            ServerEventKind::input_transcript_delta);
+  const ServerEvent closed = parse_ok(R"({"type":"session.closed","reason":"expired"})");
+  EXPECT_EQ(closed.kind, ServerEventKind::session_closed);
+  EXPECT_EQ(closed.status_reason, "expired");
+}
+
 TEST(ServerEvents, Error) {
   const ServerEvent e = parse_ok(R"({"type":"error","event_id":"event_890","error":{
     "type":"invalid_request_error","code":"conversation_already_has_active_response",

@@ -158,6 +158,61 @@ TEST(RealtimeApi, SdpCallRequestWithEphemeralKey) {
   EXPECT_EQ(r.body, kOffer);
 }
 
+TEST(LiveApi, SessionRequestCarriesTheOfferAndTheSession) {
+  RealtimeConfig config{"https://api.openai.com/v1", "sk-live"};
+  config.api = AgentApi::live;
+  SessionConfig s;
+  s.model = "gpt-live-1";
+  s.voice = "marin";
+  s.instructions = "Be brief.";
+  const auto live = live_session_from_realtime(build_session(s));
+  const auto request =
+      build_live_session_request(config, "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n", live);
+  EXPECT_EQ(request.method, "POST");
+  EXPECT_EQ(request.url, "https://api.openai.com/v1/live/sessions");
+  const auto body = json::parse(request.body);
+  EXPECT_EQ(body["session"]["model"], "gpt-live-1");
+  EXPECT_EQ(body["session"]["instructions"], "Be brief.");
+  EXPECT_EQ(body["session"]["audio"]["output"]["voice"], "marin");
+  EXPECT_EQ(body["session"]["store"], false);
+  EXPECT_FALSE(body["session"].contains("tools")); // GA-only fields stay out
+  EXPECT_EQ(body["transport"]["type"], "webrtc");
+  EXPECT_EQ(body["transport"]["sdp"], "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n");
+  bool bearer = false;
+  for (const auto& [name, value] : request.headers)
+    bearer |= name == "Authorization" && value == "Bearer sk-live";
+  EXPECT_TRUE(bearer);
+  EXPECT_EQ(build_hangup_request(config, "live_1")->url,
+            "https://api.openai.com/v1/live/sessions/live_1/hangup");
+}
+
+TEST(LiveApi, SessionResponse) {
+  http::Response ok;
+  ok.status = 200;
+  ok.body = R"({"session":{"id":"live_abc"},"transport":{"type":"webrtc","sdp":"v=0\r\n"}})";
+  const auto result = parse_live_session_response(ok, {});
+  EXPECT_TRUE(result.ok);
+  EXPECT_EQ(result.call_id, "live_abc");
+  EXPECT_EQ(result.answer_sdp, "v=0\r\n");
+
+  http::Response no_sdp = ok;
+  no_sdp.body = R"({"session":{"id":"live_abc"},"transport":{"type":"webrtc"}})";
+  const auto bad = parse_live_session_response(no_sdp, {});
+  EXPECT_FALSE(bad.ok);
+  EXPECT_EQ(bad.call_id, "live_abc"); // created: the caller hangs it up
+  http::Response not_json = ok;
+  not_json.body = "<html>";
+  EXPECT_FALSE(parse_live_session_response(not_json, {}).ok);
+  http::Response refused;
+  refused.status = 401;
+  refused.body =
+      R"({"error":{"message":"bad key","type":"invalid_request_error","code":"invalid_api_key"}})";
+  const auto denied = parse_live_session_response(refused, {});
+  EXPECT_FALSE(denied.ok);
+  EXPECT_EQ(denied.http_status, 401);
+  EXPECT_NE(denied.error.find("invalid_api_key"), std::string::npos);
+}
+
 TEST(RealtimeApi, CallIdFromLocation) {
   EXPECT_EQ(call_id_from_location("/v1/realtime/calls/rtc_u1_9c6574da8b8a41a18da9308f4ad974ce"),
             "rtc_u1_9c6574da8b8a41a18da9308f4ad974ce");

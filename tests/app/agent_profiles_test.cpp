@@ -140,6 +140,7 @@ TEST_F(AgentProfilesTest, MistakesNameTheTableAndTheField) {
             std::string::npos);
   EXPECT_NE(error_of("[agent]\nprovider = \"gcp\"\n").find("'provider'"), std::string::npos);
   EXPECT_EQ(error_of("[numbers.\"12\"]\nprovider = \"azure\"\n"), "");
+  EXPECT_EQ(error_of("[numbers.\"12\"]\nprovider = \"gpt-live\"\n"), "");
   EXPECT_NE(error_of("[numbers.abc]\nvoice = \"x\"\n").find("phone_number_id"), std::string::npos);
   EXPECT_NE(error_of("[[agent.tools]]\nname = \"a b\"\nurl = \"http://x\"\n").find("'name'"),
             std::string::npos);

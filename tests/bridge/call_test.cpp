@@ -46,6 +46,7 @@ struct Peer : rtc::PeerTransport::Listener {
   std::optional<std::uint16_t> channel;
   bool agent_role = false;         // answer the Realtime protocol on the data channel
   bool acknowledge_updates = true; // agent: answer session.update with session.updated
+  bool live = false;               // agent: speak GPT-Live (session.started, no session.update)
 
   void on_transport_connected(rtc::PeerTransport&) override { connected = true; }
   void on_transport_failed(rtc::PeerTransport&, const std::string& r) override {
@@ -59,7 +60,11 @@ struct Peer : rtc::PeerTransport::Listener {
   }
   void on_channel_open(rtc::PeerTransport& t, std::uint16_t id, const std::string&) override {
     channel = id;
-    if (agent_role) send(R"({"type":"session.created","session":{"id":"sess_1","model":"m"}})");
+    if (agent_role && live) {
+      send(R"({"type":"session.started","session":{"id":"live_1","model":"gpt-live-1"}})");
+    } else if (agent_role) {
+      send(R"({"type":"session.created","session":{"id":"sess_1","model":"m"}})");
+    }
   }
   void on_channel_message(rtc::PeerTransport&, std::uint16_t, Bytes d, bool) override {
     messages.emplace_back(d.begin(), d.end());
@@ -181,9 +186,17 @@ protected:
       response.headers.push_back({"content-type", "application/sdp"});
       response.headers.push_back({"location", "/v1/realtime/calls/rtc_unit"});
     } else {
-      const auto start = r.body.find("v=0");
-      const auto end = r.body.find("\r\n--", start);
-      const auto offer = sdp::parse(r.body.substr(start, end - start + 2));
+      const bool live = r.url.find("/live/sessions") != std::string::npos;
+      std::string offer_text;
+      if (live) {
+        live_requests_.push_back(json::parse(r.body));
+        offer_text = live_requests_.back()["transport"]["sdp"];
+      } else {
+        const auto start = r.body.find("v=0");
+        const auto end = r.body.find("\r\n--", start);
+        offer_text = r.body.substr(start, end - start + 2);
+      }
+      const auto offer = sdp::parse(offer_text);
       // A second session of the same call (a long call's successor) has its own far end.
       Peer& peer = agent_.transport ? successor_agent_ : agent_;
       peer.agent_role = true;
@@ -207,6 +220,13 @@ protected:
                                                   ? "/v1/realtime/calls/rtc_unit"
                                                   : "/v1/realtime/calls/rtc_unit" +
                                                         std::to_string(openai_calls_created_)});
+      if (live) {
+        response.status = 200;
+        response.headers = {{"content-type", "application/json"}};
+        response.body = json{{"session", {{"id", "live_1"}}},
+                             {"transport", {{"type", "webrtc"}, {"sdp", response.body}}}}
+                            .dump();
+      }
     }
     loop_.post([done, response] { done(response); });
   }
@@ -356,6 +376,7 @@ protected:
   int hangups_ = 0;
   int openai_calls_created_ = 0;
   std::vector<std::string> hangup_urls_;
+  std::vector<json> live_requests_;
   std::vector<json> sessions_; // the session of each OpenAI call created
   Peer successor_agent_;
   std::string outbound_offer_;
@@ -896,6 +917,53 @@ TEST_F(CallTest, LongCallsMoveToANewAgentSessionWithoutAGapOrAGreeting) {
   EXPECT_EQ(hangup_urls_[1], "http://openai.test/v1/realtime/calls/rtc_unit2/hangup");
   successor_agent_.transport.reset();
   expect_ended_leaving_nothing("caller_hung_up");
+}
+
+TEST_F(CallTest, ANumberMayRunOnGptLive) {
+  agent::RealtimeConfig config{"http://openai.test/v1", "sk-test"};
+  config.api = agent::AgentApi::live;
+  agent::RealtimeSignaling live(
+      [this](http::Request r, http::Client::Callback done) { on_openai(r, done); }, config);
+  AgentProfile profile;
+  profile.provider = "gpt-live";
+  profile.session.model = "gpt-live-1";
+  profile.greeting = "Greet the caller.";
+  profile.realtime = &live;
+  services_.profiles.by_number.emplace("1234", profile);
+  const auto dir = std::filesystem::path(::testing::TempDir()) / "wabridge-live-test";
+  std::filesystem::remove_all(dir);
+  services_.call_data = {dir, false};
+  agent_.live = true;
+  start_call();
+  ASSERT_TRUE(run_until([&] { return call_->phase() == CallPhase::accepted; }));
+  ASSERT_EQ(live_requests_.size(), 1u);
+  EXPECT_EQ(live_requests_[0]["session"]["model"], "gpt-live-1");
+  EXPECT_EQ(openai_requests_.front().url, "http://openai.test/v1/live/sessions");
+  // Configured at creation: no session.update; the greeting once the caller can hear it.
+  ASSERT_TRUE(run_until([&] { return agent_received("response.create").size() == 1; }));
+  EXPECT_TRUE(agent_received("session.update").empty());
+  // Transcripts arrive as deltas; a turn is logged when the other side speaks.
+  const auto events = call_->counters().agent_events;
+  agent_.send(R"({"type":"session.output_transcript.delta","delta":"Hello, ","start_ms":0})");
+  agent_.send(R"({"type":"session.output_transcript.delta","delta":"welcome!","start_ms":400})");
+  agent_.send(R"({"type":"session.input_transcript.delta","delta":"Hi","start_ms":900})");
+  agent_.send(R"({"type":"session.closed","reason":"expired"})");
+  ASSERT_TRUE(run_until([&] { return ended_; }));
+  EXPECT_EQ(call_->counters().agent_events, events + 4);
+  EXPECT_EQ(call_->end_details().value("reason", ""), "expired");
+  EXPECT_EQ(graph_actions_.back(), "terminate");
+  ASSERT_TRUE(run_until([&] { return hangups_ == 1; }));
+  EXPECT_EQ(hangup_urls_[0], "http://openai.test/v1/live/sessions/live_1/hangup");
+  expect_ended_leaving_nothing("agent_session_closed");
+  std::string lines;
+  for (const auto& day : std::filesystem::directory_iterator(dir)) {
+    std::ifstream file(day.path() / "wacid.unit.transcript.jsonl");
+    lines.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+  }
+  EXPECT_NE(lines.find(R"("speaker":"agent","text":"Hello, welcome!")"), std::string::npos)
+      << lines;
+  EXPECT_NE(lines.find(R"("speaker":"caller","text":"Hi")"), std::string::npos) << lines;
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(CallTest, DtmfDigitsBecomeAgentInput) {
