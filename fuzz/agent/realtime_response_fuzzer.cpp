@@ -1,4 +1,5 @@
-// OpenAI's HTTP answers (SDP answer, client secret, error shape) through the signalling parsers.
+// OpenAI's HTTP answers (SDP answer, GPT-Live session, client secret, error shape) through the
+// signalling parsers.
 // The first byte picks the status, the second the content type; the rest up to a newline is the
 // Location header, after it the body. Secrets must never come back in any text.
 #include <cstddef>
@@ -42,6 +43,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)parse_client_secret(response, secrets, error);
   leaks(error);
   leaks(parse_hangup_response(response, secrets).error);
+  // GPT-Live's JSON answer: the same promises (an SDP when ok, a safe session id, no secrets).
+  const CallResult live = parse_live_session_response(response, secrets);
+  leaks(live.error);
+  if (live.ok && live.answer_sdp.rfind("v=0", 0) != 0) __builtin_trap();
+  if (live.call_id.find_first_of("/?#") != std::string::npos) __builtin_trap();
   if (const auto id = call_id_from_location(rest)) {
     if (id->empty() || id->find_first_of("/?#") != std::string::npos) __builtin_trap();
   }
