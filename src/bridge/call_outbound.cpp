@@ -51,9 +51,11 @@ void Call::on_placed(const whatsapp::GraphResult& result) {
     return;
   }
   connect_.call_id = result.call_id;
+  // The agent may have been created first (while Graph answered): name it here too.
   log::info("call_placed", {{"call_id", call_id()},
                             {"to", connect_.to},
-                            {"phone_number_id", connect_.business.phone_number_id}});
+                            {"phone_number_id", connect_.business.phone_number_id},
+                            {"agent_call_id", agent_call_id_}});
   open_call_files();
   report_placed(result);
 }

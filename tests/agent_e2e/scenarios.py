@@ -412,5 +412,152 @@ def barge_in(run):
           "(agent audio flows again after output_audio_buffer.started)")
 
 
+# --- 7. business-initiated (outbound) calls ------------------------------------------------------
+# wabridge places the call (POST /calls → Graph connect); metasim --outbound plays the callee:
+# RINGING, then after --ring-time the answer (connect webhook) and ACCEPTED, or REJECTED.
+
+BUSINESS_NUMBER = "106540352242922"  # metasim's default phone number id
+CALLEE = "15557654321"
+RING_TIME = "3s"
+ADMIN_TOKEN = "agent-admin-token"
+
+
+def place(run, **extra):
+    """POST /calls for CALLEE; checks 200 with the call id metasim minted; returns it."""
+    body = json.dumps({"to": CALLEE, "phone_number_id": BUSINESS_NUMBER, **extra})
+    status, answer = run.place_call(body, ADMIN_TOKEN)
+    wa = answer.get("call_id") if isinstance(answer, dict) else None
+    minted = [e.get("call_id") for e in run.meta.events("call_placed")]
+    check(status == 200 and wa is not None and minted == [wa],
+          "POST /calls: 200 with the call id metasim minted", (status, answer, minted))
+    return wa
+
+
+def the_agent(run, wa):
+    """The one agent call of an outbound scenario. wabridge opens it before Graph has named the
+    WhatsApp call, so its agent_call_created may carry an empty call_id: openaisim's only call
+    is the one (and if wabridge did name it, the names must agree)."""
+    calls = [e.get("call_id") for e in run.oai_calls()]
+    named = run.agent_of(wa)
+    check(len(calls) == 1 and named in (None, calls[0]), "one agent call was created",
+          (calls, named))
+    return calls[0] if calls else None
+
+
+def meta_status_at(run, wa, status):
+    """When metasim sent that status webhook (None if it did not)."""
+    at = [ts(e) for e in run.meta.events("status_sent")
+          if e.get("call_id") == wa and e.get("status") == status]
+    return at[0] if at else None
+
+
+def agent_created_at(run, agent):
+    at = [ts(e) for e in run.oai_calls() if e.get("call_id") == agent]
+    return at[0] if at else None
+
+
+def response_creates_at(run, agent):
+    return [ts(e) for e in read_json_lines(run.events_path) if e.get("call_id") == agent and
+            (e.get("event") or {}).get("type") == "response.create"]
+
+
+def graph_after_connect(run, wa):
+    """Graph requests wabridge made on the call after its connect (metasim's graph_action)."""
+    return [e.get("action") for e in run.meta.events("graph_action")
+            if e.get("call_id") == wa and e.get("action") != "connect"]
+
+
+def admin_refusals(run):
+    """The admin endpoint refuses a missing or wrong token and a body that is not its JSON."""
+    good = json.dumps({"to": CALLEE, "phone_number_id": BUSINESS_NUMBER})
+    cases = [("without a token", good, None, 401),
+             ("with a wrong token", good, "not-the-admin-token", 401),
+             ("with bad JSON", '{"to": ', ADMIN_TOKEN, 400),
+             ("without phone_number_id", '{"to": "1555"}', ADMIN_TOKEN, 400)]
+    for what, body, token, want in cases:
+        status, answer = run.place_call(body, token)
+        check(status == want, f"POST /calls {what}: {want}", (status, answer))
+    check(not run.meta.events("call_placed"), "no refused request reached Graph")
+
+
+def outbound(run):
+    run.start(env={"ADMIN_TOKEN": ADMIN_TOKEN})
+    # ACCEPTED 1.5 s after the answer: the media is up by then, so only a bridge that waits for
+    # ACCEPTED (not for its media) greets after it.
+    run.start_metasim("--outbound", "--ring-time", RING_TIME, "--accepted-after", "1500ms",
+                      "--caller-audio",
+                      run.asset("caller.ogg"), "--caller-audio-at", SPEAK_AT,
+                      "--hangup-after", "11s")
+    admin_refusals(run)
+    wa = place(run, biz_opaque_callback_data="order-42")
+    results = completed(run, run.metasim_results(), 1)
+    run.finish()
+    r = (results or [{}])[0]
+    agent = the_agent(run, wa)
+    created, accepted = agent_created_at(run, agent), meta_status_at(run, wa, "ACCEPTED")
+    ringing = meta_status_at(run, wa, "RINGING")
+    check(None not in (created, accepted, ringing) and created < accepted,
+          "the agent's session was created while the phone rang (before ACCEPTED)",
+          (created, ringing, accepted))
+    up = [ts(e) for e in run.meta.events("peer_state")
+          if e.get("call_id") == wa and e.get("state") == "connected"]
+    check(bool(up) and accepted is not None and up[0] < accepted,
+          "the callee's media was up before ACCEPTED", (up[:1], accepted))
+    creates = response_creates_at(run, agent)
+    check(bool(creates) and accepted is not None and creates[0] >= accepted,
+          "the greeting response.create came only after ACCEPTED", (accepted, creates[:1]))
+    if created and accepted and creates:
+        log(f"  agent created at {created - accepted:+.2f} s, greeting at "
+            f"{creates[0] - accepted:+.2f} s from ACCEPTED")
+    statuses = [e.get("status") for e in run.bridge.events("call_status")
+                if e.get("call_id") == wa]
+    check("ACCEPTED" in statuses, "wabridge logged the ACCEPTED status", statuses)
+    check(r.get("recorded_packets", 0) > 0, "the callee heard the agent (metasim recording)",
+          r.get("recorded_packets"))
+    heard_by_agent = (ogg_packets(run.agent_heard_path)
+                      if os.path.exists(run.agent_heard_path) else [])
+    check(len(heard_by_agent) > 0, "the agent heard the callee (openaisim recording)",
+          len(heard_by_agent))
+    caller = ogg_packets(run.asset("caller.ogg"))
+    check(find_run(heard_by_agent, caller[10:-10]) >= 0, "the callee's words reached the agent")
+    graph = r.get("graph_actions") or []
+    check("accept" not in graph and "pre_accept" not in graph,
+          "no Graph accept or pre_accept for a call the business placed", graph)
+    check(r.get("cause") == "caller_hangup", "metasim's callee hung up", r.get("cause"))
+    ended = run.bridge_ended(wa)
+    check([e.get("cause") for e in ended] == ["caller_hung_up"],
+          "wabridge call_ended cause caller_hung_up", [e.get("cause") for e in ended])
+    hangups = [e for e in run.oai.events("hangup_request") if e.get("call_id") == agent]
+    check(len(hangups) == 1, "wabridge hung up the agent (OpenAI hangup)", len(hangups))
+    check(not graph_after_connect(run, wa), "no Graph action on the call after its connect",
+          graph_after_connect(run, wa))
+
+
+def outbound_rejected(run):
+    run.start(env={"ADMIN_TOKEN": ADMIN_TOKEN})
+    # A long linger: a wrong Graph action after the refusal would still be answered and logged.
+    run.start_metasim("--outbound-reject", "--ring-time", RING_TIME, linger="3s")
+    wa = place(run)
+    results = run.metasim_results()
+    r = (results or [{}])[0]
+    check(len(results) == 1 and r.get("outcome") == "rejected" and r.get("call_id") == wa,
+          "metasim: the callee declined the call", [(x.get("outcome"), x.get("cause"))
+                                                    for x in results])
+    run.finish()
+    agent = the_agent(run, wa)
+    created, rejected = agent_created_at(run, agent), meta_status_at(run, wa, "REJECTED")
+    check(None not in (created, rejected) and created < rejected,
+          "the agent was prepared while it rang (before REJECTED)", (created, rejected))
+    ended = run.bridge_ended(wa)
+    check([e.get("cause") for e in ended] == ["callee_rejected"],
+          "wabridge call_ended cause callee_rejected", [e.get("cause") for e in ended])
+    hangups = [e for e in run.oai.events("hangup_request") if e.get("call_id") == agent]
+    check(len(hangups) == 1, "wabridge hung up the agent (OpenAI hangup)", len(hangups))
+    check(not response_creates_at(run, agent), "the agent never greeted (no response.create)")
+    check(not graph_after_connect(run, wa), "no Graph action on the call after its connect",
+          graph_after_connect(run, wa))
+
+
 ALL = {"profiles": profiles, "dtmf": dtmf, "end_call": end_call, "http_tool": http_tool,
-       "tool_errors": tool_errors, "call_data": call_data, "azure": azure, "barge_in": barge_in}
+       "tool_errors": tool_errors, "call_data": call_data, "azure": azure, "barge_in": barge_in,
+       "outbound": outbound, "outbound_rejected": outbound_rejected}

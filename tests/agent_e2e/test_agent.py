@@ -8,6 +8,7 @@ real wabridge binary. Each scenario asserts what the agent received (openaisim -
 """
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -18,8 +19,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "sim_harness"))
 from checks import check, log, verdict  # noqa: E402
-from simprocs import (Child, free_ports, media_range, read_json_lines,  # noqa: E402
-                      require_executables, stop_wabridge, wabridge_env, wait_started, wait_until)
+from simprocs import (Child, free_ports, http_get, http_post, media_range,  # noqa: E402
+                      read_json_lines, require_executables, stop_wabridge, wabridge_env,
+                      wait_started, wait_until)
 import scenarios  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -82,18 +84,41 @@ class Run:
 
     def call(self, *flags, budget=40):
         """Runs metasim with these flags to its end; returns its report's results."""
+        self.start_metasim(*flags, budget=budget)
+        return self.metasim_results(budget)
+
+    def start_metasim(self, *flags, budget=40, linger="500ms"):
+        """Starts metasim (e.g. with --outbound: it waits for the business's Graph connect)."""
         self.meta = Child("metasim", [
             self.metasim, "--graph-listen", f"127.0.0.1:{self.port_graph}",
             "--webhook-url", self.base + "/webhook", "--app-secret", APP_SECRET,
             "--access-token", ACCESS_TOKEN, "--record", self.heard_path,
-            "--max-run", f"{budget}s", "--linger", "500ms", *flags], self.dir)
+            "--max-run", f"{budget}s", "--linger", linger, *flags], self.dir)
         self.children.append(self.meta)
+        port = self.port_graph  # any HTTP status: metasim's Graph API is up
+        if not wait_until(lambda: http_get(f"http://127.0.0.1:{port}/")[0], 10, 0.05):
+            raise SystemExit("metasim did not start: " + " | ".join(self.meta.stderr_tail()))
+
+    def metasim_results(self, budget=40):
+        """Waits for metasim's end; returns its report's results."""
         try:
             self.meta.proc.wait(timeout=budget + 15)
         except subprocess.TimeoutExpired:
             self.meta.stop()
         report = self.meta.events("report")
         return report[0].get("results", []) if report else []
+
+    def place_call(self, body, token):
+        """POST /calls to wabridge (the admin endpoint) with this Bearer token (None: no header);
+        returns (status, parsed JSON or text)."""
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        status, text = http_post(self.base + "/calls", body, headers)
+        try:
+            return status, json.loads(text)
+        except ValueError:
+            return status, text
 
     def settle(self, pred, timeout=10):
         return wait_until(pred, timeout, 0.2)

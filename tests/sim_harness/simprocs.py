@@ -56,6 +56,19 @@ def http_get(url, timeout=5):
         return 0, str(e)
 
 
+def http_post(url, body, headers=None, timeout=30):
+    """POSTs body (bytes or str); returns (status, response text), (0, error) on a transport error."""
+    data = body.encode() if isinstance(body, str) else body
+    req = urllib.request.Request(url, data=data, method="POST", headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8", "replace")
+    except OSError as e:
+        return 0, str(e)
+
+
 def wait_until(pred, timeout, interval=0.1):
     deadline = time.monotonic() + timeout
     while True:

@@ -31,6 +31,7 @@ type result struct {
 	RecordedPackets int      `json:"recorded_packets"`
 	Record          string   `json:"record,omitempty"`
 	Fault           string   `json:"fault"`
+	Outbound        bool     `json:"outbound,omitempty"` // placed by the business (outbound.go)
 }
 
 type call struct {
@@ -38,6 +39,7 @@ type call struct {
 	id       string
 	caller   string
 	number   string // the business phone number id called
+	outbound bool   // business-initiated: caller is the callee's wa id (outbound.go)
 	pc       *webrtc.PeerConnection
 	track    *simcore.RawTrack
 	pacer    *simcore.Pacer
@@ -116,31 +118,7 @@ func (s *sim) placeCall(i int) result {
 			}
 		}
 	}()
-	c.pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
-		s.log.Event("peer_state", simcore.F{"call_id": c.id, "state": st.String()})
-		if c.gate != nil && c.gate.Silent() {
-			return // a dead phone reports nothing: the business has to notice
-		}
-		switch st {
-		case webrtc.PeerConnectionStateConnected:
-			c.mu.Lock()
-			c.connected = true
-			c.mu.Unlock()
-		case webrtc.PeerConnectionStateFailed:
-			c.end("FAILED", []interface{}{metaError(138020, "Relay connection failed",
-				"ICE/DTLS with the business failed")}, "ice_failed")
-		}
-	})
-	c.pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		opusPT := t.PayloadType()
-		for {
-			pkt, _, err := t.ReadRTP()
-			if err != nil {
-				return
-			}
-			c.onRTP(pkt, uint8(opusPT))
-		}
-	})
+	c.watchPeer()
 	offer, err := c.pc.CreateOffer(nil)
 	if err != nil {
 		return fail(err)
@@ -188,6 +166,36 @@ func (s *sim) placeCall(i int) result {
 	}
 	time.AfterFunc(s.cfg.acceptWindow, c.acceptWindowOver)
 	return <-c.done
+}
+
+// watchPeer follows the phone's peer connection: connected, failed (138020), received RTP.
+func (c *call) watchPeer() {
+	s := c.s
+	c.pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		s.log.Event("peer_state", simcore.F{"call_id": c.id, "state": st.String()})
+		if c.gate != nil && c.gate.Silent() {
+			return // a dead phone reports nothing: the business has to notice
+		}
+		switch st {
+		case webrtc.PeerConnectionStateConnected:
+			c.mu.Lock()
+			c.connected = true
+			c.mu.Unlock()
+		case webrtc.PeerConnectionStateFailed:
+			c.end("FAILED", []interface{}{metaError(138020, "Relay connection failed",
+				"ICE/DTLS with the business failed")}, "ice_failed")
+		}
+	})
+	c.pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		opusPT := t.PayloadType()
+		for {
+			pkt, _, err := t.ReadRTP()
+			if err != nil {
+				return
+			}
+			c.onRTP(pkt, uint8(opusPT))
+		}
+	})
 }
 
 func metaError(code int, title, details string) map[string]interface{} {
@@ -270,6 +278,12 @@ func (c *call) graphAction(w http.ResponseWriter, req *graphRequest) {
 	}
 	switch req.Action {
 	case "pre_accept", "accept":
+		if c.outbound { // the callee answers a business-initiated call; nothing to accept
+			log("error", simcore.F{"code": 100})
+			graphError(w, 400, 100, "OAuthException", "(#100) Invalid parameter",
+				req.Action+" is not allowed on a business-initiated call")
+			return
+		}
 		if expired && req.Action == "accept" {
 			log("error", simcore.F{"code": 138007})
 			graphError(w, 500, 138007, "OAuthException", "(#138007) Connect Timeout",
@@ -465,8 +479,12 @@ func (c *call) end(status string, errs []interface{}, cause string) {
 	if status == "REJECTED" {
 		hookStatus = "COMPLETED"
 	}
-	item := map[string]interface{}{"id": c.id, "from": c.caller, "to": c.s.cfg.displayNumber,
-		"event": "terminate", "direction": "USER_INITIATED", "timestamp": fmt.Sprint(now.Unix()),
+	from, to, direction := c.caller, c.s.cfg.displayNumber, "USER_INITIATED"
+	if c.outbound {
+		from, to, direction = c.s.cfg.displayNumber, c.caller, "BUSINESS_INITIATED"
+	}
+	item := map[string]interface{}{"id": c.id, "from": from, "to": to,
+		"event": "terminate", "direction": direction, "timestamp": fmt.Sprint(now.Unix()),
 		"status": hookStatus}
 	if accepted {
 		duration = int(now.Sub(acceptedAt).Round(time.Second) / time.Second)
@@ -508,16 +526,5 @@ func (c *call) end(status string, errs []interface{}, cause string) {
 	c.done <- result{CallID: c.id, PhoneNumberID: c.number, Outcome: outcome, Cause: cause, Status: hookStatus,
 		Accepted: accepted, Connected: connected, PacketsSent: sent, PacketsReceived: received,
 		DTMFSent: dtmf, GraphActions: actions, DurationS: duration, RecordedPackets: recPackets,
-		Record: c.record, Fault: c.plan.Fault}
-}
-
-// businessConnect answers a business-initiated `connect` (outbound call). The simulator does not
-// model outbound calls beyond the Graph response shape: it returns a call id and then a terminate.
-func (s *sim) businessConnect(w http.ResponseWriter, req *graphRequest) {
-	if req.To == "" || req.Session == nil || req.Session.SDPType != "offer" || req.Session.SDP == "" {
-		graphError(w, 400, 100, "OAuthException", "(#100) Invalid parameter", "connect needs to and session{sdp_type:offer,sdp}")
-		return
-	}
-	graphError(w, 401, 138006, "OAuthException", "(#138006) No approved call permission from the recipient",
-		"The simulator models user-initiated calls only")
+		Record: c.record, Fault: c.plan.Fault, Outbound: c.outbound}
 }

@@ -2,7 +2,8 @@
 // Graph API calls endpoint, places calls by posting signed `connect` webhooks with a WhatsApp-shaped
 // ice-lite offer, enforces Meta's rules (pre_accept/accept SDP equality, accept window, 20 s media
 // timeout), plays the caller's audio, records what the caller hears and ends calls with signed
-// `terminate` webhooks. See docs/SIMULATORS.md.
+// `terminate` webhooks. With --outbound it plays the callee of business-initiated calls instead
+// (outbound.go). See docs/SIMULATORS.md.
 package main
 
 import (
@@ -30,6 +31,9 @@ type config struct {
 	calls                                                                                 int
 	phoneNumberIDs                                                                        []string // --phone-number-ids, else the one id
 	concurrent, duplicateConnect, lateTerminateFirst                                      bool
+	// business-initiated calls (outbound.go)
+	outbound, outboundReject bool
+	ringTime, acceptedAfter  time.Duration
 	// chaos test (chaos.go)
 	chaosSeed                             int64
 	chaosFaults                           string
@@ -43,8 +47,11 @@ type sim struct {
 	callAudio [][]byte
 	client    *http.Client
 
-	mu    sync.Mutex
-	calls map[string]*call
+	results chan result // every call's end
+
+	mu     sync.Mutex
+	calls  map[string]*call
+	placed int // --outbound: connects taken so far
 }
 
 func main() {
@@ -76,7 +83,18 @@ func main() {
 	flag.DurationVar(&c.chaosRamp, "chaos-ramp", 2*time.Second, "with --chaos-seed: spread the call starts over this long")
 	flag.DurationVar(&c.chaosObserve, "chaos-observe", 3*time.Second, "terminate_first: watch Graph this long after the late connect")
 	flag.DurationVar(&c.silenceLimit, "silence-limit", 60*time.Second, "silent: fail the call if the business has not ended it this long after the silence")
+	flag.BoolVar(&c.outbound, "outbound", false, "play the callee of --calls business-initiated calls (Graph connect) instead of placing calls")
+	flag.BoolVar(&c.outboundReject, "outbound-reject", false, "with --outbound: the callee declines (REJECTED) after the ring time")
+	flag.DurationVar(&c.ringTime, "ring-time", 2*time.Second, "with --outbound: how long the callee's phone rings")
+	flag.DurationVar(&c.acceptedAfter, "accepted-after", time.Second, "with --outbound: the ACCEPTED status follows the connect answer this long after")
 	flag.Parse()
+	if c.outboundReject {
+		c.outbound = true
+	}
+	if c.outbound && c.chaosSeed != 0 {
+		fmt.Fprintln(os.Stderr, "metasim: --chaos-seed is for user-initiated calls only")
+		os.Exit(2)
+	}
 	c.phoneNumberIDs = parseNumbers(*numbers, c.phoneNumberID)
 	kinds, err := simcore.ParseFaults(c.chaosFaults, metaFaults)
 	if err != nil {
@@ -85,7 +103,7 @@ func main() {
 	}
 
 	s := &sim{cfg: c, plans: makePlans(c, kinds), log: simcore.NewLogger("metasim"), calls: map[string]*call{},
-		client: &http.Client{Timeout: 20 * time.Second}}
+		client: &http.Client{Timeout: 20 * time.Second}, results: make(chan result, c.calls)}
 	if c.callerAudio != "" {
 		pkts, err := simcore.ReadOpusFile(c.callerAudio)
 		if err != nil {
@@ -104,8 +122,11 @@ func main() {
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	results := make(chan result, c.calls)
+	results := s.results
 	go func() {
+		if c.outbound {
+			return // the business places the calls (Graph connect)
+		}
 		var wg sync.WaitGroup
 		for i := 1; i <= c.calls; i++ {
 			if c.concurrent {
@@ -129,16 +150,22 @@ func main() {
 		case <-sigs:
 			s.log.Event("interrupted", nil)
 			s.endAll("interrupted")
+			all = append(all, s.unplaced("interrupted")...)
 		case <-timeout:
 			s.log.Event("max_run_reached", nil)
 			s.endAll("max_run")
+			all = append(all, s.unplaced("max_run")...)
 		}
 	}
 	time.Sleep(c.linger) // late Graph requests (e.g. an accept after the window) still get answers
 	ok, broken := 0, 0
 	faults := map[string]int{}
+	want := "completed"
+	if c.outboundReject {
+		want = "rejected"
+	}
 	for _, r := range all {
-		if r.Outcome == "completed" {
+		if r.Outcome == want {
 			ok++
 		}
 		if r.Outcome == "setup_failed" || r.Cause == "max_run" || r.Cause == "interrupted" {
@@ -147,6 +174,9 @@ func main() {
 		faults[r.Fault]++
 	}
 	report := simcore.F{"calls": len(all), "completed": ok, "results": all}
+	if c.outboundReject {
+		report["completed"], report["rejected"] = 0, ok
+	}
 	if c.chaosSeed != 0 {
 		report["chaos_seed"], report["faults"] = c.chaosSeed, faults
 	}
@@ -168,6 +198,21 @@ func (s *sim) endAll(cause string) {
 	for _, c := range calls {
 		c.end("COMPLETED", nil, cause)
 	}
+}
+
+// unplaced closes --outbound to further connects and returns a result for each call the business
+// never placed (nil without --outbound: metasim places its calls itself).
+func (s *sim) unplaced(cause string) []result {
+	if !s.cfg.outbound {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []result
+	for ; s.placed < s.cfg.calls; s.placed++ {
+		out = append(out, result{Outcome: "not_placed", Cause: cause, Fault: faultNormal, Outbound: true})
+	}
+	return out
 }
 
 // postWebhook signs and posts a webhook body; returns the HTTP status (0 on a transport error).
@@ -235,13 +280,18 @@ func (s *sim) envelope(caller string, item map[string]interface{}, errs []interf
 
 // envelopeFor is envelope for a given business number (metadata.phone_number_id).
 func (s *sim) envelopeFor(number, caller string, item map[string]interface{}, errs []interface{}) []byte {
+	return s.envelopeWith(number, caller, "calls", item, errs)
+}
+
+// envelopeWith puts item in value[list] (`calls` or `statuses`).
+func (s *sim) envelopeWith(number, caller, list string, item map[string]interface{}, errs []interface{}) []byte {
 	value := map[string]interface{}{
 		"messaging_product": "whatsapp",
 		"metadata": map[string]interface{}{"display_phone_number": s.cfg.displayNumber,
 			"phone_number_id": number},
 		"contacts": []interface{}{map[string]interface{}{"profile": map[string]interface{}{"name": "Sim Caller"},
 			"wa_id": caller}},
-		"calls": []interface{}{item},
+		list: []interface{}{item},
 	}
 	if len(errs) > 0 {
 		value["errors"] = errs
@@ -305,7 +355,7 @@ func (s *sim) serveGraph(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Event("graph_request", simcore.F{"call_id": req.CallID, "action": req.Action})
 	if req.Action == "connect" {
-		s.businessConnect(w, &req)
+		s.businessConnect(w, parts[1], &req)
 		return
 	}
 	s.mu.Lock()
