@@ -143,9 +143,11 @@ void PeerTransport::on_datagram(MutableBytes data, const net::SocketAddress& fro
   if (is_stun_byte(first)) {
     remember_local_address(from);
     if (ice_) ice_->handle_stun(data, from, now);
+    note_drops(now); // the ICE agent counts the STUN it refuses
   } else if (is_dtls_byte(first)) {
     if (!dtls_ || !accepts_dtls_from(from)) {
       ++counters_.dropped_unselected;
+      note_drops(now);
     } else {
       if (!dtls_remote_) dtls_remote_ = from;
       dtls_->handle_datagram(data, now);
@@ -155,8 +157,8 @@ void PeerTransport::on_datagram(MutableBytes data, const net::SocketAddress& fro
     on_media(data, from, now);
   } else {
     ++counters_.dropped_unknown;
+    note_drops(now);
   }
-  note_drops(now);
   update_timer();
 }
 
@@ -221,10 +223,12 @@ bool PeerTransport::accepts_dtls_from(const net::SocketAddress& from) const {
 void PeerTransport::on_media(MutableBytes data, const net::SocketAddress& from, TimePoint now) {
   if (!ice_ || !ice_->is_selected(from)) {
     ++counters_.dropped_unselected;
+    note_drops(now);
     return;
   }
   if (!srtp_) {
     ++counters_.dropped_before_keys;
+    note_drops(now);
     return;
   }
   std::size_t len = data.size();
@@ -232,6 +236,7 @@ void PeerTransport::on_media(MutableBytes data, const net::SocketAddress& from, 
   if (rtcp) {
     if (!srtp_->unprotect_rtcp(data.data(), len)) {
       ++counters_.srtp_errors;
+      note_drops(now);
       return;
     }
     ++counters_.rtcp_received;
@@ -239,6 +244,7 @@ void PeerTransport::on_media(MutableBytes data, const net::SocketAddress& from, 
   } else {
     if (!srtp_->unprotect_rtp(data.data(), len)) {
       ++counters_.srtp_errors;
+      note_drops(now);
       return;
     }
     ++counters_.rtp_received;
