@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <openssl/crypto.h>
 
 #include "agent/realtime_signaling.hpp"
 #include "agent/tool_invoker.hpp"
@@ -248,12 +249,11 @@ private:
     });
   }
 
-  // Compares without leaking the position of the first difference through timing.
+  // Compares without leaking the position of the first difference through timing (the same
+  // primitive as the webhook signature check).
   static bool same_secret(std::string_view given, std::string_view expected) {
-    unsigned char diff = given.size() == expected.size() ? 0 : 1;
-    for (std::size_t i = 0; i < expected.size(); ++i)
-      diff |= static_cast<unsigned char>(expected[i] ^ (i < given.size() ? given[i] : 0));
-    return diff == 0;
+    return given.size() == expected.size() &&
+           CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
   }
 
   std::string metrics() const {

@@ -14,14 +14,6 @@ namespace {
 // A gap longer than this is not filled (a recording must not balloon on a clock jump).
 constexpr std::uint32_t kMaxFilledGap = 10 * rtp::kOpusClockRate;
 
-std::string iso_now() {
-  const auto now = std::chrono::system_clock::now();
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z",
-                     std::chrono::time_point_cast<std::chrono::seconds>(now), ms);
-}
-
 } // namespace
 
 std::string call_file_stem(std::string_view call_id) {
@@ -64,7 +56,7 @@ void CallRecorder::open_track(Track& track, const std::filesystem::path& path,
 
 void CallRecorder::transcript(std::string_view speaker, std::string_view text) {
   if (finished_ || !transcript_) return;
-  transcript_ << nlohmann::json{{"ts", iso_now()},
+  transcript_ << nlohmann::json{{"ts", log::timestamp()},
                                 {"call_id", call_id_},
                                 {"speaker", speaker},
                                 {"text", text}}

@@ -24,6 +24,8 @@ const char* level_name(Level level) {
   return "info";
 }
 
+} // namespace
+
 std::string timestamp() {
   const auto now = std::chrono::system_clock::now();
   const auto secs = std::chrono::system_clock::to_time_t(now);
@@ -31,13 +33,11 @@ std::string timestamp() {
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  char buf[40];
+  char buf[64]; // room for any int year gcc can imagine
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
   return buf;
 }
-
-} // namespace
 
 void set_level(Level level) {
   g_level.store(static_cast<int>(level));

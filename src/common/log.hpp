@@ -17,6 +17,9 @@ bool enabled(Level level);
 // Parses "debug", "info", "warn", "error"; returns false for anything else.
 bool parse_level(std::string_view text, Level& out);
 
+// Now, as every log line's `ts` shows it: UTC, ISO 8601 with milliseconds ("…T12:34:56.789Z").
+std::string timestamp();
+
 void emit(Level level, std::string_view event,
           const nlohmann::json& fields = nlohmann::json::object());
 
