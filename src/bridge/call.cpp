@@ -524,7 +524,6 @@ void Call::shut_down(const std::string& cause) {
 
 void Call::end(const std::string& cause, OutwardAction action, const nlohmann::json& details) {
   if (phase_ == CallPhase::ended) return;
-  const bool was_accepted = phase_ == CallPhase::accepted;
   phase_ = CallPhase::ended;
   end_cause_ = cause;
   end_details_ = details.is_object() ? details : nlohmann::json::object();
@@ -562,7 +561,6 @@ void Call::end(const std::string& cause, OutwardAction action, const nlohmann::j
         graph.reject(number, id, log_result);
       }
     };
-    if (was_accepted) graph_order_->accepted = true;
     if (graph_order_->in_flight > 0) {
       // Sent once the pending request is answered; an accept that went through turns the
       // reject into a terminate (logged then).
