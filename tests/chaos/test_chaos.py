@@ -445,7 +445,11 @@ def judge_calls(a, bridge_ev, meta_ev, oai_ev):
         qcheck(cause == "caller_hung_up" and end.get("graph_action") == "none",
               f"{tag}: ends with caller_hung_up", f"cause {cause}, {end}")
         qcheck(res.get("outcome") == "completed", f"{tag}: metasim saw a completed call",
-              f"{res.get('outcome')} ({res.get('cause')})")
+              f"{res.get('outcome')} ({res.get('cause')}): accepted {res.get('accepted')}, "
+              f"connected {res.get('connected')}, packets sent {res.get('packets_sent')} / "
+              f"received {res.get('packets_received')}; wabridge forwarded "
+              f"{end.get('forwarded_to_caller')} + {end.get('silence_to_caller')} silence to the "
+              f"caller in {end.get('duration_ms')} ms")
         qcheck(ok_actions.get("pre_accept") == 1 and ok_actions.get("accept") == 1,
               f"{tag}: one pre_accept and one accept", graph.get(cid))
         if fault == "dup_connect":
