@@ -64,7 +64,10 @@ def check_outputs(harness):
     """Searches this run's and the other tests' wabridge output for every secret."""
     if harness.bridge:
         harness.check_bridge_exit()  # stops it: its output files are complete
-    files = sorted(glob.glob(os.path.join(harness.args.log_dir, "*.bridge.std*")))
+    # Each e2e test logs into a sibling folder of this one (ctest runs this test last).
+    log_dir = os.path.abspath(harness.args.log_dir)
+    files = sorted(set(glob.glob(os.path.join(log_dir, "*.bridge.std*"))
+                       + glob.glob(os.path.join(os.path.dirname(log_dir), "*", "*.bridge.std*"))))
     harness.expect(files, "wabridge output files to search", harness.args.log_dir)
     h.log(f"searching {len(files)} output files: {[os.path.basename(f) for f in files]}")
     contents = {}
