@@ -37,4 +37,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [ ! -d "$here/tests/interop/chromium/node_modules/playwright-core" ]; then
   (cd "$here/tests/interop/chromium" && npm install --no-audit --no-fund --silent >/dev/null)
 fi
+# The dashboard's browser test pins its own copy (package-lock.json).
+if [ ! -d "$here/tests/browser/node_modules/playwright-core" ]; then
+  (cd "$here/tests/browser" && npm ci --no-audit --no-fund --silent >/dev/null)
+fi
 echo "setup: ok"

@@ -1,8 +1,10 @@
-// RTCP compound walk plus every typed view; the parsed packets must tile the input.
+// RTCP compound walk plus every typed view (the parsed packets must tile the input), and the
+// link-quality reading of report blocks.
 #include <cstdint>
 #include <cstdlib>
 
 #include "rtp/rtcp.hpp"
+#include "rtp/rtcp_quality.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace wab::rtp;
@@ -37,6 +39,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (auto fb = FeedbackView::parse(*packet)) sink += fb->fci().size();
     if (auto app = AppView::parse(*packet)) sink += app->data().size();
     (void)packet->sender_ssrc();
+  }
+  // What a leg does with every RTCP datagram it receives: our report block and its link quality.
+  if (size >= 4) {
+    const std::uint32_t ssrc = (std::uint32_t{data[0]} << 24) | (std::uint32_t{data[1]} << 16) |
+                               (std::uint32_t{data[2]} << 8) | data[3];
+    if (auto block = find_report_block(input, ssrc)) {
+      const auto quality = quality_of(*block, 48000, size);
+      sink += static_cast<std::uint64_t>(quality.fraction_lost * 256) +
+              static_cast<std::uint64_t>(quality.rtt_seconds.value_or(0));
+    }
   }
   (void)validate_rtcp_compound(input);
   return static_cast<int>(sink & 0);

@@ -73,6 +73,7 @@ std::optional<ApiErrorInfo> error_info(const json& holder) {
   info.message = string_field(*e, "message");
   info.param = string_field(*e, "param");
   info.event_id = string_field(*e, "event_id");
+  if (info.event_id.empty()) info.event_id = string_field(*e, "client_event_id");
   return info;
 }
 
@@ -124,7 +125,13 @@ void read_fields(const json& root, ServerEvent& event) {
       event.model = string_field(*session, "model");
     }
     break;
-  case K::error: event.error = error_info(root); break;
+  case K::error:
+    event.error = error_info(root);
+    // GPT-Live names the client event that caused the error beside the error object.
+    if (event.error && event.error->event_id.empty()) {
+      event.error->event_id = string_field(root, "client_event_id");
+    }
+    break;
   case K::speech_started: event.audio_ms = integer_field(root, "audio_start_ms"); break;
   case K::speech_stopped: event.audio_ms = integer_field(root, "audio_end_ms"); break;
   case K::input_transcript_delta:

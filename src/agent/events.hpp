@@ -53,7 +53,7 @@ struct ApiErrorInfo {
   std::string code;
   std::string message;
   std::string param;
-  std::string event_id; // the client event that caused it, if any
+  std::string event_id; // the client event that caused it, if any (GPT-Live: client_event_id)
 };
 
 struct RateLimit {

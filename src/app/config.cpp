@@ -58,7 +58,8 @@ constexpr const char* kSettings[] = {"PORT",
                                      "AZURE_OPENAI_API_KEY",
                                      "AZURE_OPENAI_BASE_URL",
                                      "ADMIN_TOKEN",
-                                     "AGENT_ROLLOVER_MINUTES"};
+                                     "AGENT_ROLLOVER_MINUTES",
+                                     "AGENT_ROLLOVER_SECONDS"};
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -217,6 +218,15 @@ Config load_config(int argc, char** argv, const char* (*environ_lookup)(const ch
   std::uint64_t rollover_min = 55;
   env_number("AGENT_ROLLOVER_MINUTES", rollover_min, 59);
   c.agent_rollover_after = std::chrono::minutes(rollover_min);
+  // The same in seconds, and it wins: for agent services or proxies that end sessions sooner.
+  // Under 10 s a session would hardly be up before its successor is made.
+  if (const char* v = lookup("AGENT_ROLLOVER_SECONDS")) {
+    const std::uint64_t rollover_s = parse_number("AGENT_ROLLOVER_SECONDS", v, 3599);
+    if (rollover_s != 0 && rollover_s < 10) {
+      throw ConfigError("AGENT_ROLLOVER_SECONDS: " + std::string(v) + " is below 10 (0: never)");
+    }
+    c.agent_rollover_after = seconds(rollover_s);
+  }
   env("FALLBACK", c.fallback);
   env("FALLBACK_ANNOUNCEMENT", c.fallback_announcement);
   env("ADMIN_TOKEN", c.admin_token);

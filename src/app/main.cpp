@@ -1,10 +1,12 @@
 // wabridge: answers WhatsApp Business calls with an OpenAI Realtime voice agent.
 //   wabridge [flags]     serve (configuration: environment variables, see README.md)
 //   wabridge selftest    connect two local WebRTC legs and report what flowed
+//   wabridge check       validate the configuration; one line per finding (--json)
 #include <cstdio>
 #include <cstring>
 #include <string>
 
+#include "app/check.hpp"
 #include "app/config.hpp"
 #include "app/selftest.hpp"
 #include "app/server.hpp"
@@ -13,9 +15,11 @@
 int main(int argc, char** argv) {
   const std::string command = argc > 1 ? argv[1] : "";
   if (command == "selftest") return wab::app::run_selftest();
+  if (command == "check") return wab::app::run_check(argc - 2, argv + 2);
   if (command == "--help" || command == "-h" || command == "help") {
     std::printf("usage: wabridge [--port N] [--host ADDR] [--log-level debug|info|warn|error]\n"
                 "       wabridge selftest\n"
+                "       wabridge check [--json] [--timeout-ms N] [--config FILE]\n"
                 "Configuration comes from environment variables; see README.md.\n");
     return 0;
   }

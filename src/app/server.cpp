@@ -5,11 +5,13 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
-#include <openssl/crypto.h>
 
 #include "agent/realtime_signaling.hpp"
 #include "agent/tool_invoker.hpp"
 #include "app/agent_profiles.hpp"
+#include "app/dashboard.hpp"
+#include "app/dashboard_auth.hpp"
+#include "app/metrics.hpp"
 #include "bridge/call_registry.hpp"
 #include "common/json_input.hpp"
 #include "common/log.hpp"
@@ -97,8 +99,15 @@ public:
     use_providers(services_.profiles.default_profile, "[agent]");
     for (auto& [id, profile] : services_.profiles.by_number)
       use_providers(profile, "[numbers.\"" + id + "\"]");
+    if (!config_.admin_token.empty()) {
+      dashboard_ = std::make_unique<Dashboard>(loop_, registry_, config_.admin_token);
+      services_.observer = dashboard_.get();
+    }
     routes();
   }
+
+  // The calls outlive the dashboard (members go in reverse order): they must not report to it.
+  ~Impl() { services_.observer = nullptr; }
 
   // Points a profile at its agent service; Azure must be configured when a profile names it.
   void use_providers(bridge::AgentProfile& profile, const std::string& where) {
@@ -132,6 +141,11 @@ public:
          {"openai_auth", config_.openai_auth},
          {"fallback", config_.fallback},
          {"numbers_configured", services_.profiles.by_number.size()}});
+    if (dashboard_) {
+      log::info("dashboard_enabled", {{"path", "/dashboard"}});
+    } else {
+      log::info("dashboard_disabled", {{"reason", "ADMIN_TOKEN is not set"}});
+    }
     if (config_.whatsapp_insecure_skip_signature) {
       log::warn("webhook_signature_check_disabled",
                 {{"setting", "WHATSAPP_INSECURE_SKIP_SIGNATURE"}});
@@ -173,6 +187,7 @@ private:
                        [this](const http::ServerRequest&, const http::Responder& r) {
                          r.send(200, metrics(), "text/plain; version=0.0.4");
                        });
+    if (dashboard_) dashboard_->add_routes(http_server_); // else /dashboard and /api/* are 404
   }
 
   void on_webhook(const http::ServerRequest& req, const http::Responder& reply) {
@@ -249,44 +264,10 @@ private:
     });
   }
 
-  // Compares without leaking the position of the first difference through timing (the same
-  // primitive as the webhook signature check).
-  static bool same_secret(std::string_view given, std::string_view expected) {
-    return given.size() == expected.size() &&
-           CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
-  }
-
   std::string metrics() const {
-    std::string out;
-    auto metric = [&out](const char* name, const char* type, const char* help, double value) {
-      out += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n{0} {3}\n", name, help, type, value);
-    };
-    metric("wabridge_active_calls", "gauge", "Calls in progress.",
-           static_cast<double>(registry_.active_calls()));
-    metric("wabridge_calls_started_total", "counter", "Calls answered since start.",
-           static_cast<double>(registry_.calls_started()));
-    metric("wabridge_webhooks_received_total", "counter", "POST /webhook requests.",
-           static_cast<double>(webhooks_received_));
-    metric("wabridge_webhooks_bad_signature_total", "counter",
-           "Webhooks refused for their signature.", static_cast<double>(webhooks_bad_signature_));
-    metric("wabridge_webhooks_malformed_total", "counter", "Webhooks whose body was unusable.",
-           static_cast<double>(webhooks_malformed_));
-    metric("wabridge_webhook_duplicates_total", "counter", "Duplicate webhook events ignored.",
-           static_cast<double>(registry_.duplicates_ignored()));
-    metric("wabridge_draining", "gauge", "1 while shutting down.", draining_ ? 1 : 0);
-    metric("wabridge_media_datagrams_dropped_total", "counter",
-           "Datagrams the call legs refused: garbage, unselected addresses, failed "
-           "authentication.",
-           static_cast<double>(registry_.datagrams_dropped()));
-    // Resource gauges: back to their idle values once every call has ended (nothing leaked).
-    metric("wabridge_event_loop_fds", "gauge",
-           "File descriptors watched by the event loop (sockets of legs and HTTP, signals).",
-           static_cast<double>(loop_.watched_fds()));
-    metric("wabridge_event_loop_timers", "gauge", "Timers armed on the event loop.",
-           static_cast<double>(loop_.pending_timers()));
-    metric("wabridge_http_requests_in_flight", "gauge", "Outgoing Graph/OpenAI requests.",
-           static_cast<double>(http_client_.in_flight()));
-    return out;
+    return render_metrics(registry_, {webhooks_received_, webhooks_bad_signature_,
+                                      webhooks_malformed_, draining_, loop_.watched_fds(),
+                                      loop_.pending_timers(), http_client_.in_flight()});
   }
 
   // Retention: at start and then hourly, call files older than the setting are deleted.
@@ -368,6 +349,7 @@ private:
   AnnouncementStore announcements_; // before services_: its profiles point into it
   bridge::CallServices services_;
   bridge::CallRegistry registry_;
+  std::unique_ptr<Dashboard> dashboard_; // null without ADMIN_TOKEN
   int signal_fd_ = -1;
   bool draining_ = false;
   TimePoint drain_deadline_{};

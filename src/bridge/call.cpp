@@ -160,6 +160,7 @@ void Call::on_pre_accept(const whatsapp::GraphResult& result) {
   if (phase_ == CallPhase::ended) return; // the end's own Graph action follows this answer
   const auto ms = std::chrono::duration_cast<milliseconds>(services_.loop.now() - started_at_);
   if (!result.ok) {
+    if (metrics_) metrics_->graph_error("pre_accept", result.http_status, result.error_code);
     end("graph_pre_accept_failed", OutwardAction::reject_or_terminate,
         {{"http_status", result.http_status},
          {"error_code", result.error_code},
@@ -167,6 +168,8 @@ void Call::on_pre_accept(const whatsapp::GraphResult& result) {
     return;
   }
   log::info("graph_pre_accept", {{"call_id", call_id()}, {"ms_since_webhook", ms.count()}});
+  record_setup(stats_.pre_accept, &CallMetrics::to_pre_accept);
+  notify_step("pre_accept");
   pre_accepted_ = true;
   maybe_accept();
 }
@@ -189,6 +192,7 @@ void Call::on_accept(const whatsapp::GraphResult& result) {
   if (phase_ == CallPhase::ended) return;
   const auto ms = std::chrono::duration_cast<milliseconds>(services_.loop.now() - started_at_);
   if (!result.ok) {
+    if (metrics_) metrics_->graph_error("accept", result.http_status, result.error_code);
     end("graph_accept_failed", OutwardAction::reject_or_terminate,
         {{"http_status", result.http_status},
          {"error_code", result.error_code},
@@ -196,7 +200,10 @@ void Call::on_accept(const whatsapp::GraphResult& result) {
     return;
   }
   log::info("graph_accept", {{"call_id", call_id()}, {"ms_since_webhook", ms.count()}});
+  record_setup(stats_.accept, &CallMetrics::to_accept);
   phase_ = CallPhase::accepted;
+  was_accepted_ = true;
+  notify_step("accept");
   accept_window_timer_.disarm();
   if (announcing_) {
     start_announcement();
@@ -381,6 +388,7 @@ void Call::on_agent_event(const agent::ServerEvent& event) {
 void Call::transcript(const char* speaker, const std::string& text) {
   log::info("transcript", {{"call_id", call_id()}, {"speaker", speaker}, {"text", text}});
   if (recorder_) recorder_->transcript(speaker, text);
+  if (services_.observer) services_.observer->transcript(call_id(), speaker, text);
   remember_turn(speaker, text);
 }
 
@@ -415,10 +423,12 @@ void Call::on_transport_connected(rtc::PeerTransport& t) {
   if (&t != agent_leg_.get() && !is_caller_leg(t)) return; // a retired agent leg
   if (is_caller_leg(t)) {
     log::info("leg_connected", {{"call_id", call_id()}, {"leg", "whatsapp"}});
+    notify_step("caller_connected");
     maybe_accept();
     maybe_greet();
   } else {
     log::info("leg_connected", {{"call_id", call_id()}, {"leg", "agent"}});
+    notify_step("agent_connected");
     agent_channel_ = agent_leg_->open_channel(kDataChannelLabel);
   }
 }
@@ -544,13 +554,14 @@ void Call::end(const std::string& cause, OutwardAction action, const nlohmann::j
   if (action == OutwardAction::reject_or_terminate) {
     // Before accept we reject; after accept we terminate. Results are only logged.
     auto send = [&graph = services_.graph, number = connect_.business.phone_number_id,
-                 own_id = call_id(), order = graph_order_]() {
+                 own_id = call_id(), order = graph_order_, metrics = metrics_]() {
       // A placed call's id may only be known from the connect answer that just arrived.
       const std::string id = order->call_id.empty() ? own_id : order->call_id;
       if (id.empty()) return; // Graph `connect` failed: there is no call to end
       const char* what = order->accepted ? "terminate" : "reject";
-      auto log_result = [id, what](const whatsapp::GraphResult& r) {
+      auto log_result = [id, what, metrics](const whatsapp::GraphResult& r) {
         if (!r.ok) {
+          if (metrics) metrics->graph_error(what, r.http_status, r.error_code);
           log::warn("graph_action_failed",
                     {{"call_id", id}, {"action", what}, {"message", r.message}});
         }

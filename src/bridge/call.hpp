@@ -21,7 +21,10 @@
 #include "agent/session_config.hpp"
 #include "agent/tool_invoker.hpp"
 #include "bridge/agent_profile.hpp"
+#include "bridge/call_metrics.hpp"
+#include "bridge/call_observer.hpp"
 #include "bridge/call_recorder.hpp"
+#include "bridge/call_stats.hpp"
 #include "net/event_loop.hpp"
 #include "ogg/ogg_opus_reader.hpp"
 #include "rtc/peer_transport.hpp"
@@ -48,6 +51,7 @@ struct CallServices {
   Duration agent_rollover_after{};
   agent::ToolInvoker* tools = nullptr; // null: HTTP tools answer "unavailable"
   CallDataSettings call_data;          // transcripts and recordings on disk
+  CallObserver* observer = nullptr;    // the app's live view of the calls; null: none
 };
 
 enum class CallPhase { answering, accepted, ended };
@@ -107,6 +111,14 @@ public:
   const Counters& counters() const { return counters_; }
   // Datagrams both legs refused (garbage, unselected addresses, failed authentication).
   std::uint64_t datagrams_dropped() const;
+
+  // Metrics (call_stats.cpp): where setup times, RTCP reports and errors are recorded (null:
+  // nowhere; set by the owner right after construction), this call's own figures, a listing line
+  // and how it ended in one word (answered | announcement | not_answered).
+  void set_metrics(CallMetrics* metrics) { metrics_ = metrics; }
+  const CallStats& stats() const { return stats_; }
+  CallSnapshot snapshot() const;
+  std::string outcome() const;
 
 private:
   // Setup steps.
@@ -176,6 +188,7 @@ private:
   void on_transport_closed(rtc::PeerTransport& t, const std::string& reason) override;
   void on_rtp(rtc::PeerTransport& t, MutableBytes packet, std::size_t capacity,
               TimePoint now) override;
+  void on_rtcp(rtc::PeerTransport& t, MutableBytes packet, TimePoint now) override;
   void on_channel_open(rtc::PeerTransport& t, std::uint16_t id, const std::string& label) override;
   void on_channel_message(rtc::PeerTransport& t, std::uint16_t id, Bytes data,
                           bool binary) override;
@@ -247,6 +260,7 @@ private:
   rtp::RtpRewriter to_caller_;
   TimePoint last_agent_audio_{};
   TimePoint last_sender_report_{};
+  TimePoint keepalive_due_{};
   net::LoopTimer keepalive_timer_;
   net::LoopTimer accept_window_timer_;
   net::LoopTimer agent_setup_timer_;
@@ -255,6 +269,11 @@ private:
   net::LoopTimer goodbye_timer_;
   net::LoopTimer rollover_timer_; // end_call: hang up once the goodbye played (or at the latest)
   Counters counters_;
+  CallStats stats_;
+  CallMetrics* metrics_ = nullptr;
+  bool was_accepted_ = false; // for outcome(): phase_ is `ended` by then
+  void record_setup(std::optional<Duration>& field, SetupHistogram CallMetrics::*histogram);
+  void notify_step(const char* step);      // tells the observer, if any
   std::unique_ptr<CallRecorder> recorder_; // null: no call-data directory
   // Graph requests of one call reach Meta in order: an end that comes while pre_accept or accept
   // is in flight sends its reject/terminate only after that request's answer (terminate if the

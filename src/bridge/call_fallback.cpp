@@ -13,6 +13,11 @@ namespace wab::bridge {
 
 void Call::agent_failed(const std::string& cause, const nlohmann::json& details) {
   if (phase_ == CallPhase::ended || announcing_) return;
+  if (metrics_) {
+    const auto status = details.is_object() ? details.find("http_status") : details.end();
+    metrics_->agent_error(
+        cause, status != details.end() && status->is_number_integer() ? status->get<int>() : 0);
+  }
   const bool caller_usable = caller_leg_ != nullptr && caller_leg_->usable();
   if (profile_.fallback != Fallback::announce || profile_.announcement == nullptr ||
       !caller_usable) {
@@ -69,7 +74,10 @@ void Call::on_announcement_tick() {
       to_caller_.build_inserted(MutableBytes(buf, sizeof buf), caller_opus_pt_,
                                 announcement_next_ == 0, clip.payload(packet), packet.samples);
   if (recorder_ && len > 0) recorder_->heard_audio(clip.payload(packet));
-  if (len > 0 && caller_leg_->send_rtp(buf, len, sizeof buf)) ++counters_.announcement_packets;
+  if (len > 0 && caller_leg_->send_rtp(buf, len, sizeof buf)) {
+    ++counters_.announcement_packets;
+    stats_.to_caller.add(len);
+  }
   ++announcement_next_;
   // Paced by each packet's own duration, from a fixed origin so timer lateness does not add up.
   announcement_due_ += microseconds(std::uint64_t{packet.samples} * 1000000 / rtp::kOpusClockRate);

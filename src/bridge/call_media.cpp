@@ -52,7 +52,10 @@ void Call::forward_to_agent(MutableBytes packet, std::size_t capacity) {
   if (!agent_leg_ || !agent_leg_->connected()) return;
   std::size_t len = packet.size();
   if (!to_agent_.rewrite(packet, len)) return;
-  if (agent_leg_->send_rtp(packet.data(), len, capacity)) ++counters_.forwarded_to_agent;
+  if (agent_leg_->send_rtp(packet.data(), len, capacity)) {
+    ++counters_.forwarded_to_agent;
+    stats_.to_agent.add(len);
+  }
 }
 
 void Call::forward_to_caller(MutableBytes packet, std::size_t capacity) {
@@ -69,7 +72,14 @@ void Call::forward_to_caller(MutableBytes packet, std::size_t capacity) {
       recorder_->heard_audio(view->payload());
     }
   }
-  if (caller_leg_->send_rtp(packet.data(), len, capacity)) ++counters_.forwarded_to_caller;
+  if (caller_leg_->send_rtp(packet.data(), len, capacity)) {
+    ++counters_.forwarded_to_caller;
+    stats_.to_caller.add(len);
+    if (!stats_.first_agent_audio) {
+      record_setup(stats_.first_agent_audio, &CallMetrics::to_first_agent_audio);
+      notify_step("first_agent_audio");
+    }
+  }
 }
 
 void Call::on_keepalive_tick() {
@@ -81,7 +91,10 @@ void Call::on_keepalive_tick() {
         to_caller_.build_inserted(MutableBytes(buf, sizeof buf), caller_opus_pt_, false,
                                   Bytes(rtp::kOpusSilenceFrame), rtp::kOpusSamplesPer20ms);
     if (recorder_ && len > 0) recorder_->heard_audio(Bytes(rtp::kOpusSilenceFrame));
-    if (len > 0 && caller_leg_->send_rtp(buf, len, sizeof buf)) ++counters_.silence_to_caller;
+    if (len > 0 && caller_leg_->send_rtp(buf, len, sizeof buf)) {
+      ++counters_.silence_to_caller;
+      stats_.to_caller.add(len);
+    }
   }
   if (now - last_sender_report_ >= kSenderReportInterval) {
     last_sender_report_ = now;
@@ -91,7 +104,11 @@ void Call::on_keepalive_tick() {
       send_sender_report(*agent_leg_, to_agent_, counters_.forwarded_to_agent);
     }
   }
-  keepalive_timer_.arm(now + kKeepaliveInterval);
+  // Re-armed from the previous due time, not from `now`: the loop's lateness must not add up
+  // (50 silence packets a second, not 48). After a stall, the cadence restarts from now.
+  const TimePoint next = keepalive_due_ + kKeepaliveInterval;
+  keepalive_due_ = next > now ? next : now + kKeepaliveInterval;
+  keepalive_timer_.arm(keepalive_due_);
 }
 
 void Call::send_sender_report(rtc::PeerTransport& leg, const rtp::RtpRewriter& stream,

@@ -44,6 +44,7 @@ void Call::on_placed(const whatsapp::GraphResult& result) {
   if (phase_ == CallPhase::ended) return; // reported by end(); its terminate follows
   if (!result.ok || result.call_id.empty()) {
     report_placed(result);
+    if (metrics_) metrics_->graph_error("connect", result.http_status, result.error_code);
     end("graph_connect_failed", OutwardAction::none,
         {{"http_status", result.http_status},
          {"error_code", result.error_code},
@@ -92,6 +93,8 @@ void Call::on_status_webhook(const whatsapp::CallStatus& status) {
              phase_ == CallPhase::answering) {
     // The callee picked up: the call is live (no Graph accept for calls we placed).
     phase_ = CallPhase::accepted;
+    was_accepted_ = true;
+    notify_step("callee_answered");
     accept_window_timer_.disarm();
     keepalive_timer_.arm(services_.loop.now());
     maybe_greet();

@@ -83,8 +83,10 @@ void CallRegistry::on_connect(const whatsapp::CallConnect& connect) {
     return;
   }
   ++calls_started_;
-  calls_.emplace(connect.call_id,
-                 std::make_unique<Call>(services_, connect, [this](Call& c) { on_call_ended(c); }));
+  auto call = std::make_unique<Call>(services_, connect, [this](Call& c) { on_call_ended(c); });
+  call->set_metrics(&metrics_);
+  if (services_.observer) services_.observer->call_started(call->snapshot());
+  calls_.emplace(connect.call_id, std::move(call));
 }
 
 void CallRegistry::on_terminate(const whatsapp::CallTerminate& terminate) {
@@ -101,6 +103,15 @@ void CallRegistry::on_terminate(const whatsapp::CallTerminate& terminate) {
 void CallRegistry::on_call_ended(Call& call) {
   // Posted by the call after it ended: safe to destroy it here.
   dropped_by_ended_calls_ += call.datagrams_dropped();
+  ++metrics_.ended_by_cause[call.end_cause()];
+  ++metrics_.ended_by_outcome[call.outcome()];
+  if (services_.observer)
+    services_.observer->call_ended(call.snapshot(), call.end_cause(), call.outcome());
+  const CallStats& stats = call.stats();
+  metrics_.ended_to_agent.packets += stats.to_agent.packets;
+  metrics_.ended_to_agent.bytes += stats.to_agent.bytes;
+  metrics_.ended_to_caller.packets += stats.to_caller.packets;
+  metrics_.ended_to_caller.bytes += stats.to_caller.bytes;
   for (auto it = placing_.begin(); it != placing_.end(); ++it) {
     if (it->get() == &call) {
       placing_.erase(it);
@@ -130,6 +141,7 @@ void CallRegistry::place_call(OutboundCall outbound, PlaceDone done) {
           auto owned = std::move(*it);
           placing_.erase(it);
           calls_.emplace(call.call_id(), std::move(owned));
+          if (services_.observer) services_.observer->call_started(call.snapshot());
           break;
         }
         if (auto early = early_answers_.find(call.call_id()); early != early_answers_.end()) {
@@ -138,6 +150,7 @@ void CallRegistry::place_call(OutboundCall outbound, PlaceDone done) {
           call.on_callee_answer(sdp);
         }
       }));
+  placing_.back()->set_metrics(&metrics_);
 }
 
 std::uint64_t CallRegistry::datagrams_dropped() const {
@@ -147,6 +160,31 @@ std::uint64_t CallRegistry::datagrams_dropped() const {
   for (const auto& call : placing_)
     total += call->datagrams_dropped();
   return total;
+}
+
+MediaCounter CallRegistry::media_to_agent() const {
+  MediaCounter total = metrics_.ended_to_agent;
+  for_each_call([&](const Call& c) {
+    total.packets += c.stats().to_agent.packets;
+    total.bytes += c.stats().to_agent.bytes;
+  });
+  return total;
+}
+
+MediaCounter CallRegistry::media_to_caller() const {
+  MediaCounter total = metrics_.ended_to_caller;
+  for_each_call([&](const Call& c) {
+    total.packets += c.stats().to_caller.packets;
+    total.bytes += c.stats().to_caller.bytes;
+  });
+  return total;
+}
+
+std::vector<CallSnapshot> CallRegistry::snapshots() const {
+  std::vector<CallSnapshot> out;
+  out.reserve(active_calls());
+  for_each_call([&](const Call& c) { out.push_back(c.snapshot()); });
+  return out;
 }
 
 void CallRegistry::shut_down_all(const std::string& cause) {

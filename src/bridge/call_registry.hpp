@@ -40,6 +40,14 @@ public:
   // Datagrams refused by the legs of every call since start, live calls included.
   std::uint64_t datagrams_dropped() const;
 
+  // What the calls recorded (ended causes, histograms, errors); read on the loop thread.
+  const CallMetrics& metrics() const { return metrics_; }
+  // Media since start, ended and live calls together.
+  MediaCounter media_to_agent() const;
+  MediaCounter media_to_caller() const;
+  // One line per live call (placed calls still ringing included), for listings.
+  std::vector<CallSnapshot> snapshots() const;
+
 private:
   void on_connect(const whatsapp::CallConnect& connect);
   void on_terminate(const whatsapp::CallTerminate& terminate);
@@ -60,6 +68,13 @@ private:
   std::uint64_t calls_started_ = 0;
   std::uint64_t duplicates_ignored_ = 0;
   std::uint64_t dropped_by_ended_calls_ = 0;
+  CallMetrics metrics_;
+  template <typename F> void for_each_call(F&& f) const {
+    for (const auto& [id, call] : calls_)
+      f(*call);
+    for (const auto& call : placing_)
+      f(*call);
+  }
 };
 
 } // namespace wab::bridge

@@ -21,6 +21,9 @@ constexpr std::size_t kRememberedTurns = 40;
 constexpr std::size_t kMaxTurnChars = 1000;
 // A failed successor is tried again after this long (while the current session lasts).
 constexpr Duration kRolloverRetry = seconds(60);
+// GPT-Live sends no output_audio_buffer events: its agent is between two turns once its audio has
+// paused this long (longer than the gaps between its words).
+constexpr Duration kLiveTurnPause = milliseconds(400);
 
 } // namespace
 
@@ -71,6 +74,12 @@ void Call::send_successor_offer() {
     abandon_rollover(e.what());
     return;
   }
+  if (speaks_live()) {
+    // GPT-Live's turn in progress is only logged when the other side speaks; the successor is
+    // configured now, so it must know that turn now (a turn still going on is logged in two parts).
+    flush_live_transcript("caller");
+    flush_live_transcript("agent");
+  }
   agent::SessionConfig session = profile_.session;
   session.instructions = instructions_with_history();
   realtime()->create_call(offer_sdp, agent::build_session(session),
@@ -113,7 +122,8 @@ void Call::on_successor_event(const agent::ServerEvent& event) {
     successor_->leg->send_message(
         *successor_->channel,
         Bytes(reinterpret_cast<const std::uint8_t*>(update.data()), update.size()), false);
-  } else if (event.kind == Kind::session_updated) {
+  } else if (event.kind == Kind::session_updated || event.kind == Kind::session_started) {
+    // GPT-Live's session.started: configured at creation, history included; ready as it is.
     successor_->session_updated = true;
     maybe_switch_to_successor();
   } else if (event.kind == Kind::error) {
@@ -128,6 +138,13 @@ void Call::maybe_switch_to_successor() {
   if (!successor_ || !successor_->session_updated || agent_speaking_ ||
       phase_ == CallPhase::ended) {
     return;
+  }
+  if (speaks_live()) {
+    const TimePoint quiet_at = last_agent_audio_ + kLiveTurnPause;
+    if (services_.loop.now() < quiet_at) {
+      services_.loop.add_timer(quiet_at, guarded(alive_, [this] { maybe_switch_to_successor(); }));
+      return;
+    }
   }
   const std::string previous = agent_call_id_;
   hang_up_agent(); // closes the current leg and forgets its channel first

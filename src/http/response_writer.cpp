@@ -54,10 +54,11 @@ std::string_view reason_phrase(int status) {
   }
 }
 
-void append_response(std::string& out, const ServerResponse& response, bool keep_alive,
-                     bool head_only) {
-  const int status = (response.status >= 100 && response.status <= 999) ? response.status : 500;
-  const bool bodiless = status < 200 || status == 204 || status == 304;
+namespace {
+
+// Status line and fields; `content_length` is omitted when null (bodiless statuses, streams).
+void append_head(std::string& out, const ServerResponse& response, int status,
+                 const std::string* content_length, bool keep_alive) {
   out.append("HTTP/1.1 ");
   out.append(std::to_string(status));
   out.push_back(' ');
@@ -65,9 +66,9 @@ void append_response(std::string& out, const ServerResponse& response, bool keep
   out.append("\r\nContent-Type: ");
   out.append(safe_field("content-type", response.content_type) ? response.content_type
                                                                : "application/octet-stream");
-  if (!bodiless) {
+  if (content_length) {
     out.append("\r\nContent-Length: ");
-    out.append(std::to_string(response.body.size()));
+    out.append(*content_length);
   }
   out.append(keep_alive ? "\r\nConnection: keep-alive" : "\r\nConnection: close");
   for (const auto& [name, value] : response.headers) {
@@ -78,7 +79,26 @@ void append_response(std::string& out, const ServerResponse& response, bool keep
     out.append(value);
   }
   out.append("\r\n\r\n");
+}
+
+int valid_status(int status) {
+  return (status >= 100 && status <= 999) ? status : 500;
+}
+
+} // namespace
+
+void append_response(std::string& out, const ServerResponse& response, bool keep_alive,
+                     bool head_only) {
+  const int status = valid_status(response.status);
+  const bool bodiless = status < 200 || status == 204 || status == 304;
+  const std::string length = std::to_string(response.body.size());
+  append_head(out, response, status, bodiless ? nullptr : &length, keep_alive);
   if (!bodiless && !head_only) out.append(response.body);
+}
+
+void append_stream_head(std::string& out, const ServerResponse& response) {
+  append_head(out, response, valid_status(response.status), nullptr, false);
+  out.append(response.body);
 }
 
 ServerResponse error_response(int status) {

@@ -24,6 +24,11 @@ std::string_view reason_phrase(int status);
 void append_response(std::string& out, const ServerResponse& response, bool keep_alive,
                      bool head_only);
 
+// The head of a response whose body follows piece by piece and ends when the connection closes
+// (server-sent events): no Content-Length, "Connection: close", then `response.body` as the first
+// piece.
+void append_stream_head(std::string& out, const ServerResponse& response);
+
 // A minimal error response: the reason phrase as a text body.
 ServerResponse error_response(int status);
 

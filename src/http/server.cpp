@@ -40,6 +40,30 @@ void Responder::send(int status, std::string body, std::string content_type) con
   send(std::move(response));
 }
 
+ResponseStream Responder::stream(ServerResponse head) const {
+  if (!state_ || state_->sent) return {};
+  state_->sent = true;
+  auto connection = state_->connection.lock();
+  if (!connection || !connection->start_stream(state_->sequence, head)) return {};
+  return ResponseStream(connection);
+}
+
+bool ResponseStream::write(std::string_view data) const {
+  auto connection = connection_.lock();
+  return connection && connection->stream_write(data);
+}
+
+bool ResponseStream::open() const {
+  auto connection = connection_.lock();
+  return connection && connection->streaming();
+}
+
+void ResponseStream::close() const {
+  if (auto connection = connection_.lock(); connection && connection->streaming()) {
+    connection->close();
+  }
+}
+
 bool Responder::pending() const {
   if (!state_ || state_->sent) return false;
   auto connection = state_->connection.lock();

@@ -3,6 +3,8 @@
 // status routes). Routes match method + exact path. Handlers may answer at once or later through
 // their Responder (e.g. after an outgoing API call); requests on one connection are answered in
 // order (pipelining-safe: the next request is not parsed until the current one is answered).
+// A handler may instead answer with a stream (Responder::stream, for server-sent events): the
+// body follows piece by piece until either side closes, and the connection serves nothing else.
 //
 // Limits and what breaks them (see ServerLimits): header section → 431, body → 413, chunked
 // request body → 411, malformed request → 400, slow request (first byte to last) → 408 and close,
@@ -18,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "common/clock.hpp"
 #include "http/response_writer.hpp"
@@ -36,9 +39,31 @@ struct ServerLimits {
   Duration idle_timeout = seconds(10);    // keep-alive connection with no request in progress
   Duration request_timeout = seconds(10); // from a request's first byte to its last
   Duration linger_timeout = seconds(2);   // draining unread input before closing after an error
+  std::size_t max_stream_backlog = 256 * 1024; // unsent bytes of a streamed response: then closed
 };
 
 class ServerConnection;
+
+// The open body of a streamed response (Responder::stream), e.g. server-sent events. Copyable
+// handle; every copy writes to the same connection. Once the connection is gone (client left,
+// server stopped, client too slow: more than `ServerLimits::max_stream_backlog` unsent bytes, or
+// nothing written for `idle_timeout` while output is pending) writes are no-ops returning false.
+// Threads: the loop's thread only.
+class ResponseStream {
+public:
+  ResponseStream() = default;
+  // Appends to the body and sends what the socket takes now; false if the stream is closed.
+  bool write(std::string_view data) const;
+  bool open() const;
+  // Ends the response by closing the connection.
+  void close() const;
+
+  explicit ResponseStream(std::weak_ptr<ServerConnection> connection)
+      : connection_(std::move(connection)) {}
+
+private:
+  std::weak_ptr<ServerConnection> connection_;
+};
 
 // Answers one request. Copyable; all copies share one answer: the first send() wins, later ones
 // and sends after the connection closed are no-ops. If every copy is dropped unanswered, the
@@ -50,6 +75,10 @@ public:
   void send(ServerResponse response) const;
   void send(int status, std::string body,
             std::string content_type = "text/plain; charset=utf-8") const;
+  // Answers with `head` (its body is the first piece) and keeps the connection open for more:
+  // see ResponseStream. The connection serves no further request. A HEAD request gets the head
+  // alone and a closed stream.
+  ResponseStream stream(ServerResponse head) const;
   // True until answered, and while the connection is still open.
   bool pending() const;
 

@@ -59,7 +59,7 @@ bool ServerConnection::awaiting(std::uint64_t sequence) const {
 void ServerConnection::drain() {
   if (closed_) return;
   auto self = shared_from_this();
-  if (idle() && !lingering_) {
+  if ((idle() && !lingering_) || streaming_) { // a stream has no end of its own to wait for
     close();
     return;
   }
@@ -116,11 +116,18 @@ void ServerConnection::on_readable() {
   if (!lingering_) process();
   // A peer that left while its request is being handled is treated as gone (like a reset): the
   // Responder becomes a no-op. Half-closing clients still get answers that are ready at once.
-  if (peer_eof_ && !closed_ && awaiting_response_) close();
+  if (peer_eof_ && !closed_ && (awaiting_response_ || streaming_)) close();
 }
 
 void ServerConnection::process() {
   if (closed_ || lingering_ || in_process_) return;
+  if (streaming_) { // no more requests on this connection: only the stream's output moves
+    flush();
+    if (closed_) return;
+    update_interest();
+    arm_timer();
+    return;
+  }
   for (;;) {
     in_process_ = true;
     const bool held_back = dispatch_buffered();
@@ -135,7 +142,7 @@ void ServerConnection::process() {
 }
 
 bool ServerConnection::dispatch_buffered() {
-  while (!closed_ && !awaiting_response_ && !close_after_write_) {
+  while (!closed_ && !awaiting_response_ && !close_after_write_ && !streaming_) {
     // Stop parsing while much output is unsent: a client pipelining requests for big responses
     // without reading them must not grow our buffer without bound.
     if (out_.size() - out_offset_ >= kMaxPendingOutput) return true;
@@ -177,6 +184,39 @@ void ServerConnection::respond(std::uint64_t sequence, const ServerResponse& res
   awaiting_response_ = false;
   if (!keep_alive) close_after_write_ = true;
   schedule_resume();
+}
+
+bool ServerConnection::start_stream(std::uint64_t sequence, const ServerResponse& head) {
+  if (!awaiting(sequence)) return false;
+  if (head_request_) {
+    respond(sequence, head);
+    return false;
+  }
+  append_stream_head(out_, head);
+  awaiting_response_ = false;
+  streaming_ = true;
+  if (!in_process_) send_now(); // else process() sends it when the handler returns
+  return true;
+}
+
+bool ServerConnection::stream_write(std::string_view data) {
+  if (closed_ || !streaming_) return false;
+  auto self = shared_from_this();
+  if (out_.size() - out_offset_ + data.size() > limits_.max_stream_backlog) {
+    close(); // a client that stopped reading must not grow our buffer
+    return false;
+  }
+  out_.append(data);
+  if (!in_process_) send_now();
+  return !closed_;
+}
+
+void ServerConnection::send_now() {
+  auto self = shared_from_this();
+  flush();
+  if (closed_) return;
+  update_interest();
+  arm_timer();
 }
 
 void ServerConnection::schedule_resume() {
@@ -245,7 +285,7 @@ void ServerConnection::arm_timer() {
   if (closed_ || lingering_) return; // the linger deadline stays as armed
   if (out_offset_ < out_.size()) {
     timer_.arm(last_activity_ + limits_.idle_timeout); // a reader that stopped reading
-  } else if (awaiting_response_) {
+  } else if (awaiting_response_ || streaming_) {
     timer_.disarm(); // the handler owns the pace; a dropped Responder answers 500
   } else if (parser_.mid_request()) {
     timer_.arm(request_started_ + limits_.request_timeout);
@@ -257,7 +297,7 @@ void ServerConnection::arm_timer() {
 void ServerConnection::on_timer() {
   auto self = shared_from_this();
   if (closed_) return;
-  if (lingering_ || out_offset_ < out_.size() || awaiting_response_) {
+  if (lingering_ || out_offset_ < out_.size() || awaiting_response_ || streaming_) {
     close();
     return;
   }

@@ -41,6 +41,12 @@ public:
   // Answers request number `sequence`; ignored if it is not the one awaiting an answer.
   void respond(std::uint64_t sequence, const ServerResponse& response);
   bool awaiting(std::uint64_t sequence) const;
+  // Answers request `sequence` with the head of a streamed response and keeps the connection for
+  // it (no further request is read); false if that request is not awaiting an answer.
+  bool start_stream(std::uint64_t sequence, const ServerResponse& head);
+  // Appends to the streamed body; false once closed (closes a client that reads too slowly).
+  bool stream_write(std::string_view data);
+  bool streaming() const { return streaming_ && !closed_; }
   // The server stops accepting: close now if idle, otherwise after the current response.
   void drain();
   // Closes the socket at once (no response); tells the owner unless `notify_owner` is false.
@@ -57,6 +63,8 @@ private:
   bool dispatch_buffered();
   void schedule_resume();
   void flush();
+  // Sends output appended outside process() and updates interest and timer.
+  void send_now();
   void fail(int status);
   void start_linger();
   void update_interest();
@@ -87,6 +95,7 @@ private:
   bool in_process_ = false;
   bool closed_ = false;
   bool registered_ = false;
+  bool streaming_ = false; // the answer is a stream: it ends when the connection closes
 
   TimePoint request_started_{}; // first byte of the request being received
   TimePoint last_activity_{};   // accept, or last response fully written, or last write progress

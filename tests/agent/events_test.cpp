@@ -61,6 +61,17 @@ TEST(ServerEvents, Error) {
   EXPECT_EQ(e.error->event_id, "evt_7");
 }
 
+TEST(ServerEvents, GptLiveErrorNamesTheClientEvent) {
+  const ServerEvent e = parse_ok(R"({"type":"error","client_event_id":"ev_9","error":{
+    "type":"invalid_request_error","code":"invalid_event","message":"Invalid value"}})");
+  ASSERT_TRUE(e.error.has_value());
+  EXPECT_EQ(e.error->code, "invalid_event");
+  EXPECT_EQ(e.error->event_id, "ev_9");
+  const ServerEvent inside =
+      parse_ok(R"({"type":"error","error":{"code":"invalid_value","client_event_id":"ev_10"}})");
+  EXPECT_EQ(inside.error->event_id, "ev_10");
+}
+
 TEST(ServerEvents, SessionExpiredError) {
   const ServerEvent e = parse_ok(R"({"type":"error","error":{"type":"invalid_request_error",
     "code":"session_expired","message":"Your session hit the maximum duration of 60 minutes."}})");

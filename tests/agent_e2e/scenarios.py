@@ -7,7 +7,7 @@ import json
 import os
 from datetime import datetime, timezone
 
-from agent_harness import ToolBackend, find_run, ogg_packets
+from agent_harness import ArrivalWatch, ToolBackend, find_run, ogg_packets
 from checks import check, log
 from simprocs import read_json_lines, ts
 
@@ -558,6 +558,206 @@ def outbound_rejected(run):
           graph_after_connect(run, wa))
 
 
+# --- 8. GPT-Live ----------------------------------------------------------------------------------
+# A number whose profile says provider = "gpt-live": POST /v1/live/sessions (JSON with the session
+# and the offer), session.started, transcripts as deltas, hang-up under /live/sessions.
+
+LIVE_NUMBER = "333333333333333"
+LIVE_PROFILE = {"provider": "gpt-live", "model": "gpt-live-1.1", "voice": "cedar",
+                "instructions": "You answer for Luigi's, on GPT-Live.",
+                "greeting": "Say: Luigi's, good evening!",
+                "dtmf_message": "The caller pressed {digit}."}
+GREETING_TRANSCRIPT = "Good evening, Luigi's, how can I help?"
+
+
+def transcripts_of(run, wa):
+    return [(e.get("speaker"), e.get("text")) for e in run.bridge.events("transcript")
+            if e.get("call_id") == wa]
+
+
+def gpt_live(run):
+    toml = ('[agent]\ninstructions = "The default agent."\n'
+            f'\n[numbers."{LIVE_NUMBER}"]\n' +
+            "".join(f"{k} = {json.dumps(v)}\n" for k, v in LIVE_PROFILE.items()))
+    run.start(toml, oai_flags=["--greeting-transcript", GREETING_TRANSCRIPT])
+    # The whole reply (4.8 s from about 9.8 s) plays before the caller hangs up; a digit is
+    # pressed during the greeting.
+    results = completed(run, run.call("--phone-number-id", LIVE_NUMBER,
+                                      "--caller-audio", run.asset("caller.ogg"),
+                                      "--caller-audio-at", SPEAK_AT, "--dtmf", "5",
+                                      "--dtmf-at", "2s", "--hangup-after", "16s"), 1)
+    run.finish()
+    r = (results or [{}])[0]
+    wa = r.get("call_id")
+    check("accept" in (r.get("graph_actions") or []), "the call was answered (Graph accept)",
+          r.get("graph_actions"))
+    reqs = run.oai.events("call_request")
+    check([(e.get("api"), e.get("path"), e.get("key_header")) for e in reqs] ==
+          [("live", "/v1/live/sessions", "authorization")],
+          "one request, to POST /v1/live/sessions with the API key as Bearer (openaisim takes "
+          "only that key)", [(e.get("api"), e.get("path"), e.get("key_header")) for e in reqs])
+    sess = (reqs or [{}])[0].get("session") or {}
+    check(sess.get("model") == LIVE_PROFILE["model"] and
+          sess.get("instructions") == LIVE_PROFILE["instructions"] and
+          voice_of(sess) == LIVE_PROFILE["voice"],
+          "the session carries the profile's model, instructions and voice",
+          (sess.get("model"), sess.get("instructions"), voice_of(sess)))
+    check(not set(sess) - {"model", "instructions", "audio", "delegation", "input", "client",
+                           "store"}, "and only GPT-Live session fields", sorted(sess))
+    agent = run.agent_of(wa)
+    check([e.get("call_id") for e in run.oai_calls()] == [agent] and
+          str(agent).startswith("sess_live_"), "wabridge took the session id from the answer",
+          (agent, [e.get("call_id") for e in run.oai_calls()]))
+    check(any(e.get("call_id") == wa for e in run.bridge.events("agent_session_started")),
+          "wabridge saw session.started")
+    events = run.client_events(agent)
+    types = [e.get("type") for e in events]
+    check(types and types[0] == "response.create" and types.count("response.create") == 1,
+          "the greeting is one response.create, the first client event", types)
+    check(not {"session.update", "session.start", "conversation.item.create"} & set(types),
+          "no Realtime-only event and no session.start over WebRTC", types)
+    errors = [e for e in run.oai.events("event_sent")
+              if e.get("call_id") == agent and e.get("type") == "error"]
+    check(not errors, "openaisim refused none of wabridge's events", len(errors))
+    # The keypad: GPT-Live's spec defines no way to pass a digit (see README); logged only.
+    digits = [e.get("digit") for e in run.bridge.events("dtmf") if e.get("call_id") == wa]
+    check(digits == ["5"], "wabridge logged the digit once", digits)
+    heard_by_agent = ogg_packets(run.agent_heard_path) if os.path.exists(
+        run.agent_heard_path) else []
+    caller, reply = ogg_packets(run.asset("caller.ogg")), ogg_packets(run.asset("reply.ogg"))
+    check(find_run(heard_by_agent, caller[10:-10]) >= 0,
+          "the caller's words reached the agent, packet for packet")
+    heard = ogg_packets(run.heard_path)
+    at = find_run(heard, reply[10:-10])
+    check(at >= 0 and find_run(heard[at + len(reply):], reply[10:-10]) >= 0,
+          "the caller heard the greeting and the reply, packet for packet", at)
+    said = transcripts_of(run, wa)
+    check(said == [("agent", GREETING_TRANSCRIPT), ("caller", CALLER_TRANSCRIPT),
+                   ("agent", REPLY_TRANSCRIPT)],
+          "wabridge logged the greeting, the caller's turn and the reply from the deltas", said)
+    check(r.get("cause") == "caller_hangup", "the caller hung up", r.get("cause"))
+    ended = run.bridge_ended(wa)
+    check([e.get("cause") for e in ended] == ["caller_hung_up"],
+          "wabridge call_ended cause caller_hung_up, once", [e.get("cause") for e in ended])
+    hangups = [(e.get("path"), e.get("key_header")) for e in run.oai.events("hangup_request")]
+    check(hangups == [(f"/v1/live/sessions/{agent}/hangup", "authorization")],
+          "the agent leg was hung up at /v1/live/sessions/{id}/hangup", hangups)
+    closed = [e.get("cause") for e in run.oai.events("call_closed") if e.get("call_id") == agent]
+    check(closed == ["hangup"], "openaisim closed the session on that hang-up", closed)
+
+
+# --- 9. long calls: the agent session rolls over --------------------------------------------------
+# wabridge opens a successor session AGENT_ROLLOVER_SECONDS after the first; openaisim ends
+# sessions at --max-session like the service at its 60 minutes, so the switch must come first.
+# Timeline from the accept: greeting 0.3-5.1 s, the caller 5.5-9.2 s, the reply 9.8-14.6 s; the
+# successor is made at 12 s (during the reply) and takes over when the reply has played out.
+
+ROLLOVER_AFTER_S = 12
+SESSION_LIMIT_S = 20
+# The caller's stream across the switch: the bridge fills agent silence after 60 ms without agent
+# audio, every 20 ms; 200 ms is that plus generous scheduling slack, well inside what a phone's
+# jitter buffer conceals (and the switch happens while nobody speaks).
+SWITCH_GAP_BOUND_S = 0.2
+BOOKING_INSTRUCTIONS = "You take table bookings for Luigi's."
+
+
+def rollover(run):
+    run.start(f"[agent]\ninstructions = {json.dumps(BOOKING_INSTRUCTIONS)}\n",
+              env={"AGENT_ROLLOVER_SECONDS": str(ROLLOVER_AFTER_S)},
+              oai_flags=["--max-session", f"{SESSION_LIMIT_S}s",
+                         "--greeting-transcript", GREETING_TRANSCRIPT])
+    watch = ArrivalWatch(run.heard_path)
+    try:
+        results = completed(run, run.call("--caller-audio", run.asset("caller.ogg"),
+                                          "--caller-audio-at", SPEAK_AT,
+                                          "--hangup-after", "20s"), 1)
+    finally:
+        watch.stop()
+    run.finish()
+    wa = (results or [{}])[0].get("call_id")
+    rolled = [e for e in run.bridge.events("agent_rolled_over") if e.get("call_id") == wa]
+    check(len(rolled) == 1, "wabridge moved the call to a new agent session once", len(rolled))
+    old, new = (rolled or [{}])[0].get("previous_agent_call_id"), (rolled or [{}])[0].get(
+        "agent_call_id")
+    switch_at = ts((rolled or [{}])[0]) or 0
+    created = {e.get("call_id"): ts(e) for e in run.oai_calls()}
+    check(list(created) == [old, new] and old != new,
+          "openaisim had two sessions: the first, then its successor", (list(created), old, new))
+
+    # When: AGENT_ROLLOVER_SECONDS after the first session, between two turns, before the limit.
+    first_at = [ts(e) for e in run.bridge.events("agent_call_created") if e.get("call_id") == wa]
+    begun = [ts(e) for e in run.bridge.events("agent_rollover_started") if e.get("call_id") == wa]
+    lag = begun[0] - first_at[0] if begun and first_at else None
+    check(lag is not None and ROLLOVER_AFTER_S - 0.1 <= lag <= ROLLOVER_AFTER_S + 1,
+          f"the successor was begun {ROLLOVER_AFTER_S} s after the first session", lag)
+    buffer = [(e.get("type"), ts(e)) for e in run.oai.events("event_sent") if
+              e.get("call_id") == old and e.get("type", "").startswith("output_audio_buffer.")]
+    starts = [t for k, t in buffer if k == "output_audio_buffer.started"]
+    stops = [t for k, t in buffer if k == "output_audio_buffer.stopped"]
+    check(len(starts) == 2 and len(stops) == 2 and begun and starts[1] < begun[0] < stops[1],
+          "the rollover began while the first session's reply was playing", (buffer, begun))
+    check(len(stops) == 2 and stops[1] <= switch_at <= stops[1] + 0.5,
+          "the switch waited for the reply to play out (output_audio_buffer.stopped)",
+          (stops, switch_at))
+    check(not run.oai.events("session_expired") and created.get(old) and
+          switch_at < created[old] + SESSION_LIMIT_S - 2,
+          f"no session reached openaisim's {SESSION_LIMIT_S} s limit: the switch came first",
+          (run.oai.events("session_expired"), created.get(old), switch_at))
+
+    # The old session is hung up at the switch; the new one is told the conversation, no greeting.
+    hung = [ts(e) for e in run.oai.events("hangup_request") if e.get("call_id") == old]
+    check(len(hung) == 1 and switch_at - 0.1 <= hung[0] <= switch_at + 2,
+          "the first session was hung up at the switch", (hung, switch_at))
+    closed = [e.get("cause") for e in run.oai.events("call_closed") if e.get("call_id") == old]
+    check(closed == ["hangup"], "openaisim closed it on that hang-up", closed)
+    want = (BOOKING_INSTRUCTIONS + "\n\nThis phone call is already in progress: do not greet the "
+            "caller again, continue the conversation naturally from where it stands. The "
+            f"conversation so far:\nYou: {GREETING_TRANSCRIPT}\nCaller: {CALLER_TRANSCRIPT}\n"
+            f"You: {REPLY_TRANSCRIPT}")
+    new_events = run.client_events(new)
+    updates = of_type(new_events, "session.update")
+    got = [session_of(u).get("instructions") for u in updates]
+    check(got and all(g == want for g in got),
+          "the successor's instructions: the profile's, then the conversation so far "
+          "(greeting, the caller's turn, the reply)", got[:1])
+    check(not of_type(new_events, "response.create"), "the successor did not greet",
+          [e.get("type") for e in new_events])
+    check(run.oai_report(new).get("packets_received", 0) > 100,
+          "the successor hears the caller after the switch",
+          run.oai_report(new).get("packets_received"))
+
+    # The caller's stream goes on across the switch: no silence in arrival beyond the bound, and
+    # one RTP timeline (Ogg granule = the RTP timestamp, continued: +960 per 20 ms packet).
+    window = watch.gaps(switch_at - 1, switch_at + 1)
+    worst = window[0] if window else (switch_at, 0, 0)
+    n = watch.pages_by(switch_at + 1) - watch.pages_by(switch_at - 1)
+    log(f"  caller's stream around the switch: longest pause {worst[1] * 1000:.0f}-"
+        f"{worst[2] * 1000:.0f} ms at {worst[0] - switch_at:+.2f} s, {n} packets in 2 s "
+        f"(call mean {watch.mean_rate():.1f}/s); whole call: longest pause "
+        f"{(watch.gaps() or [(0, 0, 0)])[0][2] * 1000:.0f} ms; polls every "
+        f"{watch.max_poll_interval() * 1000:.0f} ms at most")
+    check(window and worst[2] <= SWITCH_GAP_BOUND_S,
+          f"no pause over {SWITCH_GAP_BOUND_S * 1000:.0f} ms in what the caller received within "
+          "1 s of the switch", worst)
+    # Against the call's own rate: the bridge's silence clock is a little slow (re-armed from
+    # when each tick ran), so 50 a second is an upper bound, not the mean.
+    rate = watch.mean_rate()
+    check(rate > 0 and abs(n - 2 * rate) <= 0.1 * 2 * rate and n <= 2 * 50 + 5,
+          "the caller received packets across the switch at the call's usual rate (within 10 %)",
+          f"{n} in 2 s, call mean {rate:.1f}/s")
+    lo, hi = watch.pages_by(switch_at - 1), watch.pages_by(switch_at + 1)
+    steps = {b - a for a, b in zip(watch.granules[lo:hi], watch.granules[lo + 1:hi])}
+    check(steps == {960}, "one continuous RTP timeline across the switch (+960 per packet)",
+          steps)
+
+    ended = run.bridge_ended(wa)
+    check([e.get("cause") for e in ended] == ["caller_hung_up"],
+          "one call_ended, caller_hung_up", [e.get("cause") for e in ended])
+    hung_new = [e for e in run.oai.events("hangup_request") if e.get("call_id") == new]
+    check(len(hung_new) == 1, "the successor was hung up when the call ended", len(hung_new))
+
+
 ALL = {"profiles": profiles, "dtmf": dtmf, "end_call": end_call, "http_tool": http_tool,
        "tool_errors": tool_errors, "call_data": call_data, "azure": azure, "barge_in": barge_in,
-       "outbound": outbound, "outbound_rejected": outbound_rejected}
+       "outbound": outbound, "outbound_rejected": outbound_rejected, "gpt_live": gpt_live,
+       "rollover": rollover}

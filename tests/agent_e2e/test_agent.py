@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """End-to-end scenarios of wabridge's voice-agent features, driven by the simulators: metasim
-(Meta: Graph API, the caller's phone, signed webhooks) and openaisim (OpenAI Realtime) around the
-real wabridge binary. Each scenario asserts what the agent received (openaisim --record-events,
---record) and what the caller heard or got (metasim --record, its Graph log). See README.md.
+(Meta: Graph API, the caller's phone, signed webhooks) and openaisim (OpenAI Realtime and GPT-Live)
+around the real wabridge binary. Each scenario asserts what the agent received (openaisim
+--record-events, --record) and what the caller heard or got (metasim --record, its Graph log). See
+README.md.
 
     test_agent.py --scenario NAME --wabridge PATH --sims DIR --log-dir DIR [--assets DIR]
 """
@@ -35,9 +36,10 @@ def ensure_assets(directory):
     tmp = f"{directory}.tmp{os.getpid()}"
     subprocess.run(["bash", os.path.join(REPO, "tools/sim/make-assets.sh"), tmp], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    if os.path.isdir(directory):
-        shutil.rmtree(directory)
-    os.replace(tmp, directory)
+    try:
+        os.rename(tmp, directory)  # atomic: the folder appears complete or not at all
+    except OSError:  # a scenario running at the same time made it first: use that one
+        shutil.rmtree(tmp)
 
 
 class Run:

@@ -94,6 +94,20 @@ TEST_F(ConfigTest, CallLimitsAndFallbackHaveSafeDefaultsAndAreChecked) {
   EXPECT_EQ(c.call_data_retention_days, 7u);
 }
 
+TEST_F(ConfigTest, RolloverInSecondsOverridesMinutes) {
+  EXPECT_EQ(load().agent_rollover_after, std::chrono::minutes(55));
+  fake_env()["AGENT_ROLLOVER_MINUTES"] = "30";
+  EXPECT_EQ(load().agent_rollover_after, std::chrono::minutes(30));
+  fake_env()["AGENT_ROLLOVER_SECONDS"] = "90";
+  EXPECT_EQ(load().agent_rollover_after, seconds(90));
+  fake_env()["AGENT_ROLLOVER_SECONDS"] = "0"; // never
+  EXPECT_EQ(load().agent_rollover_after, Duration::zero());
+  for (const char* bad : {"5", "3600", "x"}) {
+    fake_env()["AGENT_ROLLOVER_SECONDS"] = bad;
+    EXPECT_NE(error_of().find("AGENT_ROLLOVER_SECONDS"), std::string::npos) << bad;
+  }
+}
+
 TEST_F(ConfigTest, FlagsOverrideTheEnvironment) {
   fake_env()["PORT"] = "8080";
   EXPECT_EQ(load().port, 8080);

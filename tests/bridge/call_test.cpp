@@ -223,7 +223,8 @@ protected:
       if (live) {
         response.status = 200;
         response.headers = {{"content-type", "application/json"}};
-        response.body = json{{"session", {{"id", "live_1"}}},
+        const std::string id = "live_" + std::to_string(openai_calls_created_);
+        response.body = json{{"session", {{"id", id}}},
                              {"transport", {{"type", "webrtc"}, {"sdp", response.body}}}}
                             .dump();
       }
@@ -915,6 +916,54 @@ TEST_F(CallTest, LongCallsMoveToANewAgentSessionWithoutAGapOrAGreeting) {
   call_->on_terminate_webhook(whatsapp::CallTerminate{});
   ASSERT_TRUE(run_until([&] { return ended_ && hangups_ == 2; }));
   EXPECT_EQ(hangup_urls_[1], "http://openai.test/v1/realtime/calls/rtc_unit2/hangup");
+  successor_agent_.transport.reset();
+  expect_ended_leaving_nothing("caller_hung_up");
+}
+
+TEST_F(CallTest, AGptLiveCallRollsOverOnceItsAgentIsQuiet) {
+  agent::RealtimeConfig config{"http://openai.test/v1", "sk-test"};
+  config.api = agent::AgentApi::live;
+  agent::RealtimeSignaling live(
+      [this](http::Request r, http::Client::Callback done) { on_openai(r, done); }, config);
+  AgentProfile profile;
+  profile.provider = "gpt-live";
+  profile.session.model = "gpt-live-1";
+  profile.session.instructions = "Take orders.";
+  profile.realtime = &live;
+  services_.profiles.by_number.emplace("1234", profile);
+  services_.agent_rollover_after = milliseconds(800);
+  agent_.live = successor_agent_.live = true;
+  start_call();
+  ASSERT_TRUE(run_until([&] { return call_->phase() == CallPhase::accepted; }));
+  agent_.send(R"({"type":"session.output_transcript.delta","delta":"Hello there!"})");
+  agent_.send(R"({"type":"session.input_transcript.delta","delta":"hi"})");
+  // The agent is talking when the successor is ready: the switch waits for a pause.
+  bool stop_talking = false;
+  std::uint16_t seq = 0;
+  std::function<void()> talk = [&] {
+    if (stop_talking) return;
+    agent_.send_rtp(111, seq, seq * 960u, 0xA7, 40);
+    ++seq;
+    loop_.add_timer(loop_.now() + milliseconds(20), talk);
+  };
+  talk();
+  ASSERT_TRUE(run_until([&] { return live_requests_.size() == 2 && successor_agent_.channel; }));
+  const std::string instructions = live_requests_[1]["session"]["instructions"];
+  EXPECT_EQ(instructions.rfind("Take orders.", 0), 0u) << instructions;
+  EXPECT_NE(instructions.find("You: Hello there!"), std::string::npos) << instructions;
+  EXPECT_NE(instructions.find("Caller: hi"), std::string::npos) << instructions;
+  const TimePoint until = loop_.now() + milliseconds(600);
+  run_until([&] { return loop_.now() >= until; });
+  EXPECT_EQ(call_->counters().agent_rollovers, 0u) << "switched while the agent talked";
+  stop_talking = true;
+  ASSERT_TRUE(run_until([&] { return call_->counters().agent_rollovers == 1; }));
+  ASSERT_TRUE(run_until([&] { return hangups_ == 1; }));
+  EXPECT_EQ(hangup_urls_[0], "http://openai.test/v1/live/sessions/live_1/hangup");
+  for (const auto& m : successor_agent_.messages)
+    EXPECT_EQ(m.find("response.create"), std::string::npos) << m; // no second greeting
+  call_->on_terminate_webhook(whatsapp::CallTerminate{});
+  ASSERT_TRUE(run_until([&] { return ended_ && hangups_ == 2; }));
+  EXPECT_EQ(hangup_urls_[1], "http://openai.test/v1/live/sessions/live_2/hangup");
   successor_agent_.transport.reset();
   expect_ended_leaving_nothing("caller_hung_up");
 }

@@ -91,7 +91,8 @@ func (s *sim) placeCall(i int) result {
 		return fail(err)
 	}
 	opts := simcore.APIOptions{Lite: true, Loopback: true, OpusPT: 111,
-		OpusFmtp: simcore.WhatsAppOpusFmtp, DTMFPT: 126, TransportCC: true}
+		OpusFmtp: simcore.WhatsAppOpusFmtp, DTMFPT: 126, TransportCC: true,
+		ReceiverReports: time.Second}
 	if c.plan.Fault == faultSilent || c.plan.Fault == faultGarbageCaller {
 		if c.gate, err = simcore.NewGatedConn(); err != nil {
 			return fail(err)
@@ -186,7 +187,8 @@ func (c *call) watchPeer() {
 				"ICE/DTLS with the business failed")}, "ice_failed")
 		}
 	})
-	c.pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	c.pc.OnTrack(func(t *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
+		go simcore.ReadRTCPForever(receiver)
 		opusPT := t.PayloadType()
 		for {
 			pkt, _, err := t.ReadRTP()

@@ -17,11 +17,13 @@ import (
 	"simcore"
 )
 
-// call is one Realtime session: the Pion answerer, its data channel and the turn state.
+// call is one Realtime GA call or GPT-Live session (live): the Pion answerer, its data channel
+// and the turn state.
 type call struct {
 	s        *server
 	id       string
 	auth     string
+	live     bool // GPT-Live's event protocol (live.go) instead of Realtime GA's
 	pc       *webrtc.PeerConnection
 	track    *simcore.RawTrack
 	pacer    *simcore.Pacer
@@ -43,6 +45,7 @@ type call struct {
 	responses      int
 	// voice activity
 	speaking    bool
+	muted       bool // GPT-Live session.input_audio.mute: the model hears nothing
 	speechRun   int
 	lastSpeech  time.Time
 	speechStart time.Time
@@ -70,11 +73,16 @@ func deepCopy(m map[string]interface{}) map[string]interface{} {
 }
 
 // newCall answers an offer: ice-lite, DTLS client, Opus with the offer's payload type and fmtp.
-func (s *server) newCall(offer string, sess map[string]interface{}, auth string, dieAfter time.Duration) (*call, string, error) {
+func (s *server) newCall(offer string, sess map[string]interface{}, auth string, dieAfter time.Duration,
+	live bool) (*call, string, error) {
 	s.mu.Lock()
 	n := len(s.order) + 1
 	s.mu.Unlock()
-	c := &call{s: s, id: "rtc_u1_" + simcore.RandomToken(18), auth: auth, session: deepCopy(sess),
+	id := "rtc_u1_" + simcore.RandomToken(18)
+	if live {
+		id = "sess_live_" + simcore.RandomToken(18)
+	}
+	c := &call{s: s, id: id, auth: auth, live: live, session: deepCopy(sess),
 		eventsIn: map[string]int{}, record: s.recordPath(n), startedAt: time.Now()}
 	pt, _ := strconv.Atoi(simcore.OpusPT(offer))
 	c.opusPT = uint8(pt)
@@ -83,7 +91,7 @@ func (s *server) newCall(offer string, sess map[string]interface{}, auth string,
 		return nil, "", err
 	}
 	api, err := simcore.NewAPI(simcore.APIOptions{Lite: true, Loopback: true, DTLSClient: true,
-		OpusPT: uint8(pt), OpusFmtp: simcore.Fmtp(offer, strconv.Itoa(pt))})
+		OpusPT: uint8(pt), OpusFmtp: simcore.Fmtp(offer, strconv.Itoa(pt)), ReceiverReports: time.Second})
 	if err != nil {
 		return nil, "", err
 	}
@@ -104,7 +112,8 @@ func (s *server) newCall(offer string, sess map[string]interface{}, auth string,
 			c.close("peer_failed")
 		}
 	})
-	c.pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	c.pc.OnTrack(func(t *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
+		go simcore.ReadRTCPForever(receiver)
 		for {
 			pkt, _, err := t.ReadRTP()
 			if err != nil {
@@ -152,7 +161,10 @@ func (s *server) newCall(offer string, sess map[string]interface{}, auth string,
 	s.order = append(s.order, c)
 	s.mu.Unlock()
 	s.log.Event("call_created", simcore.F{"call_id": c.id, "auth": auth, "opus_pt": pt,
-		"model": c.session["model"]})
+		"model": c.session["model"], "live": live})
+	if s.cfg.maxSession > 0 {
+		time.AfterFunc(s.cfg.maxSession, c.expire)
+	}
 	go c.watchSpeech()
 	return c, sdp, nil
 }
@@ -172,9 +184,16 @@ func (c *call) onOpen(dc *webrtc.DataChannel) {
 	c.mu.Lock()
 	sess := deepCopy(c.session)
 	c.mu.Unlock()
-	c.send(map[string]interface{}{"type": "session.created", "session": sess})
-	c.send(map[string]interface{}{"type": "conversation.created", "conversation": map[string]interface{}{
-		"id": "conv_" + simcore.RandomToken(12), "object": "realtime.conversation"}})
+	if c.live {
+		// GPT-Live: configured at creation; the client waits for this and never sends session.start.
+		c.send(map[string]interface{}{"type": "session.started", "session": sess})
+	} else {
+		c.send(map[string]interface{}{"type": "session.created", "session": sess})
+	}
+	if !c.live {
+		c.send(map[string]interface{}{"type": "conversation.created", "conversation": map[string]interface{}{
+			"id": "conv_" + simcore.RandomToken(12), "object": "realtime.conversation"}})
+	}
 	go func() {
 		buf := make([]byte, simcore.MaxMessageSize+1)
 		for {
@@ -231,6 +250,10 @@ func (c *call) onMessage(b []byte, isString bool) {
 	c.mu.Unlock()
 	c.s.log.Event("event_received", simcore.F{"call_id": c.id, "type": typ, "bytes": len(b)})
 	c.s.recordEvent(c.id, b)
+	if c.live {
+		c.onLiveMessage(typ, ev, eventID)
+		return
+	}
 	switch typ {
 	case "session.update":
 		c.onSessionUpdate(b, ev, eventID)
@@ -331,6 +354,10 @@ func (c *call) respond() { c.respondWith(nil) }
 // respondWith is respond, ending the response with a function call when tc is set (after the
 // spoken item, as the model does when it says something and then calls a tool).
 func (c *call) respondWith(tc *toolCall) {
+	if c.live {
+		c.liveRespond()
+		return
+	}
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -472,7 +499,7 @@ func (c *call) onRTP(pkt *rtp.Packet) {
 		c.mu.Unlock()
 		return // not audio: neither recorded nor heard by the VAD
 	}
-	big := len(pkt.Payload) > c.s.cfg.speechBytes
+	big := len(pkt.Payload) > c.s.cfg.speechBytes && !c.muted
 	start := false
 	if big {
 		c.speechRun++
@@ -489,7 +516,11 @@ func (c *call) onRTP(pkt *rtp.Packet) {
 	if pkt.PayloadType == c.opusPT {
 		c.recorder.Write(pkt)
 	}
-	if start && c.turnDetection() != nil {
+	if start && c.live {
+		c.s.log.Event("caller_speech_started", simcore.F{"call_id": c.id})
+		c.liveBargeIn()
+	}
+	if start && !c.live && c.turnDetection() != nil {
 		itemID := "item_" + simcore.RandomToken(12)
 		c.s.log.Event("caller_speech_started", simcore.F{"call_id": c.id})
 		c.send(map[string]interface{}{"type": "input_audio_buffer.speech_started",
@@ -518,6 +549,10 @@ func (c *call) watchSpeech() {
 		endMs := time.Since(c.startedAt).Milliseconds()
 		c.mu.Unlock()
 		if !stop {
+			continue
+		}
+		if c.live {
+			c.liveCallerTurn(endMs)
 			continue
 		}
 		td := c.turnDetection()
@@ -552,6 +587,28 @@ func (c *call) watchSpeech() {
 	}
 }
 
+// expire ends the session at --max-session the way the service does at its limit: Realtime GA
+// sends an error with code session_expired, GPT-Live session.closed with reason expired; then the
+// connection closes.
+func (c *call) expire() {
+	c.mu.Lock()
+	closed := c.closed
+	c.mu.Unlock()
+	if closed {
+		return
+	}
+	c.s.log.Event("session_expired", simcore.F{"call_id": c.id, "after_ms": c.s.cfg.maxSession.Milliseconds()})
+	if c.live {
+		c.send(map[string]interface{}{"type": "session.closed", "reason": "expired"})
+	} else {
+		c.send(map[string]interface{}{"type": "error", "error": map[string]interface{}{
+			"type": "invalid_request_error", "code": "session_expired", "param": nil, "event_id": nil,
+			"message": fmt.Sprintf("Your session hit the maximum duration of %v.", c.s.cfg.maxSession)}})
+	}
+	time.Sleep(200 * time.Millisecond) // the event leaves before the connection goes
+	c.close("session_expired")
+}
+
 // close ends the call (hangup, failure switch, peer failure, shutdown).
 func (c *call) close(cause string) {
 	c.mu.Lock()
@@ -570,7 +627,7 @@ func (c *call) close(cause string) {
 func (c *call) report() map[string]interface{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return map[string]interface{}{"call_id": c.id, "auth": c.auth, "cause": c.cause,
+	return map[string]interface{}{"call_id": c.id, "auth": c.auth, "live": c.live, "cause": c.cause,
 		"packets_received": c.received, "packets_other_pt": c.otherPT, "packets_sent": c.track.Sent(),
 		"session_updates": c.sessionUpdates, "responses": c.responses, "events_received": c.eventsIn,
 		"record": c.record}

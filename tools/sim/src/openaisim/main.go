@@ -2,7 +2,9 @@
 // (multipart with the API key, or raw SDP with an ephemeral key from /v1/realtime/client_secrets),
 // an ice-lite Pion answerer (a=setup:active, 127.0.0.1 only), the `oai-events` data channel with GA
 // events, a crude voice-activity detector on the caller's Opus packets and canned replies played
-// from an Ogg Opus file. See docs/SIMULATORS.md.
+// from an Ogg Opus file. It also plays GPT-Live (POST /v1/live/sessions, its own data-channel
+// events; live.go) and can end sessions at a maximum length as the service does (--max-session).
+// See docs/SIMULATORS.md.
 package main
 
 import (
@@ -26,7 +28,7 @@ import (
 type config struct {
 	listen, apiKey, replyAudio, replyTranscript, greetingAudio, greetingTranscript string
 	callerTranscript, record, recordSession, fail, model                           string
-	closeAfter, silence                                                            time.Duration
+	closeAfter, silence, maxSession                                                time.Duration
 	speechBytes                                                                    int
 	recordEvents                                                                   string
 	toolCalls                                                                      toolCallList // --tool-call, in order
@@ -74,6 +76,7 @@ func main() {
 	flag.StringVar(&c.recordSession, "record-session", "", "file receiving each session.update as one JSON line")
 	flag.StringVar(&c.fail, "fail", "", "failure switch: http500 | timeout | close-midcall | no-session-updated")
 	flag.DurationVar(&c.closeAfter, "close-after", 5*time.Second, "with --fail close-midcall: close this long after connecting")
+	flag.DurationVar(&c.maxSession, "max-session", 0, "end every session this long after its creation, as the service does at its limit (Realtime: error session_expired; GPT-Live: session.closed expired); 0: never")
 	flag.DurationVar(&c.silence, "vad-silence", 600*time.Millisecond, "silence that ends a caller turn")
 	flag.IntVar(&c.speechBytes, "vad-speech-bytes", 20, "Opus payloads larger than this count as speech")
 	flag.StringVar(&c.recordEvents, "record-events", "", "file receiving every client event as one JSON line {ts, call_id, event}")
@@ -154,6 +157,8 @@ func (s *server) handler() http.Handler {
 		mux.HandleFunc(prefix+"/realtime/client_secrets", s.serveClientSecrets)
 		mux.HandleFunc(prefix+"/realtime/calls", s.serveCalls)
 		mux.HandleFunc(prefix+"/realtime/calls/", s.serveCallAction)
+		mux.HandleFunc(prefix+"/live/sessions", s.serveLiveSessions)
+		mux.HandleFunc(prefix+"/live/sessions/", s.serveLiveAction)
 	}
 	return mux
 }
@@ -367,7 +372,7 @@ func (s *server) serveCalls(w http.ResponseWriter, r *http.Request) {
 			"Invalid SDP offer. Please try again with a WHIP-compliant offer.")
 		return
 	}
-	c, answer, err := s.newCall(offer, sess, auth, plan.DieAfter)
+	c, answer, err := s.newCall(offer, sess, auth, plan.DieAfter, false)
 	if err == nil && plan.Fault == agentDie {
 		s.log.Event("chaos_fault", simcore.F{"seq": plan.Seq, "fault": plan.Fault, "call_id": c.id,
 			"die_after_ms": plan.DieAfter.Milliseconds()})
@@ -401,7 +406,7 @@ func (s *server) serveCallAction(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	c := s.calls[parts[0]]
 	s.mu.Unlock()
-	if c == nil {
+	if c == nil || c.live { // a GPT-Live session is hung up under /live/sessions
 		apiError(w, 404, "invalid_request_error", "call_id_not_found", "Call "+parts[0]+" not found")
 		return
 	}

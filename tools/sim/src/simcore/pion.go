@@ -15,6 +15,8 @@ import (
 	"unsafe"
 
 	"github.com/pion/dtls/v2"
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/sctp"
 	"github.com/pion/webrtc/v3"
 )
@@ -38,10 +40,14 @@ type APIOptions struct {
 	// UDPConn, when set, is the peer's only socket (through Pion's UDP mux): its address is the
 	// host candidate. A GatedConn here lets the chaos test silence the peer.
 	UDPConn net.PacketConn
+	// ReceiverReports, when positive, sends an RTCP receiver report about each incoming stream
+	// this often, as the WebRTC stacks of WhatsApp and OpenAI do. The peer must read RTCP
+	// (ReadRTCPForever) for our sender reports to reach the interceptor (its RTT).
+	ReceiverReports time.Duration
 }
 
-// NewAPI builds a Pion API for one peer connection (no interceptors: like the origin project,
-// plain RTP with no NACK/TWCC machinery).
+// NewAPI builds a Pion API for one peer connection: no NACK/TWCC machinery, plain RTP, and
+// receiver reports only when asked.
 func NewAPI(o APIOptions) (*webrtc.API, error) {
 	if o.OpusPT == 0 {
 		o.OpusPT = 111
@@ -83,7 +89,26 @@ func NewAPI(o APIOptions) (*webrtc.API, error) {
 		}
 	}
 	se.SetSRTPProtectionProfiles(dtls.SRTP_AEAD_AES_128_GCM, dtls.SRTP_AES128_CM_HMAC_SHA1_80)
-	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se)), nil
+	options := []func(*webrtc.API){webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se)}
+	if o.ReceiverReports > 0 {
+		rr, err := report.NewReceiverInterceptor(report.ReceiverInterval(o.ReceiverReports))
+		if err != nil {
+			return nil, err
+		}
+		registry := &interceptor.Registry{}
+		registry.Add(rr)
+		options = append(options, webrtc.WithInterceptorRegistry(registry))
+	}
+	return webrtc.NewAPI(options...), nil
+}
+
+// ReadRTCPForever drains a receiver's RTCP (so interceptors see it) until the receiver closes.
+func ReadRTCPForever(r *webrtc.RTPReceiver) {
+	for {
+		if _, _, err := r.ReadRTCP(); err != nil {
+			return
+		}
+	}
 }
 
 // LocalSDP sets the local description, waits for gathering to finish (no trickle) and returns it.

@@ -1,0 +1,25 @@
+#pragma once
+// GET /metrics: renders the server's counters, the calls' metrics (bridge::CallMetrics plus the
+// live calls' own figures) and the process figures in Prometheus text format. Every name and
+// label is listed in README.md ("Metrics"). Loop thread only (it reads the calls' counters).
+#include <cstdint>
+#include <string>
+
+#include "bridge/call_registry.hpp"
+
+namespace wab::app {
+
+// What the server itself counts.
+struct ServerFigures {
+  std::uint64_t webhooks_received = 0;
+  std::uint64_t webhooks_bad_signature = 0;
+  std::uint64_t webhooks_malformed = 0;
+  bool draining = false;
+  std::size_t loop_fds = 0;
+  std::size_t loop_timers = 0;
+  std::size_t http_in_flight = 0;
+};
+
+std::string render_metrics(const bridge::CallRegistry& registry, const ServerFigures& server);
+
+} // namespace wab::app
