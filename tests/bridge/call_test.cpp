@@ -13,6 +13,7 @@
 #include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "ogg/ogg_opus_reader.hpp"
@@ -360,10 +361,24 @@ protected:
     return done();
   }
 
+  // Number 1234 on GPT-Live: its profile's signalling speaks /live/sessions to the fake OpenAI.
+  AgentProfile& use_gpt_live() {
+    agent::RealtimeConfig config{"http://openai.test/v1", "sk-test"};
+    config.api = agent::AgentApi::live;
+    live_.emplace([this](http::Request r, http::Client::Callback done) { on_openai(r, done); },
+                  config);
+    AgentProfile profile;
+    profile.provider = "gpt-live";
+    profile.session.model = "gpt-live-1";
+    profile.realtime = &*live_;
+    return services_.profiles.by_number.insert_or_assign("1234", profile).first->second;
+  }
+
   net::EventLoop loop_;
   net::ReceiveBatch batch_;
   whatsapp::GraphClient graph_;
   agent::RealtimeSignaling realtime_;
+  std::optional<agent::RealtimeSignaling> live_;
   CallServices services_;
   Peer caller_;
   Peer agent_;
@@ -921,16 +936,7 @@ TEST_F(CallTest, LongCallsMoveToANewAgentSessionWithoutAGapOrAGreeting) {
 }
 
 TEST_F(CallTest, AGptLiveCallRollsOverOnceItsAgentIsQuiet) {
-  agent::RealtimeConfig config{"http://openai.test/v1", "sk-test"};
-  config.api = agent::AgentApi::live;
-  agent::RealtimeSignaling live(
-      [this](http::Request r, http::Client::Callback done) { on_openai(r, done); }, config);
-  AgentProfile profile;
-  profile.provider = "gpt-live";
-  profile.session.model = "gpt-live-1";
-  profile.session.instructions = "Take orders.";
-  profile.realtime = &live;
-  services_.profiles.by_number.emplace("1234", profile);
+  use_gpt_live().session.instructions = "Take orders.";
   services_.agent_rollover_after = milliseconds(800);
   agent_.live = successor_agent_.live = true;
   start_call();
@@ -969,16 +975,7 @@ TEST_F(CallTest, AGptLiveCallRollsOverOnceItsAgentIsQuiet) {
 }
 
 TEST_F(CallTest, ANumberMayRunOnGptLive) {
-  agent::RealtimeConfig config{"http://openai.test/v1", "sk-test"};
-  config.api = agent::AgentApi::live;
-  agent::RealtimeSignaling live(
-      [this](http::Request r, http::Client::Callback done) { on_openai(r, done); }, config);
-  AgentProfile profile;
-  profile.provider = "gpt-live";
-  profile.session.model = "gpt-live-1";
-  profile.greeting = "Greet the caller.";
-  profile.realtime = &live;
-  services_.profiles.by_number.emplace("1234", profile);
+  use_gpt_live().greeting = "Greet the caller.";
   const auto dir = std::filesystem::path(::testing::TempDir()) / "wabridge-live-test";
   std::filesystem::remove_all(dir);
   services_.call_data = {dir, false};

@@ -113,24 +113,7 @@ func (s *server) serveLiveSessions(w http.ResponseWriter, r *http.Request) {
 	plan := s.nextPlan()
 	s.log.Event("call_request", simcore.F{"api": "live", "auth": "apikey", "offer_bytes": len(offer),
 		"seq": plan.Seq, "path": r.URL.Path, "key_header": keyHeader(r), "session": req.Session})
-	fail := s.cfg.fail
-	if plan.Fault == agentHTTP500 || plan.Fault == agentHang {
-		s.log.Event("chaos_fault", simcore.F{"seq": plan.Seq, "fault": plan.Fault})
-		fail = map[string]string{agentHTTP500: "http500", agentHang: "timeout"}[plan.Fault]
-	}
-	switch fail {
-	case "http500":
-		apiError(w, 500, "server_error", "", "The server had an error while processing your request. Sorry about that!")
-		return
-	case "timeout":
-		s.log.Event("not_answering", nil)
-		<-r.Context().Done()
-		return
-	}
-	if !strings.HasPrefix(strings.TrimSpace(offer), "v=0") || !strings.Contains(offer, "m=application") ||
-		simcore.OpusPT(offer) == "" {
-		apiError(w, 400, "invalid_request_error", "invalid_offer",
-			"Invalid SDP offer. Please try again with a WHIP-compliant offer.")
+	if s.refuseCall(w, r, offer, plan) {
 		return
 	}
 	sess := map[string]interface{}{"object": "live.session",

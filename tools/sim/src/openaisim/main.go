@@ -185,6 +185,32 @@ func (s *server) shutdown() {
 }
 
 // apiError writes OpenAI's error shape.
+// refuseCall answers a call request that must fail — an injected fault (--fail, or the chaos
+// plan's 500 or no answer at all) or an offer OpenAI would refuse — and says whether it did.
+func (s *server) refuseCall(w http.ResponseWriter, r *http.Request, offer string, plan agentPlan) bool {
+	fail := s.cfg.fail
+	if plan.Fault == agentHTTP500 || plan.Fault == agentHang {
+		s.log.Event("chaos_fault", simcore.F{"seq": plan.Seq, "fault": plan.Fault})
+		fail = map[string]string{agentHTTP500: "http500", agentHang: "timeout"}[plan.Fault]
+	}
+	switch fail {
+	case "http500":
+		apiError(w, 500, "server_error", "", "The server had an error while processing your request. Sorry about that!")
+		return true
+	case "timeout":
+		s.log.Event("not_answering", nil)
+		<-r.Context().Done()
+		return true
+	}
+	if !strings.HasPrefix(strings.TrimSpace(offer), "v=0") || !strings.Contains(offer, "m=application") ||
+		simcore.OpusPT(offer) == "" {
+		apiError(w, 400, "invalid_request_error", "invalid_offer",
+			"Invalid SDP offer. Please try again with a WHIP-compliant offer.")
+		return true
+	}
+	return false
+}
+
 func apiError(w http.ResponseWriter, status int, typ, code, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -352,24 +378,7 @@ func (s *server) serveCalls(w http.ResponseWriter, r *http.Request) {
 	plan := s.nextPlan()
 	s.log.Event("call_request", simcore.F{"auth": auth, "offer_bytes": len(offer), "seq": plan.Seq,
 		"path": r.URL.Path, "key_header": keyHeader(r)})
-	fail := s.cfg.fail
-	if plan.Fault == agentHTTP500 || plan.Fault == agentHang {
-		s.log.Event("chaos_fault", simcore.F{"seq": plan.Seq, "fault": plan.Fault})
-		fail = map[string]string{agentHTTP500: "http500", agentHang: "timeout"}[plan.Fault]
-	}
-	switch fail {
-	case "http500":
-		apiError(w, 500, "server_error", "", "The server had an error while processing your request. Sorry about that!")
-		return
-	case "timeout":
-		s.log.Event("not_answering", nil)
-		<-r.Context().Done()
-		return
-	}
-	if !strings.HasPrefix(strings.TrimSpace(offer), "v=0") || !strings.Contains(offer, "m=application") ||
-		simcore.OpusPT(offer) == "" {
-		apiError(w, 400, "invalid_request_error", "invalid_offer",
-			"Invalid SDP offer. Please try again with a WHIP-compliant offer.")
+	if s.refuseCall(w, r, offer, plan) {
 		return
 	}
 	c, answer, err := s.newCall(offer, sess, auth, plan.DieAfter, false)
