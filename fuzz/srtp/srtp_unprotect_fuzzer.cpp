@@ -2,12 +2,14 @@
 //   bit 0: AEAD_AES_128_GCM instead of AES_CM_128_HMAC_SHA1_80
 //   bit 1: RTCP instead of RTP
 //   bit 2: protect the input as a plain packet, then unprotect it and require the original back
-//          (exercises libsrtp's header parsing on both paths); otherwise unprotect it as received.
+//          (exercises the header parsing, ROC and replay state on both paths); otherwise
+//          unprotect it as received.
 #include "srtp/srtp_session.hpp"
 
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 namespace {
@@ -46,18 +48,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::memcpy(buf.data(), data + 1, size - 1);
   std::size_t len = size - 1;
 
-  // Sessions are built once: libsrtp (on NSS) takes milliseconds to create one. Unprotecting
-  // random bytes never changes their state (authentication fails first); the round trip does
-  // advance the replay window, so a replay refusal there is expected, anything else is a bug.
+  // Sessions are built once so state carries across inputs (ROC, replay windows, SSRC slots).
+  // The raw receivers take the inputs as received (seeds protected for them do authenticate).
+  // The round trip has its own sender/receiver pair, whose state follows only what the sender
+  // sent. A replay refusal there is expected (a repeated sequence number, or a jump by more than
+  // half the sequence space, which RFC 3711's ROC estimate cannot follow and after which the two
+  // ends' ROCs legitimately differ), so the pair then starts afresh; anything else is a bug.
   static SrtpSession receivers[2] = {SrtpSession(keys(SrtpProfile::kAes128CmSha1_80, false)),
                                      SrtpSession(keys(SrtpProfile::kAeadAes128Gcm, false))};
-  static SrtpSession senders[2] = {SrtpSession(keys(SrtpProfile::kAes128CmSha1_80, true)),
-                                   SrtpSession(keys(SrtpProfile::kAeadAes128Gcm, true))};
+  static std::unique_ptr<SrtpSession> senders[2];
+  static std::unique_ptr<SrtpSession> round_trip_receivers[2];
   const int index = profile == SrtpProfile::kAeadAes128Gcm ? 1 : 0;
-  SrtpSession& receiver = receivers[index];
-  SrtpSession& sender = senders[index];
 
   if (!round_trip) {
+    SrtpSession& receiver = receivers[index];
     if (rtcp) {
       receiver.unprotect_rtcp(buf.data(), len);
     } else {
@@ -66,14 +70,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
 
+  if (!senders[index]) {
+    senders[index] = std::make_unique<SrtpSession>(keys(profile, true));
+    round_trip_receivers[index] = std::make_unique<SrtpSession>(keys(profile, false));
+  }
+  SrtpSession& sender = *senders[index];
+  SrtpSession& receiver = *round_trip_receivers[index];
   const bool ok = rtcp ? sender.protect_rtcp(buf.data(), len, buf.size())
                        : sender.protect_rtp(buf.data(), len, buf.size());
   if (!ok) return 0;
   const auto replays_before = receiver.counters().replays;
   const bool back =
       rtcp ? receiver.unprotect_rtcp(buf.data(), len) : receiver.unprotect_rtp(buf.data(), len);
-  if (!back && receiver.counters().replays != replays_before) return 0;
-  // Whatever libsrtp agreed to protect must come back identical.
+  if (!back && receiver.counters().replays != replays_before) {
+    senders[index].reset();
+    return 0;
+  }
+  // Whatever we agreed to protect must come back identical.
   if (!back || len != size - 1 || std::memcmp(buf.data(), data + 1, len) != 0) std::abort();
   return 0;
 }

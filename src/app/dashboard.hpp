@@ -44,8 +44,11 @@ public:
   void call_ended(const bridge::CallSnapshot& call, const std::string& cause,
                   const std::string& outcome) override;
 
-private:
+  // True when the request is signed in; otherwise answers 401 and logs it. Shared with the
+  // softphone, which uses the same sign-in.
   bool authorize(const http::ServerRequest& request, const http::Responder& reply);
+
+private:
   void open_stream(const http::ServerRequest& request, const http::Responder& reply);
   void push(std::string_view event, const nlohmann::json& data);
   void on_tick();

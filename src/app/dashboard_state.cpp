@@ -50,7 +50,9 @@ nlohmann::json DashboardState::call_json(const Live& live, bool with_transcript)
   nlohmann::json out = {
       {"call_id", c.call_id},
       {"phone_number_id", c.phone_number_id},
-      {"direction", c.outbound ? "outbound" : "inbound"},
+      {"direction", c.softphone  ? "softphone"
+                    : c.outbound ? "outbound"
+                                 : "inbound"},
       {"phase", c.phase},
       {"age_ms", ms(c.age)},
       {"started_ts", live.started_wall_ms},

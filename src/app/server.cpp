@@ -12,6 +12,7 @@
 #include "app/dashboard.hpp"
 #include "app/dashboard_auth.hpp"
 #include "app/metrics.hpp"
+#include "app/softphone.hpp"
 #include "bridge/call_registry.hpp"
 #include "common/json_input.hpp"
 #include "common/log.hpp"
@@ -102,6 +103,7 @@ public:
     if (!config_.admin_token.empty()) {
       dashboard_ = std::make_unique<Dashboard>(loop_, registry_, config_.admin_token);
       services_.observer = dashboard_.get();
+      softphone_ = std::make_unique<Softphone>(registry_, services_, *dashboard_);
     }
     routes();
   }
@@ -142,7 +144,7 @@ public:
          {"fallback", config_.fallback},
          {"numbers_configured", services_.profiles.by_number.size()}});
     if (dashboard_) {
-      log::info("dashboard_enabled", {{"path", "/dashboard"}});
+      log::info("dashboard_enabled", {{"path", "/dashboard"}, {"softphone", "/softphone"}});
     } else {
       log::info("dashboard_disabled", {{"reason", "ADMIN_TOKEN is not set"}});
     }
@@ -188,6 +190,7 @@ private:
                          r.send(200, metrics(), "text/plain; version=0.0.4");
                        });
     if (dashboard_) dashboard_->add_routes(http_server_); // else /dashboard and /api/* are 404
+    if (softphone_) softphone_->add_routes(http_server_); // likewise /softphone
   }
 
   void on_webhook(const http::ServerRequest& req, const http::Responder& reply) {
@@ -350,6 +353,7 @@ private:
   bridge::CallServices services_;
   bridge::CallRegistry registry_;
   std::unique_ptr<Dashboard> dashboard_; // null without ADMIN_TOKEN
+  std::unique_ptr<Softphone> softphone_; // likewise
   int signal_fd_ = -1;
   bool draining_ = false;
   TimePoint drain_deadline_{};

@@ -78,8 +78,10 @@ Call::Call(CallServices& services, whatsapp::CallConnect connect, EndedHandler o
       rollover_timer_(services.loop, [this] { start_rollover(); }) {}
 
 void Call::start() {
-  nlohmann::json fields = {{"phone_number_id", connect_.business.phone_number_id},
-                           {"direction", std::string(whatsapp::to_string(connect_.direction))}};
+  nlohmann::json fields = {
+      {"phone_number_id", connect_.business.phone_number_id},
+      {"direction",
+       softphone() ? "SOFTPHONE" : std::string(whatsapp::to_string(connect_.direction))}};
   if (outbound_) {
     fields["to"] = connect_.to;
   } else {
@@ -150,6 +152,11 @@ void Call::send_caller_answer() {
     return;
   }
   log::debug("caller_answer", {{"call_id", call_id()}, {"sdp", answer_sdp_}});
+  if (softphone()) { // no Meta: the browser gets the answer, pre_accept succeeds locally
+    report_answered(answer_sdp_);
+    succeed_locally(&Call::on_pre_accept);
+    return;
+  }
   services_.graph.pre_accept(
       connect_.business.phone_number_id, call_id(), answer_sdp_,
       in_graph_order(
@@ -182,6 +189,10 @@ void Call::maybe_accept() {
   // before the call was ever answered.
   if (!session_updated_ && !announcing_) return;
   accept_sent_ = true;
+  if (softphone()) {
+    succeed_locally(&Call::on_accept);
+    return;
+  }
   services_.graph.accept(
       connect_.business.phone_number_id, call_id(), answer_sdp_, std::nullopt,
       in_graph_order(true,
@@ -550,6 +561,8 @@ void Call::end(const std::string& cause, OutwardAction action, const nlohmann::j
     failed.message = "the call ended before Meta answered: " + cause;
     report_placed(failed);
   }
+  report_answered(""); // a softphone call that ended before its answer: the browser learns why
+  if (softphone()) action = OutwardAction::none; // nothing at Meta to end
   std::string graph_action = "none";
   if (action == OutwardAction::reject_or_terminate) {
     // Before accept we reject; after accept we terminate. Results are only logged.

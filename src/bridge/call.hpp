@@ -63,10 +63,22 @@ struct OutboundCall {
   std::optional<std::string> biz_opaque_callback_data;
 };
 
+// A call from the browser softphone (the app's /softphone page): its offer is answered exactly
+// like a WhatsApp caller's, but there is no Meta: pre_accept and accept succeed locally at once
+// and ending it sends no reject or terminate. Everything else (agent profile, tools, transcripts,
+// recordings, observer) is the WhatsApp call path.
+struct SoftphoneCall {
+  std::string call_id;         // ours; unique among live calls
+  std::string phone_number_id; // whose agent profile answers (empty: the default profile)
+  std::string offer_sdp;       // the browser's, non-trickle (every candidate in it)
+};
+
 class Call final : private rtc::PeerTransport::Listener {
 public:
   using EndedHandler = std::function<void(Call&)>;
   using PlacedHandler = std::function<void(Call&, const whatsapp::GraphResult&)>;
+  // Softphone: our answer SDP once gathered, or empty when the call ended before (end_cause()).
+  using AnsweredHandler = std::function<void(Call&, const std::string& answer_sdp)>;
 
   // Answers a user-initiated call at once; failures found here are reported through `on_ended`
   // later (posted).
@@ -76,6 +88,9 @@ public:
   // the callee's answer comes by webhook (on_callee_answer) and the call is live on ACCEPTED.
   Call(CallServices& services, OutboundCall outbound, EndedHandler on_ended,
        PlacedHandler on_placed);
+  // Answers a softphone call: `on_answered` gets the answer to hand back to the browser.
+  Call(CallServices& services, SoftphoneCall softphone, EndedHandler on_ended,
+       AnsweredHandler on_answered);
   ~Call() override;
   Call(const Call&) = delete;
   Call& operator=(const Call&) = delete;
@@ -88,6 +103,9 @@ public:
   void on_callee_answer(const std::string& answer_sdp);
   void on_status_webhook(const whatsapp::CallStatus& status);
   bool outbound() const { return outbound_; }
+  // Softphone: the browser hung up (or its page went away).
+  void hang_up(const std::string& cause);
+  bool softphone() const { return static_cast<bool>(on_answered_); }
 
   const std::string& call_id() const { return connect_.call_id; }
   CallPhase phase() const { return phase_; }
@@ -220,6 +238,10 @@ private:
   std::vector<std::pair<std::string, std::string>> conversation_; // speaker, text (bounded)
   std::optional<std::string> biz_opaque_callback_data_;
   PlacedHandler on_placed_;
+  AnsweredHandler on_answered_; // set for softphone calls only (no Graph requests then)
+  bool answered_reported_ = false;
+  void report_answered(const std::string& answer_sdp);
+  void succeed_locally(void (Call::*step)(const whatsapp::GraphResult&));
   EndedHandler on_ended_;
   CallPhase phase_ = CallPhase::answering;
   std::string end_cause_;

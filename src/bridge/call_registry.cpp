@@ -153,6 +153,30 @@ void CallRegistry::place_call(OutboundCall outbound, PlaceDone done) {
   placing_.back()->set_metrics(&metrics_);
 }
 
+bool CallRegistry::start_softphone_call(SoftphoneCall softphone, SoftphoneAnswered done) {
+  if (!accepting_ || softphone.call_id.empty() || calls_.count(softphone.call_id) != 0) {
+    return false;
+  }
+  ++calls_started_;
+  const std::string id = softphone.call_id;
+  auto call = std::make_unique<Call>(
+      services_, std::move(softphone), [this](Call& c) { on_call_ended(c); },
+      [done = std::move(done)](Call& c, const std::string& answer_sdp) {
+        done(answer_sdp, answer_sdp.empty() ? c.end_cause() : std::string());
+      });
+  call->set_metrics(&metrics_);
+  if (services_.observer) services_.observer->call_started(call->snapshot());
+  calls_.emplace(id, std::move(call));
+  return true;
+}
+
+bool CallRegistry::hang_up_softphone_call(const std::string& call_id, const std::string& cause) {
+  auto it = calls_.find(call_id);
+  if (it == calls_.end() || !it->second->softphone()) return false;
+  it->second->hang_up(cause);
+  return true;
+}
+
 std::uint64_t CallRegistry::datagrams_dropped() const {
   std::uint64_t total = dropped_by_ended_calls_;
   for (const auto& [id, call] : calls_)

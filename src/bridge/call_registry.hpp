@@ -30,6 +30,15 @@ public:
   using PlaceDone = std::function<void(const whatsapp::GraphResult&)>;
   void place_call(OutboundCall outbound, PlaceDone done);
 
+  // Starts a browser softphone call (no Meta); `done` gets our answer SDP, or empty with the
+  // cause when the call could not be answered. Refused (false, `done` not called) while draining
+  // or when the call id is taken.
+  using SoftphoneAnswered =
+      std::function<void(const std::string& answer_sdp, const std::string& cause)>;
+  bool start_softphone_call(SoftphoneCall softphone, SoftphoneAnswered done);
+  // Ends a live softphone call with `cause`; false when there is no such softphone call.
+  bool hang_up_softphone_call(const std::string& call_id, const std::string& cause);
+
   // Stops taking calls (connects are rejected) and ends every live call with `cause`.
   void shut_down_all(const std::string& cause);
   void stop_accepting() { accepting_ = false; }

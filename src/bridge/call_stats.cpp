@@ -23,7 +23,9 @@ const char* phase_name(CallPhase phase) {
 void Call::record_setup(std::optional<Duration>& field, SetupHistogram CallMetrics::*histogram) {
   if (field) return; // each step counts once per call
   field = services_.loop.now() - started_at_;
-  if (metrics_) (metrics_->*histogram).observe(std::chrono::duration<double>(*field).count());
+  // The setup histograms time Meta's calls; a softphone's local steps would only blur them.
+  if (metrics_ && !softphone())
+    (metrics_->*histogram).observe(std::chrono::duration<double>(*field).count());
 }
 
 void Call::notify_step(const char* step) {
@@ -59,6 +61,7 @@ CallSnapshot Call::snapshot() const {
   s.call_id = call_id();
   s.phone_number_id = connect_.business.phone_number_id;
   s.outbound = outbound_;
+  s.softphone = softphone();
   s.phase = phase_name(phase_);
   s.age = services_.loop.now() - started_at_;
   s.stats = stats_;

@@ -45,7 +45,8 @@ struct CallSnapshot {
   std::string call_id;
   std::string phone_number_id;
   bool outbound = false;
-  std::string phase; // answering | accepted | ended
+  bool softphone = false; // a browser softphone call (no Meta)
+  std::string phase;      // answering | accepted | ended
   Duration age{};
   CallStats stats;
 };

@@ -1,29 +1,38 @@
 #pragma once
-// SRTP and SRTCP protection for one leg (RFC 3711, RFC 7714) on libsrtp: an outbound context
+// SRTP and SRTCP protection for one leg (RFC 3711, RFC 7714) on OpenSSL: an outbound transform
 // keyed with our DTLS-exported key and an inbound one keyed with the peer's, accepting any SSRC.
-// Both live as long as the session, so no cipher context is rebuilt per packet.
+// Both live as long as the session, so no cipher context is rebuilt per packet (only the IV
+// changes), and the cost of a packet does not depend on how many sessions exist.
 //
-// Every packet function works in place on the caller's buffer, allocates nothing (libsrtp clones
-// a stream once per new SSRC, and only after the first packet from it authenticates), never
-// throws, and returns false — counting why — for packets that are too short, fail
-// authentication or are replays.
+// Every packet function works in place on the caller's buffer, allocates nothing (per-SSRC state
+// sits in fixed tables made with the session; an inbound SSRC takes a slot only once a packet
+// from it authenticates), never throws, and returns false — counting why — for packets that are
+// too short, fail authentication, are replays, or come from an SSRC beyond the table's capacity
+// (kMaxSsrcsPerDirection; counted as other_failures). After a failed unprotect the buffer's
+// contents are unspecified (GCM decrypts in place before the tag check); drop the packet.
 //
-// Owns: two srtp_t. Single thread: the worker that owns the leg.
+// ROC: both ends estimate it per SSRC from the sequence numbers (RFC 3711 Appendix A), so a
+// sender's jump of 2^15 or more at once is refused as a replay by receivers, as by libsrtp.
+// SRTCP indexes start at 1 per SSRC; the SRTCP replay window is 128 (libsrtp's), the SRTP one
+// SrtpConfig::replay_window.
+//
+// Owns: two SrtpTransform (OpenSSL contexts), two SsrcTable. Single thread: the worker that owns
+// the leg.
 #include "dtls/srtp_keying_material.hpp"
+#include "srtp/srtp_transform.hpp"
+#include "srtp/ssrc_table.hpp"
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
-
-struct srtp_ctx_t_;
 
 namespace wab::srtp {
 
 using dtls::SrtpKeyingMaterial;
 using dtls::SrtpProfile;
 
-// Room a caller must leave after a packet it asks us to protect. libsrtp's contract
-// (SRTP_MAX_TRAILER_LEN + 4) rather than the bytes our profiles add, which is far less.
+// Room a caller must leave after a packet it asks us to protect. Kept at libsrtp's contract
+// (SRTP_MAX_TRAILER_LEN + 4), which callers size their buffers by, though our profiles add at
+// most 20 bytes (srtp_overhead).
 constexpr std::size_t kMaxTrailer = 148;
 
 // Bytes protection actually adds for a profile: the auth tag, plus the E-bit/index word on RTCP.
@@ -48,7 +57,7 @@ struct SrtpCounters {
 
 class SrtpSession {
 public:
-  // Throws std::runtime_error if libsrtp rejects the keys or the configuration.
+  // Throws std::runtime_error if OpenSSL rejects the keys or the configuration is unusable.
   explicit SrtpSession(const SrtpKeyingMaterial& keys, SrtpConfig config = {});
   ~SrtpSession();
   SrtpSession(const SrtpSession&) = delete;
@@ -67,16 +76,11 @@ public:
   const SrtpCounters& counters() const { return counters_; }
 
 private:
-  struct SrtpDeleter {
-    void operator()(srtp_ctx_t_* p) const;
-  };
-  using SrtpPtr = std::unique_ptr<srtp_ctx_t_, SrtpDeleter>;
-
-  bool count_unprotect_failure(int status);
-
   SrtpProfile profile_;
-  SrtpPtr outbound_;
-  SrtpPtr inbound_;
+  SrtpTransform outbound_;
+  SrtpTransform inbound_;
+  SsrcTable sent_;     // ROC and SRTCP index per SSRC we send
+  SsrcTable received_; // ROC estimate and replay windows per SSRC we receive
   SrtpCounters counters_;
 };
 

@@ -1286,5 +1286,107 @@ TEST_F(OutboundCallTest, NoCallsArePlacedWhileDraining) {
   EXPECT_TRUE(graph_actions_.empty());
 }
 
+// The browser softphone's call: the WhatsApp call path with Meta's steps done locally.
+class SoftphoneCallTest : public CallTest {
+protected:
+  SoftphoneCall softphone_of(const whatsapp::CallConnect& connect) {
+    return SoftphoneCall{"softphone-unit", connect.business.phone_number_id, connect.sdp};
+  }
+  void start_softphone(bool connect_caller = true) {
+    call_ = std::make_unique<Call>(
+        services_, softphone_of(place_call()), [this](Call&) { ended_ = true; },
+        [this](Call&, const std::string& sdp) {
+          ++answers_;
+          softphone_answer_ = sdp;
+        });
+    if (!connect_caller) return;
+    ASSERT_TRUE(run_until([&] { return !softphone_answer_.empty(); }));
+    caller_.transport->start(
+        rtc::remote_parameters(sdp::parse(softphone_answer_), rtc::SdpSide::we_offered));
+    ASSERT_TRUE(run_until([&] {
+      return caller_.connected && agent_.connected && call_->phase() == CallPhase::accepted &&
+             agent_.messages.size() >= 2;
+    }));
+  }
+  std::string softphone_answer_;
+  int answers_ = 0;
+};
+
+TEST_F(SoftphoneCallTest, ReachesTheAgentWithoutAnyGraphRequestAndHangsUpCleanly) {
+  services_.profiles.default_profile.session.instructions = "Softphone test prompt.";
+  start_softphone();
+  EXPECT_TRUE(call_->softphone());
+  EXPECT_EQ(answers_, 1);
+  EXPECT_NE(softphone_answer_.find("a=setup:active"), std::string::npos);
+  EXPECT_EQ(json::parse(agent_.messages[0])["type"], "session.update");
+  EXPECT_EQ(json::parse(agent_.messages[0])["session"]["instructions"], "Softphone test prompt.");
+  EXPECT_EQ(json::parse(agent_.messages[1])["type"], "response.create");
+  for (std::uint16_t i = 0; i < 10; ++i) {
+    ASSERT_TRUE(caller_.send_rtp(111, i, i * 960u, 0xA1, 40));
+    ASSERT_TRUE(agent_.send_rtp(111, i, i * 960u, 0xB2, 40));
+  }
+  ASSERT_TRUE(
+      run_until([&] { return agent_.rtp.size() >= 10 && caller_.packets_with_pt(111) >= 10; }));
+  EXPECT_EQ(call_->snapshot().softphone, true);
+  call_->hang_up("softphone_hung_up");
+  ASSERT_TRUE(run_until([&] { return ended_ && hangups_ == 1; }));
+  EXPECT_TRUE(graph_actions_.empty()) << graph_actions_.front();
+  EXPECT_EQ(call_->end_details().size(), 0u);
+  expect_ended_leaving_nothing("softphone_hung_up");
+}
+
+TEST_F(SoftphoneCallTest, TheBrowserClosingDtlsEndsItWithoutAnyGraphRequest) {
+  start_softphone();
+  caller_.transport->close();
+  ASSERT_TRUE(run_until([&] { return ended_ && hangups_ == 1; }));
+  EXPECT_TRUE(graph_actions_.empty());
+  expect_ended_leaving_nothing("whatsapp_leg_closed");
+}
+
+TEST_F(SoftphoneCallTest, AnUnusableOfferReportsNoAnswerAndSendsNoReject) {
+  auto softphone = softphone_of(place_call());
+  softphone.offer_sdp = "v=0\r\nthis is no offer\r\n";
+  call_ = std::make_unique<Call>(
+      services_, softphone, [this](Call&) { ended_ = true; },
+      [this](Call&, const std::string& sdp) {
+        ++answers_;
+        softphone_answer_ = sdp;
+      });
+  ASSERT_TRUE(run_until([&] { return ended_ && hangups_ == openai_calls_created_; }));
+  EXPECT_EQ(answers_, 1); // told once, with no answer
+  EXPECT_TRUE(softphone_answer_.empty());
+  EXPECT_TRUE(graph_actions_.empty());
+  expect_ended_leaving_nothing("caller_offer_unusable");
+}
+
+TEST_F(SoftphoneCallTest, RegistryStartsAndHangsUpSoftphoneCallsOnly) {
+  CallRegistry registry(services_);
+  std::string answer, cause;
+  const auto softphone = softphone_of(place_call());
+  ASSERT_TRUE(
+      registry.start_softphone_call(softphone, [&](const std::string& sdp, const std::string& why) {
+        answer = sdp;
+        cause = why;
+      }));
+  EXPECT_FALSE(registry.start_softphone_call(softphone, nullptr)); // its id is taken
+  ASSERT_TRUE(run_until([&] { return !answer.empty(); }));
+  EXPECT_TRUE(cause.empty());
+  caller_.transport->start(rtc::remote_parameters(sdp::parse(answer), rtc::SdpSide::we_offered));
+  ASSERT_TRUE(run_until([&] { return caller_.connected && agent_.messages.size() >= 2; }));
+  EXPECT_FALSE(registry.hang_up_softphone_call("wacid.other", "softphone_hung_up"));
+  EXPECT_TRUE(registry.hang_up_softphone_call("softphone-unit", "softphone_hung_up"));
+  ASSERT_TRUE(run_until([&] { return registry.active_calls() == 0 && hangups_ == 1; }));
+  EXPECT_TRUE(graph_actions_.empty());
+  EXPECT_EQ(registry.metrics().ended_by_cause.at("softphone_hung_up"), 1u);
+  EXPECT_EQ(registry.metrics().to_pre_accept.count(), 0u); // Meta's setup times only
+  EXPECT_EQ(registry.metrics().to_accept.count(), 0u);
+  registry.stop_accepting();
+  EXPECT_FALSE(registry.start_softphone_call(softphone, nullptr)); // draining
+  caller_.transport.reset();
+  agent_.transport.reset();
+  EXPECT_EQ(loop_.watched_fds(), baseline_fds_);
+  EXPECT_EQ(loop_.pending_timers(), baseline_timers_);
+}
+
 } // namespace
 } // namespace wab::bridge

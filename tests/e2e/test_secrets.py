@@ -69,11 +69,13 @@ def check_outputs(harness):
     files = sorted(set(glob.glob(os.path.join(log_dir, "*.bridge.std*"))
                        + glob.glob(os.path.join(os.path.dirname(log_dir), "*", "*.bridge.std*"))))
     harness.expect(files, "wabridge output files to search", harness.args.log_dir)
-    h.log(f"searching {len(files)} output files: {[os.path.basename(f) for f in files]}")
+    # Named by folder and file: every test's folder holds its own test_call.bridge.stderr etc.
+    names = [os.path.relpath(f, os.path.dirname(log_dir)) for f in files]
+    h.log(f"searching {len(files)} output files: {names}")
     contents = {}
-    for path in files:
+    for name, path in zip(names, files):
         with open(path, "rb") as f:
-            contents[os.path.basename(path)] = f.read()
+            contents[name] = f.read()
     for name, secret in h.SECRETS.items():
         found = [file for file, data in contents.items() if secret.encode() in data]
         harness.expect(not found, f"{name} in no wabridge output", f"found in {found}")
