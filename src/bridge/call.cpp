@@ -174,7 +174,9 @@ void Call::on_pre_accept(const whatsapp::GraphResult& result) {
          {"message", result.message}});
     return;
   }
-  log::info("graph_pre_accept", {{"call_id", call_id()}, {"ms_since_webhook", ms.count()}});
+  // A softphone call's steps are local: its log says so (graph_* lines mean Meta answered).
+  log::info(softphone() ? "softphone_pre_accept" : "graph_pre_accept",
+            {{"call_id", call_id()}, {"ms_since_webhook", ms.count()}});
   record_setup(stats_.pre_accept, &CallMetrics::to_pre_accept);
   notify_step("pre_accept");
   pre_accepted_ = true;
@@ -210,7 +212,8 @@ void Call::on_accept(const whatsapp::GraphResult& result) {
          {"message", result.message}});
     return;
   }
-  log::info("graph_accept", {{"call_id", call_id()}, {"ms_since_webhook", ms.count()}});
+  log::info(softphone() ? "softphone_accept" : "graph_accept",
+            {{"call_id", call_id()}, {"ms_since_webhook", ms.count()}});
   record_setup(stats_.accept, &CallMetrics::to_accept);
   phase_ = CallPhase::accepted;
   was_accepted_ = true;

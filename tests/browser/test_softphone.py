@@ -217,6 +217,9 @@ def main():
               any(t.get("speaker") == "agent" for t in bridge.events("transcript")),
               "wabridge logged an agent transcript line")
         check(not bridge.events("graph_action_failed"), "wabridge made no Graph request")
+        check(bridge.events("softphone_pre_accept") and bridge.events("softphone_accept")
+              and not bridge.events("graph_pre_accept") and not bridge.events("graph_accept"),
+              "its steps are logged as local ones (softphone_*), none as Meta's (graph_*)")
 
         created = oai.events("call_created")
         check(len(created) == 1, "openaisim saw exactly one call", len(created))
