@@ -111,6 +111,14 @@ async function main() {
       }, [callId, o.cause], 45000);
       check(`after the hang-up the call is in the recent list with cause ${o.cause}, not live`, ended);
       await shot(page, '04-recent.png');
+      // A click on the ended call shows what was said during it.
+      await page.evaluate((id) => document.querySelector(
+        `#recent .recent-call[data-call-id="${CSS.escape(id)}"]`).click(), callId);
+      check('a click on the recent call shows its transcript', await waitFor(page, (id) => {
+        const d = document.querySelector(`#recent .recent-transcript[data-call-id="${CSS.escape(id)}"]`);
+        return !!d && !d.hidden && !!d.querySelector('.line.agent');
+      }, callId, 5000));
+      await shot(page, '05-recent-transcript.png');
 
       // A reload keeps the session (cookie) and rebuilds the picture from the snapshot event.
       await page.reload();
