@@ -25,6 +25,24 @@ void xor32(std::uint8_t* p, std::uint32_t v) {
   p[3] ^= static_cast<std::uint8_t>(v);
 }
 
+// GCM IV for SRTP: (0x0000 || SSRC || ROC || SEQ) XOR salt (RFC 7714 §8.1); `index` is ROC || SEQ.
+void rtp_gcm_iv(std::uint8_t (&iv)[12], const std::uint8_t* salt, std::uint32_t ssrc,
+                std::uint64_t index) {
+  std::memcpy(iv, salt, sizeof iv);
+  xor32(iv + 2, ssrc);
+  xor32(iv + 6, static_cast<std::uint32_t>(index >> 16));
+  iv[10] ^= static_cast<std::uint8_t>(index >> 8);
+  iv[11] ^= static_cast<std::uint8_t>(index);
+}
+
+// GCM IV for SRTCP: (0x0000 || SSRC || 0x0000 || 0 || index) XOR salt (RFC 7714 §9.1).
+void rtcp_gcm_iv(std::uint8_t (&iv)[12], const std::uint8_t* salt, std::uint32_t ssrc,
+                 std::uint32_t index) {
+  std::memcpy(iv, salt, sizeof iv);
+  xor32(iv + 2, ssrc);
+  xor32(iv + 8, index);
+}
+
 CipherCtxPtr keyed_cipher(const EVP_CIPHER* cipher, const std::uint8_t* key, bool encrypt) {
   CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
   if (!ctx || EVP_CipherInit_ex(ctx.get(), cipher, nullptr, key, nullptr, encrypt ? 1 : 0) != 1) {
@@ -103,15 +121,9 @@ bool SrtpTransform::gcm(EVP_CIPHER_CTX* ctx, const std::uint8_t* iv, const std::
 
 std::size_t SrtpTransform::protect_rtp(std::uint8_t* buf, std::size_t len, std::size_t header_len,
                                        std::uint32_t ssrc, std::uint64_t index) noexcept {
-  const auto roc = static_cast<std::uint32_t>(index >> 16);
   if (gcm_) {
-    // IV = (0x0000 || SSRC || ROC || SEQ) XOR salt (RFC 7714 §8.1).
     std::uint8_t iv[12];
-    std::memcpy(iv, rtp_salt_, sizeof iv);
-    xor32(iv + 2, ssrc);
-    xor32(iv + 6, roc);
-    iv[10] ^= static_cast<std::uint8_t>(index >> 8);
-    iv[11] ^= static_cast<std::uint8_t>(index);
+    rtp_gcm_iv(iv, rtp_salt_, ssrc, index);
     if (!gcm(rtp_cipher_.get(), iv, buf, header_len, nullptr, 0, buf + header_len, len - header_len,
              buf + len)) {
       return 0;
@@ -122,22 +134,17 @@ std::size_t SrtpTransform::protect_rtp(std::uint8_t* buf, std::size_t len, std::
     return 0;
   }
   std::uint8_t roc_bytes[4];
-  put32(roc_bytes, roc);
+  put32(roc_bytes, static_cast<std::uint32_t>(index >> 16)); // ROC
   hmac(rtp_mac_, buf, len, roc_bytes, sizeof roc_bytes, buf + len);
   return len + kHmacTag;
 }
 
 std::size_t SrtpTransform::unprotect_rtp(std::uint8_t* buf, std::size_t len, std::size_t header_len,
                                          std::uint32_t ssrc, std::uint64_t index) noexcept {
-  const auto roc = static_cast<std::uint32_t>(index >> 16);
   if (gcm_) {
     const std::size_t n = len - kGcmTag;
     std::uint8_t iv[12];
-    std::memcpy(iv, rtp_salt_, sizeof iv);
-    xor32(iv + 2, ssrc);
-    xor32(iv + 6, roc);
-    iv[10] ^= static_cast<std::uint8_t>(index >> 8);
-    iv[11] ^= static_cast<std::uint8_t>(index);
+    rtp_gcm_iv(iv, rtp_salt_, ssrc, index);
     if (!gcm(rtp_cipher_.get(), iv, buf, header_len, nullptr, 0, buf + header_len, n - header_len,
              buf + n)) {
       return 0;
@@ -146,7 +153,7 @@ std::size_t SrtpTransform::unprotect_rtp(std::uint8_t* buf, std::size_t len, std
   }
   const std::size_t n = len - kHmacTag;
   std::uint8_t roc_bytes[4];
-  put32(roc_bytes, roc);
+  put32(roc_bytes, static_cast<std::uint32_t>(index >> 16)); // ROC
   std::uint8_t tag[kHmacTag];
   hmac(rtp_mac_, buf, n, roc_bytes, sizeof roc_bytes, tag);
   if (CRYPTO_memcmp(tag, buf + n, kHmacTag) != 0) return 0;
@@ -159,12 +166,9 @@ std::size_t SrtpTransform::protect_rtcp(std::uint8_t* buf, std::size_t len, std:
   std::uint8_t word[4];
   put32(word, 0x80000000u | index); // E = 1: we always encrypt
   if (gcm_) {
-    // IV = (0x0000 || SSRC || 0x0000 || 0 || index) XOR salt (RFC 7714 §9.1); AAD = header +
-    // E/index.
+    // AAD = header + E/index.
     std::uint8_t iv[12];
-    std::memcpy(iv, rtcp_salt_, sizeof iv);
-    xor32(iv + 2, ssrc);
-    xor32(iv + 8, index);
+    rtcp_gcm_iv(iv, rtcp_salt_, ssrc, index);
     if (!gcm(rtcp_cipher_.get(), iv, buf, 8, word, 4, buf + 8, len - 8, buf + len)) return 0;
     std::memcpy(buf + len + kGcmTag, word, 4);
     return len + kGcmTag + 4;
@@ -182,9 +186,7 @@ std::size_t SrtpTransform::unprotect_rtcp(std::uint8_t* buf, std::size_t len, st
     std::uint8_t word[4];
     std::memcpy(word, buf + len - 4, 4);
     std::uint8_t iv[12];
-    std::memcpy(iv, rtcp_salt_, sizeof iv);
-    xor32(iv + 2, ssrc);
-    xor32(iv + 8, index);
+    rtcp_gcm_iv(iv, rtcp_salt_, ssrc, index);
     // Unencrypted SRTCP (E = 0) authenticates the whole packet as AAD (RFC 7714 §9.3).
     const bool ok = encrypted
                         ? gcm(rtcp_cipher_.get(), iv, buf, 8, word, 4, buf + 8, n - 8, buf + n)
