@@ -33,6 +33,19 @@ Dashboard::Dashboard(net::EventLoop& loop, const bridge::CallRegistry& registry,
   tick_.arm(loop_.now() + kTickEvery);
 }
 
+http::ServerResponse embedded_page(std::string_view html, std::string_view extra_csp) {
+  http::ServerResponse response;
+  response.content_type = "text/html; charset=utf-8";
+  response.body = std::string(html);
+  response.headers.emplace_back("Cache-Control", "no-store");
+  response.headers.emplace_back("Content-Security-Policy",
+                                std::string("default-src 'none'; style-src 'unsafe-inline'; "
+                                            "script-src 'unsafe-inline'; connect-src 'self'; ") +
+                                    std::string(extra_csp) + "frame-ancestors 'none'");
+  response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  return response;
+}
+
 Dashboard::~Dashboard() {
   for (const auto& stream : streams_)
     stream.close();
@@ -40,17 +53,7 @@ Dashboard::~Dashboard() {
 
 void Dashboard::add_routes(http::Server& server) {
   server.route("GET", "/dashboard", [](const http::ServerRequest&, const http::Responder& reply) {
-    http::ServerResponse response;
-    response.content_type = "text/html; charset=utf-8";
-    response.body = std::string(dashboard_page());
-    response.headers.emplace_back("Cache-Control", "no-store");
-    // Everything is inline: nothing may be loaded from elsewhere, and no other site frames it.
-    response.headers.emplace_back("Content-Security-Policy",
-                                  "default-src 'none'; style-src 'unsafe-inline'; "
-                                  "script-src 'unsafe-inline'; connect-src 'self'; "
-                                  "frame-ancestors 'none'");
-    response.headers.emplace_back("X-Content-Type-Options", "nosniff");
-    reply.send(std::move(response));
+    reply.send(embedded_page(dashboard_page()));
   });
   server.route(
       "POST", "/dashboard/login",

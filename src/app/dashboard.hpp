@@ -13,6 +13,7 @@
 // per packet. Threads: the loop's thread only. Owned by the app; outlives nothing it observes
 // (the app unsets the observer before the registry goes).
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "app/dashboard_auth.hpp"
@@ -23,6 +24,11 @@
 #include "net/event_loop.hpp"
 
 namespace wab::app {
+
+// One of the operator pages compiled into the binary: no caching, and a CSP that loads nothing
+// from elsewhere (all inline) and lets no other site frame it; `extra_csp` ("media-src …; ")
+// widens it for one page.
+http::ServerResponse embedded_page(std::string_view html, std::string_view extra_csp = {});
 
 class Dashboard final : public bridge::CallObserver {
 public:

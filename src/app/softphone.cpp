@@ -26,17 +26,9 @@ constexpr JsonLimits kBodyLimits{64 * 1024, 8};
 
 void Softphone::add_routes(http::Server& server) {
   server.route("GET", "/softphone", [](const http::ServerRequest&, const http::Responder& reply) {
-    http::ServerResponse response;
-    response.content_type = "text/html; charset=utf-8";
-    response.body = std::string(softphone_page());
-    response.headers.emplace_back("Cache-Control", "no-store");
-    // As the dashboard: everything inline; the microphone for this page only.
-    response.headers.emplace_back("Content-Security-Policy",
-                                  "default-src 'none'; style-src 'unsafe-inline'; "
-                                  "script-src 'unsafe-inline'; connect-src 'self'; "
-                                  "media-src 'self' blob:; frame-ancestors 'none'");
+    // As the dashboard, plus the microphone and its audio for this page only.
+    http::ServerResponse response = embedded_page(softphone_page(), "media-src 'self' blob:; ");
     response.headers.emplace_back("Permissions-Policy", "microphone=(self)");
-    response.headers.emplace_back("X-Content-Type-Options", "nosniff");
     reply.send(std::move(response));
   });
   server.route("POST", "/softphone/call",
