@@ -63,6 +63,9 @@ SslCtxPtr make_dtls_context(X509* certificate, EVP_PKEY* key, SrtpProfileOffer o
   SSL_CTX_set_options(ctx.get(), SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
                                      SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
+  // The ~18 KiB read buffer of each connection is handed back whenever no record is pending
+  // (an idle data channel is the normal state of a leg) and taken again by the next datagram.
+  SSL_CTX_set_mode(ctx.get(), SSL_MODE_RELEASE_BUFFERS);
   // The server asks for the client's certificate; both sides insist on getting one.
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
   SSL_CTX_set_cert_verify_callback(ctx.get(), verify_certificate, nullptr);

@@ -7,6 +7,7 @@
 #include <openssl/srtp.h>
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 
 namespace wab::dtls {
@@ -32,6 +33,11 @@ std::string drain_openssl_errors() {
   return out;
 }
 
+// OpenSSL accepts send fragments of 512 bytes to 2^14.
+std::size_t max_application_record(const DtlsConfig& config) {
+  return std::clamp<std::size_t>(config.mtu, 512, kMaxRecordPlaintext);
+}
+
 } // namespace
 
 std::string_view dtls_state_name(DtlsState state) {
@@ -53,12 +59,12 @@ bool verify_peer_certificate(SSL* ssl, X509* peer_leaf) {
 DtlsTransport::DtlsTransport(Listener& listener, const Certificate& certificate, DtlsRole role,
                              Fingerprint expected_remote, DtlsConfig config)
     : listener_(listener), role_(role), expected_remote_(std::move(expected_remote)),
-      config_(config), read_buffer_(kMaxRecordPlaintext) {
+      config_(config) {
   if (config_.mtu < 256 || config_.mtu > 65507) {
     throw std::invalid_argument("DTLS MTU must be between 256 and 65507");
   }
-  queue_.output.reserve(config_.mtu * 4);
-  sending_.reserve(config_.mtu * 4);
+  // The output buffers grow to the largest flight during the handshake and are trimmed once
+  // connected (release_handshake_memory), so nothing is reserved up front.
 
   ssl_.reset(SSL_new(certificate.ssl_context(config_.srtp_profiles)));
   if (!ssl_) throw std::runtime_error("DTLS: SSL_new failed: " + drain_openssl_errors());
@@ -66,6 +72,10 @@ DtlsTransport::DtlsTransport(Listener& listener, const Certificate& certificate,
   BIO* bio = make_datagram_bio(&queue_);
   SSL_set_bio(ssl_.get(), bio, bio); // one BIO for both directions; the SSL owns it
   SSL_set_mtu(ssl_.get(), static_cast<long>(config_.mtu));
+  // OpenSSL sizes its write buffer (kept for the connection's life) by the largest record it
+  // may send: ~17 KiB by default. Our records are at most one datagram, so the buffer can be too.
+  // Set before the handshake, which allocates the buffer.
+  SSL_set_max_send_fragment(ssl_.get(), static_cast<long>(max_application_record(config_)));
   DTLS_set_timer_cb(ssl_.get(), &DtlsTransport::retransmit_timer);
   if (role_ == DtlsRole::kClient) {
     SSL_set_connect_state(ssl_.get());
@@ -178,17 +188,22 @@ void DtlsTransport::finish_handshake() {
   state_ = DtlsState::kConnected;
   // Our last flight (the server's Finished) goes out before the owner starts using the keys.
   flush_output();
+  release_handshake_memory();
   listener_.on_dtls_connected(keys);
   OPENSSL_cleanse(&keys, sizeof keys);
 }
 
 void DtlsTransport::read_application_data() {
+  // On the stack rather than in the transport: one record's worth is needed only here, and
+  // thousands of idle legs would each keep 16 KiB. A nested call (a listener that sends, whose
+  // peer answers in-process) gets its own frame.
+  std::array<std::uint8_t, kMaxRecordPlaintext> plaintext;
   while (state_ == DtlsState::kConnected) {
     ERR_clear_error();
-    const int n = SSL_read(ssl_.get(), read_buffer_.data(), static_cast<int>(read_buffer_.size()));
+    const int n = SSL_read(ssl_.get(), plaintext.data(), static_cast<int>(plaintext.size()));
     if (n > 0) {
       ++counters_.application_records_received;
-      listener_.on_dtls_application_data(Bytes(read_buffer_.data(), static_cast<std::size_t>(n)));
+      listener_.on_dtls_application_data(Bytes(plaintext.data(), static_cast<std::size_t>(n)));
       continue;
     }
     const int error = SSL_get_error(ssl_.get(), n);
@@ -209,7 +224,8 @@ void DtlsTransport::read_application_data() {
 }
 
 bool DtlsTransport::send_application_data(Bytes data) {
-  if (state_ != DtlsState::kConnected || data.empty() || data.size() > kMaxRecordPlaintext) {
+  if (state_ != DtlsState::kConnected || data.empty() ||
+      data.size() > max_application_record(config_)) {
     ++counters_.application_send_failures;
     return false;
   }
@@ -290,6 +306,14 @@ bool DtlsTransport::check_peer_certificate(X509* leaf) {
                      (expected_remote_.empty() ? std::string("none") : expected_remote_.to_sdp()) +
                      ", got " + actual.to_sdp() + ")";
   return false;
+}
+
+void DtlsTransport::release_handshake_memory() {
+  // A flight can be several KiB (certificates); application records are one SCTP packet each.
+  queue_.output.shrink_to_fit();
+  queue_.records.shrink_to_fit();
+  sending_.shrink_to_fit();
+  sending_records_.shrink_to_fit();
 }
 
 void DtlsTransport::flush_output() {

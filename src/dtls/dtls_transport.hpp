@@ -93,8 +93,9 @@ public:
   // §4.1.2.7), which still returns true.
   bool handle_datagram(Bytes datagram, TimePoint now);
 
-  // One application-data record (an SCTP packet). Only when connected; false otherwise or if
-  // OpenSSL refuses it.
+  // One application-data record (an SCTP packet) of at most `mtu` bytes (512 if the MTU is
+  // smaller, 16384 if larger). Only when connected;
+  // false otherwise, when larger, or if OpenSSL refuses it.
   bool send_application_data(Bytes data);
 
   // Sends close_notify and closes. No callback follows.
@@ -117,6 +118,7 @@ private:
   void finish_handshake();
   void read_application_data();
   void flush_output();
+  void release_handshake_memory();
   void update_retransmit_deadline(TimePoint now);
   void fail(std::string reason);
   std::string openssl_failure(const char* during);
@@ -132,7 +134,6 @@ private:
   std::vector<std::uint8_t> sending_;
   std::vector<DatagramQueue::RecordEnd> sending_records_;
   bool flushing_ = false;
-  std::vector<std::uint8_t> read_buffer_;
   SslPtr ssl_; // declared after queue_: destroyed first, so its BIO never sees a dead queue
 
   TimePoint handshake_deadline_{};

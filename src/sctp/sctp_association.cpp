@@ -4,6 +4,7 @@
 #include <usrsctp.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
@@ -17,7 +18,10 @@ namespace wab::sctp {
 namespace {
 
 // Streams we ask for in each direction; ids beyond what the peer grants are never allocated.
-constexpr std::uint16_t kStreams = 1024;
+// usrsctp allocates per-stream state for every one of them at INIT (~100 bytes a stream each
+// way), and a leg uses one or two channels, so a few suffice; a peer can still open channels on
+// any of these ids.
+constexpr std::uint16_t kStreams = 16;
 // SCTP packets of at most 1200 bytes, as WebRTC stacks use: with DTLS, UDP and IP headers a
 // datagram stays far below Ethernet's 1500 and close to IPv6's 1280 minimum. For AF_CONN
 // usrsctp does not count the 12-byte common header against the path MTU, hence 1188.
@@ -27,7 +31,8 @@ constexpr std::uint32_t kPathMtu = 1188;
 constexpr int kSocketBufferSize = 1024 * 1024;
 // Our own queue behind usrsctp's (messages refused with EWOULDBLOCK, or sent before COMM_UP).
 constexpr std::size_t kMaxQueuedBytes = 16 * 1024 * 1024;
-// recvv is called with this much room; larger messages arrive in pieces and are reassembled.
+// recvv is called with this much room (on the stack of drain_socket, not per association);
+// larger messages arrive in pieces and are reassembled.
 constexpr std::size_t kReceiveChunk = 64 * 1024;
 // Packets usrsctp produced for us on other threads between two of our ticks.
 constexpr std::size_t kMaxPacketsFromOtherThreads = 1024;
@@ -73,7 +78,7 @@ void SctpAssociation::SocketCloser::operator()(struct ::socket* s) const {
 
 SctpAssociation::SctpAssociation(Listener& listener, Config config)
     : listener_(listener), config_(config), stack_(sctp_stack_global()),
-      outgoing_streams_(kStreams), receive_buffer_(kReceiveChunk) {
+      outgoing_streams_(kStreams) {
   if (config_.local_port == 0 || config_.remote_port == 0) {
     throw std::invalid_argument("SCTP ports must be non-zero");
   }
@@ -238,9 +243,12 @@ void SctpAssociation::after_usrsctp_call() {
 
 void SctpAssociation::drain_socket() {
   // A listener callback that sends may bring us back here through after_usrsctp_call; the outer
-  // loop keeps draining, and receive_buffer_ must not be overwritten under the callback.
+  // loop keeps draining (one recvv buffer live at a time, however deep the callbacks go).
   if (in_drain_) return;
   in_drain_ = true;
+  // Not a member: an association is idle almost always, and thousands of them would each keep
+  // 64 KiB for nothing.
+  std::array<std::uint8_t, kReceiveChunk> receive_buffer;
   while (socket_ && !closed_) {
     sctp_rcvinfo info{};
     socklen_t info_length = sizeof info;
@@ -248,7 +256,7 @@ void SctpAssociation::drain_socket() {
     int flags = 0;
     sockaddr_conn from{};
     socklen_t from_length = sizeof from;
-    const ssize_t n = usrsctp_recvv(socket_.get(), receive_buffer_.data(), receive_buffer_.size(),
+    const ssize_t n = usrsctp_recvv(socket_.get(), receive_buffer.data(), receive_buffer.size(),
                                     reinterpret_cast<sockaddr*>(&from), &from_length, &info,
                                     &info_length, &info_type, &flags);
     if (n < 0) break; // EWOULDBLOCK: nothing more; ENOTCONN before the handshake
@@ -256,7 +264,7 @@ void SctpAssociation::drain_socket() {
       if (connect_called_) close_association("shutdown");
       break;
     }
-    const Bytes piece(receive_buffer_.data(), static_cast<std::size_t>(n));
+    const Bytes piece(receive_buffer.data(), static_cast<std::size_t>(n));
     const bool end_of_record = (flags & MSG_EOR) != 0;
     if (flags & MSG_NOTIFICATION) {
       if (end_of_record && notification_buffer_.empty()) {

@@ -216,7 +216,6 @@ private:
   std::set<std::uint16_t> resets_in_flight_;  // requested, not yet confirmed: ids not reusable
   std::unordered_map<std::uint16_t, Reassembly> reassembly_;
   std::vector<std::uint8_t> notification_buffer_;
-  std::vector<std::uint8_t> receive_buffer_; // one recvv worth, allocated once
 
   std::mutex other_thread_mutex_;
   std::deque<std::vector<std::uint8_t>> packets_from_other_threads_;

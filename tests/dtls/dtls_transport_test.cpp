@@ -218,6 +218,23 @@ TEST(DtlsTransport, ApplicationDataIsRefusedBeforeConnectedAndAfterClose) {
   EXPECT_EQ(pair.client.counters().application_send_failures, 4u);
 }
 
+TEST(DtlsTransport, ApplicationRecordsAreBoundedByTheMtu) {
+  // OpenSSL's write buffer is sized to the MTU (set_max_send_fragment): a larger record must be
+  // refused before it reaches OpenSSL, and one of exactly the MTU must still arrive whole.
+  DtlsPair pair(client_cert(), server_cert());
+  pair.client.start(kT0);
+  pair.pump(kT0);
+  ASSERT_TRUE(pair.connected());
+  const std::vector<std::uint8_t> too_big(DtlsConfig{}.mtu + 1, 0x11);
+  EXPECT_FALSE(pair.client.send_application_data(too_big));
+  EXPECT_EQ(pair.client.counters().application_send_failures, 1u);
+  const std::vector<std::uint8_t> largest(DtlsConfig{}.mtu, 0x22);
+  ASSERT_TRUE(pair.client.send_application_data(largest));
+  pair.pump(kT0);
+  ASSERT_EQ(pair.server_events.received.size(), 1u);
+  EXPECT_EQ(pair.server_events.received[0], largest);
+}
+
 TEST(DtlsTransport, CloseNotifyReachesThePeer) {
   DtlsPair pair(client_cert(), server_cert());
   pair.client.start(kT0);

@@ -443,16 +443,17 @@ TEST_F(AssociationPair, UnknownPpidStreamAndBadDcepAreCountedAndDropped) {
                  [](Packet& p, std::size_t at) { store_be32(&p[at + 12], 99); });
   EXPECT_EQ(stats.unknown_ppid_messages, 1u);
   // Moving a message to another stream leaves a gap in its own stream's sequence numbers, so
-  // each of these uses a channel of its own and becomes message 0 of the stream it moves to.
+  // each of these uses a channel of its own and becomes message 0 of the stream it moves to
+  // (an unused stream below the 16 an association negotiates: beyond them usrsctp drops it).
   const auto spare1 = open_from(client, server, "spare1");
   const auto spare2 = open_from(client, server, "spare2");
   deliver_edited(to_server, client, server, spare1, "y", [](Packet& p, std::size_t at) {
-    store_be16(&p[at + 8], 300);
+    store_be16(&p[at + 8], 10);
     store_be16(&p[at + 10], 0);
   });
   EXPECT_EQ(stats.messages_on_unknown_channel, 1u);
   deliver_edited(to_server, client, server, spare2, "z", [](Packet& p, std::size_t at) {
-    store_be16(&p[at + 8], 302);
+    store_be16(&p[at + 8], 12);
     store_be16(&p[at + 10], 0);
     store_be32(&p[at + 12], static_cast<std::uint32_t>(Ppid::dcep)); // DCEP type 'z': unknown
   });
