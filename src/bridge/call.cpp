@@ -59,7 +59,6 @@ Call::Call(CallServices& services, whatsapp::CallConnect connect, EndedHandler o
       profile_(services.profiles.for_number(connect_.business.phone_number_id)),
       on_placed_(std::move(on_placed)), on_ended_(std::move(on_ended)),
       started_at_(services.loop.now()), to_agent_(random_u32()), to_caller_(random_u32()),
-      keepalive_timer_(services.loop, [this] { on_keepalive_tick(); }),
       accept_window_timer_(services.loop,
                            [this] {
                              end(outbound_ ? "callee_did_not_answer" : "accept_window_expired",
@@ -224,7 +223,7 @@ void Call::on_accept(const whatsapp::GraphResult& result) {
     return;
   }
   // Media towards WhatsApp only from now on; silence keeps the call alive until the agent speaks.
-  keepalive_timer_.arm(services_.loop.now());
+  start_keepalive();
   maybe_greet();
 }
 
@@ -551,7 +550,7 @@ void Call::end(const std::string& cause, OutwardAction action, const nlohmann::j
   phase_ = CallPhase::ended;
   end_cause_ = cause;
   end_details_ = details.is_object() ? details : nlohmann::json::object();
-  keepalive_timer_.disarm();
+  stop_keepalive();
   accept_window_timer_.disarm();
   agent_setup_timer_.disarm();
   max_duration_timer_.disarm();

@@ -25,6 +25,7 @@
 #include "bridge/call_observer.hpp"
 #include "bridge/call_recorder.hpp"
 #include "bridge/call_stats.hpp"
+#include "bridge/keepalive_sweep.hpp"
 #include "net/event_loop.hpp"
 #include "ogg/ogg_opus_reader.hpp"
 #include "rtc/peer_transport.hpp"
@@ -52,6 +53,9 @@ struct CallServices {
   agent::ToolInvoker* tools = nullptr; // null: HTTP tools answer "unavailable"
   CallDataSettings call_data;          // transcripts and recordings on disk
   CallObserver* observer = nullptr;    // the app's live view of the calls; null: none
+  // The calls' 20 ms media keepalive, one timer for all of them; made by the first call that
+  // needs it (the loop's thread), so whoever builds the services need not.
+  std::shared_ptr<KeepaliveSweep> keepalive{};
 };
 
 enum class CallPhase { answering, accepted, ended };
@@ -73,7 +77,7 @@ struct SoftphoneCall {
   std::string offer_sdp;       // the browser's, non-trickle (every candidate in it)
 };
 
-class Call final : private rtc::PeerTransport::Listener {
+class Call final : private rtc::PeerTransport::Listener, private KeepaliveSweep::Member {
 public:
   using EndedHandler = std::function<void(Call&)>;
   using PlacedHandler = std::function<void(Call&, const whatsapp::GraphResult&)>;
@@ -192,7 +196,9 @@ private:
   // Media.
   void forward_to_agent(MutableBytes packet, std::size_t capacity);
   void forward_to_caller(MutableBytes packet, std::size_t capacity);
-  void on_keepalive_tick();
+  void on_keepalive(TimePoint now) override; // KeepaliveSweep::Member
+  void start_keepalive();
+  void stop_keepalive();
   void send_sender_report(rtc::PeerTransport& leg, const rtp::RtpRewriter& stream,
                           std::uint64_t packets);
 
@@ -282,8 +288,6 @@ private:
   rtp::RtpRewriter to_caller_;
   TimePoint last_agent_audio_{};
   TimePoint last_sender_report_{};
-  TimePoint keepalive_due_{};
-  net::LoopTimer keepalive_timer_;
   net::LoopTimer accept_window_timer_;
   net::LoopTimer agent_setup_timer_;
   net::LoopTimer max_duration_timer_;

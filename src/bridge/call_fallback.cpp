@@ -52,7 +52,7 @@ void Call::hang_up_agent() {
 }
 
 void Call::start_announcement() {
-  keepalive_timer_.disarm();
+  stop_keepalive();
   announcement_next_ = 0;
   announcement_due_ = services_.loop.now();
   log::info("announcement_started",

@@ -16,7 +16,6 @@ namespace {
 
 // Meta drops a call after 20 s without business media: while the agent is silent, the caller
 // gets an Opus silence frame every 20 ms once agent audio has paused this long.
-constexpr Duration kKeepaliveInterval = milliseconds(20);
 constexpr Duration kAgentSilenceBeforeFill = milliseconds(60);
 // RTCP sender reports tell both far ends the stream is alive even across silence (RFC 3550 §6.2).
 constexpr Duration kSenderReportInterval = seconds(5);
@@ -82,9 +81,17 @@ void Call::forward_to_caller(MutableBytes packet, std::size_t capacity) {
   }
 }
 
-void Call::on_keepalive_tick() {
+void Call::start_keepalive() {
+  if (!services_.keepalive) services_.keepalive = std::make_shared<KeepaliveSweep>(services_.loop);
+  services_.keepalive->join(*this);
+}
+
+void Call::stop_keepalive() {
+  if (services_.keepalive) services_.keepalive->leave(*this);
+}
+
+void Call::on_keepalive(TimePoint now) {
   if (phase_ != CallPhase::accepted) return;
-  const TimePoint now = services_.loop.now();
   if (now - last_agent_audio_ >= kAgentSilenceBeforeFill) {
     std::uint8_t buf[12 + sizeof rtp::kOpusSilenceFrame + srtp::kMaxTrailer];
     const std::size_t len =
@@ -104,11 +111,6 @@ void Call::on_keepalive_tick() {
       send_sender_report(*agent_leg_, to_agent_, counters_.forwarded_to_agent);
     }
   }
-  // Re-armed from the previous due time, not from `now`: the loop's lateness must not add up
-  // (50 silence packets a second, not 48). After a stall, the cadence restarts from now.
-  const TimePoint next = keepalive_due_ + kKeepaliveInterval;
-  keepalive_due_ = next > now ? next : now + kKeepaliveInterval;
-  keepalive_timer_.arm(keepalive_due_);
 }
 
 void Call::send_sender_report(rtc::PeerTransport& leg, const rtp::RtpRewriter& stream,

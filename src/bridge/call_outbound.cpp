@@ -96,13 +96,14 @@ void Call::on_status_webhook(const whatsapp::CallStatus& status) {
     was_accepted_ = true;
     notify_step("callee_answered");
     accept_window_timer_.disarm();
-    keepalive_timer_.arm(services_.loop.now());
+    start_keepalive();
     maybe_greet();
   }
 }
 
 Call::~Call() {
   *alive_ = false;
+  stop_keepalive();
   // Closing the legs may call back (channel closed): nothing may act on a call being destroyed.
   phase_ = CallPhase::ended;
   if (caller_leg_) caller_leg_->close();
