@@ -210,6 +210,18 @@ void SctpAssociation::handle_timeout(TimePoint now) {
 }
 
 void SctpAssociation::flush_pending() {
+  // Runs on every 10 ms tick of every association and the queue is almost always empty: look
+  // first, since even an empty std::deque allocates (twice) when it is made.
+  bool pending = false;
+  {
+    std::lock_guard lock(other_thread_mutex_);
+    pending = !packets_from_other_threads_.empty();
+  }
+  if (pending) deliver_packets_from_other_threads();
+  after_usrsctp_call();
+}
+
+void SctpAssociation::deliver_packets_from_other_threads() {
   std::deque<std::vector<std::uint8_t>> packets;
   {
     std::lock_guard lock(other_thread_mutex_);
@@ -219,7 +231,6 @@ void SctpAssociation::flush_pending() {
     ++stats_.packets_from_other_threads;
     deliver_packet_now(packet);
   }
-  after_usrsctp_call();
 }
 
 void SctpAssociation::deliver_packet_now(Bytes packet) {

@@ -169,6 +169,7 @@ private:
   void queue_packet_from_other_thread(Bytes packet) override;
 
   void configure_socket();
+  void deliver_packets_from_other_threads();
   void after_usrsctp_call();
   void drain_socket();
   void on_notification(Bytes notification);
