@@ -111,6 +111,16 @@ public:
     }
     if (!config_.admin_token.empty()) {
       dashboard_ = std::make_unique<Dashboard>(loop_, registry_, config_.admin_token);
+      if (cluster_) {
+        dashboard_->set_cluster_figures([this] {
+          const auto f = cluster_->node().figures();
+          return nlohmann::json{{"node_id", cluster_->node().settings().node_id},
+                                {"redis_up", f.redis_up},
+                                {"nodes", f.nodes},
+                                {"draining_nodes", f.draining_nodes},
+                                {"calls", f.calls}};
+        });
+      }
       services_.observer = dashboard_.get();
       softphone_ = std::make_unique<Softphone>(registry_, services_, *dashboard_);
     }
