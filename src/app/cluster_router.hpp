@@ -39,6 +39,7 @@ public:
   void set_draining() { node_.set_draining(); }
 
   const cluster::ClusterNode& node() const { return node_; }
+  cluster::ClusterNode& node() { return node_; }
   const ClusterCounters& counters() const { return counters_; }
 
 private:

@@ -368,7 +368,9 @@ private:
   // Lets outgoing Graph/OpenAI requests (terminate, hangup) finish, then stops the loop.
   void finish_drain(TimePoint deadline) {
     http_server_.stop_accepting();
-    if ((http_client_.in_flight() == 0 && registry_.active_calls() == 0) ||
+    if (cluster_) cluster_->node().flush(); // the calls that just ended are no orphans
+    const bool redis_done = !cluster_ || cluster_->node().in_flight() == 0;
+    if ((http_client_.in_flight() == 0 && registry_.active_calls() == 0 && redis_done) ||
         loop_.now() >= deadline) {
       loop_.stop();
       return;

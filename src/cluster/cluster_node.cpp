@@ -164,10 +164,14 @@ void ClusterNode::on_subscriber_up() {
 
 void ClusterNode::tick() {
   tick_timer_.arm(loop_.now() + kTick);
-  if (!commands_.up() || recorded_.empty()) return;
+  if (!commands_.up()) return;
   std::unordered_set<std::string> live;
-  for (auto& call : hooks_.local_calls())
+  bool unrecorded = false; // e.g. a placed call that just got its id: record it now
+  for (auto& call : hooks_.local_calls()) {
+    unrecorded =
+        unrecorded || (recorded_.count(call.call_id) == 0 && taken_.count(call.call_id) == 0);
     live.insert(std::move(call.call_id));
+  }
   for (auto it = recorded_.begin(); it != recorded_.end();) {
     if (live.count(it->first) != 0) {
       ++it;
@@ -176,6 +180,8 @@ void ClusterNode::tick() {
     release(it->first, it->second);
     it = recorded_.erase(it);
   }
+  std::erase_if(taken_, [&](const std::string& id) { return live.count(id) == 0; });
+  if (unrecorded) heartbeat();
 }
 
 void ClusterNode::release(const std::string& call_id, const std::string& phone_number_id) {
@@ -194,7 +200,9 @@ void ClusterNode::heartbeat() {
   std::vector<std::string> args = {settings_.node_id, std::to_string(ttl_ms()),
                                    draining_ ? "draining" : "up", std::string(keys::kPrefix)};
   for (auto& call : hooks_.local_calls()) {
-    if (call.call_id.empty() || call.phone_number_id.empty()) continue;
+    if (call.call_id.empty() || call.phone_number_id.empty() || taken_.count(call.call_id) != 0) {
+      continue;
+    }
     args.push_back(call.call_id);
     args.push_back(call.phone_number_id);
     recorded_[call.call_id] = call.phone_number_id;
@@ -210,6 +218,7 @@ void ClusterNode::heartbeat() {
            // Another node ended it while we could not refresh it (we looked dead).
            log::warn("cluster_call_taken_over", {{"call_id", taken.text}});
            recorded_.erase(taken.text);
+           taken_.insert(taken.text);
          }
        });
   eval(sweep_script(), {keys::nodes()}, {std::string(keys::kPrefix), std::to_string(remember_ms())},

@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -101,6 +102,10 @@ public:
                std::function<void(bool delivered)> done);
   // The heartbeat says "draining" from now on: the node takes no new calls.
   void set_draining();
+  // Before the process exits: gives up the calls that ended since the last tick (else a
+  // survivor would take them for orphans). `in_flight()` tells when Redis has answered.
+  void flush() { tick(); }
+  std::size_t in_flight() const { return commands_.pending(); }
 
   bool redis_up() const { return commands_.up() && subscriber_.up(); }
   ClusterFigures figures() const;
@@ -112,7 +117,7 @@ private:
             RedisConnection::ReplyHandler done);
   void on_commands_up();
   void on_subscriber_up();
-  void tick();      // every second: release calls that ended here
+  void tick();      // every second: release calls that ended here, record new ones
   void heartbeat(); // every call_ttl / 3: refresh, sweep, figures
   void release(const std::string& call_id, const std::string& phone_number_id);
   std::int64_t ttl_ms() const;
@@ -128,6 +133,8 @@ private:
   bool draining_ = false;
   // Calls recorded in Redis as ours, by id → phone_number_id (what tick() compares against).
   std::map<std::string, std::string> recorded_;
+  // Calls of ours that another node took over (we looked dead): never recorded again.
+  std::set<std::string> taken_;
   ClusterFigures figures_;
   std::uint64_t orphans_taken_ = 0;
 };

@@ -38,6 +38,8 @@ public:
 
   void start();
   bool up() const { return up_; }
+  // Commands sent and not answered yet.
+  std::size_t pending() const { return pending_.size(); }
 
   // Sends one command. The handler gets the reply, or an error value when the connection is lost
   // before it came. Returns false (handler not called) when the connection is not up.

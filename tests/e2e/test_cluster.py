@@ -11,6 +11,9 @@
 3. redis-server stops -> a new connect is rejected through the Graph API with
    call_refused_cluster_unavailable logged and no pre_accept; /healthz says so and
    wabridge_cluster_redis_up is 0. Redis starts again -> the next call is taken as usual.
+4. SIGTERM drains a node holding a call: the others count it as draining; at its grace it ends
+   its call itself (Graph reject: it was never accepted) and exits 0; no survivor takes that
+   call for an orphan (no Graph terminate).
 
 Calls carry no media (no Pion peers: light on two cores): the caller's offer and the agent's
 answer are written here, with candidates on closed ports. ICE would give up after 15 s; every
@@ -112,7 +115,7 @@ class Cluster:
     def stop_redis(self):
         self.redis.stop(grace=3.0)
 
-    def start_node(self, index):
+    def start_node(self, index, extra_env=None):
         port = h.free_port()
         media_min = 20000 + ((os.getpid() * 37 + index * 211) % 14000)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "WHATSAPP_"))}
@@ -128,6 +131,7 @@ class Cluster:
             "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0", "NODE_ID": node_id,
             "CLUSTER_CALL_TTL_SECONDS": str(TTL), "DRAIN_GRACE_SECONDS": "1",
         })
+        env.update(extra_env or {})
         bridge = Bridge(self.args.wabridge, env, self.args.log_dir, f"{self.harness.name}.{node_id}",
                         echo=self.args.verbose)
         bridge.wait_healthy()
@@ -296,6 +300,34 @@ def redis_down(harness, cluster):
     cluster.nodes[node].wait_log("call_ended", 10, call_id=cid)
 
 
+def drain(harness, cluster):
+    node, other = "node2", "node1"
+    cid = call_id(0, "D")
+    cluster.post(node, h.connect_body(cid, caller_offer()))
+    harness.graph_action(cid, "pre_accept", timeout=15)
+    cluster.nodes[node].proc.send_signal(signal.SIGTERM)
+    h.wait_until(lambda: cluster.metric(other, "wabridge_cluster_nodes_draining") == 1, TTL * 2,
+                 "the other node counting one draining node")
+    harness.graph_action(cid, "reject", timeout=10)
+    try:
+        status = cluster.nodes[node].proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        status = None
+    cluster.killed.add(node)  # gone on purpose
+    harness.expect(status == 0, "the drained node exited 0", str(status))
+    ended = cluster.nodes[node].logs("call_ended", call_id=cid)
+    harness.expect(ended and ended[0].get("cause") == "shutdown", "its call ended with cause shutdown",
+                   str(ended))
+    # Once the survivor's sweep dropped the node, it must have left that call alone.
+    h.wait_until(lambda: cluster.metric(other, "wabridge_cluster_nodes") == 1, TTL * 3,
+                 "the survivor counting one node")
+    harness.expect(not cluster.nodes[other].logs("cluster_call_orphaned", call_id=cid),
+                   "the drained node's ended call is no orphan")
+    harness.expect(graph_count(harness, cid, "reject") == 1 and graph_count(harness, cid, "terminate") == 0,
+                   "one Graph reject and no terminate for the drained call",
+                   f"{graph_count(harness, cid, 'reject')} / {graph_count(harness, cid, 'terminate')}")
+
+
 def scenario(harness):
     random.seed(8)
     harness.openai.on_offer = agent_answer
@@ -303,12 +335,14 @@ def scenario(harness):
     try:
         cluster.start_redis()
         for i in range(NODES):
-            cluster.start_node(i)
+            # node2 is drained last: long enough a grace for the others to see it draining.
+            cluster.start_node(i, {"DRAIN_GRACE_SECONDS": "4"} if i == 2 else None)
         h.wait_until(lambda: all(cluster.metric(n, "wabridge_cluster_nodes") == NODES for n in cluster.nodes),
                      TTL * 3, "every node counting three nodes")
         sprayed_calls(harness, cluster)
         node_loss(harness, cluster)
         redis_down(harness, cluster)
+        drain(harness, cluster)
     finally:
         cluster.stop_all()
 
