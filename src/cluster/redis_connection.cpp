@@ -30,7 +30,8 @@ RedisConnection::RedisConnection(net::EventLoop& loop, RedisUrl url, std::string
     : loop_(loop), url_(std::move(url)), name_(std::move(name)), on_up_(std::move(on_up)),
       on_down_(std::move(on_down)), watcher_(loop), backoff_(kFirstBackoff),
       reconnect_timer_(loop, [this] { connect(); }),
-      connect_timeout_(loop, [this] { drop("connect timed out"); }) {}
+      connect_timeout_(loop, [this] { drop("connect timed out"); }),
+      refused_timer_(loop, [this] { drop("refused"); }) {}
 
 RedisConnection::~RedisConnection() {
   closing_ = true;
@@ -46,13 +47,13 @@ void RedisConnection::start() {
 void RedisConnection::connect() {
   redisAsyncContext* raw = redisAsyncConnect(url_.host.c_str(), url_.port);
   if (raw == nullptr) {
-    lost("out of memory");
+    lost("out of memory", false);
     return;
   }
   if (raw->err != 0) {
     const std::string why = raw->errstr;
     redisAsyncFree(raw);
-    lost(why);
+    lost(why, false);
     return;
   }
   context_.reset(raw);
@@ -73,28 +74,13 @@ void RedisConnection::connect() {
 
 // AUTH and SELECT from the URL, then a PING whose answer makes the connection usable.
 void RedisConnection::hello() {
-  const auto send = [this](std::vector<std::string> argv, ReplyHandler handler) {
-    std::vector<const char*> args;
-    std::vector<std::size_t> lengths;
-    for (const auto& a : argv) {
-      args.push_back(a.data());
-      lengths.push_back(a.size());
-    }
-    const std::uint64_t id = next_request_++;
-    pending_.emplace(id, std::move(handler));
-    if (redisAsyncCommandArgv(context_.get(), &RedisConnection::on_reply,
-                              reinterpret_cast<void*>(static_cast<std::uintptr_t>(id)),
-                              static_cast<int>(args.size()), args.data(), lengths.data()) != 0) {
-      pending_.erase(id);
-    }
-  };
   const auto check = [this](const char* step) {
     return [this, step](const RedisValue& reply) {
       if (!reply.is_error()) return;
       // Redis's message for a wrong password names no secret.
       log::error("redis_refused",
                  {{"connection", name_}, {"step", step}, {"error", reply.text.substr(0, 200)}});
-      loop_.post([this] { drop("refused"); });
+      refused_timer_.arm(loop_.now()); // not from inside hiredis's callback
     };
   };
   if (!url_.password.empty()) send({"AUTH", url_.password}, check("AUTH"));
@@ -114,10 +100,10 @@ void RedisConnection::become_up() {
   if (on_up_) on_up_();
 }
 
-void RedisConnection::lost(const std::string& why) {
-  const bool was_up = up_;
+void RedisConnection::lost(const std::string& why, bool was_up) {
   up_ = false;
   connect_timeout_.disarm();
+  refused_timer_.disarm();
   if (was_up || !reported_down_) {
     log::warn("redis_unavailable",
               {{"connection", name_},
@@ -134,17 +120,20 @@ void RedisConnection::lost(const std::string& why) {
 
 void RedisConnection::drop(const std::string& why) {
   if (!context_ || freeing_) return;
-  freeing_ = true;
   const bool was_up = up_;
   up_ = false; // handlers of the pending replies see a connection that is down
+  freeing_ = true;
   context_.reset();
   freeing_ = false;
-  up_ = was_up; // lost() reports the transition
-  lost(why);
+  lost(why, was_up);
 }
 
 bool RedisConnection::command(const std::vector<std::string>& argv, ReplyHandler handler) {
   if (!up_ || !context_ || freeing_) return false;
+  return send(argv, std::move(handler));
+}
+
+bool RedisConnection::send(const std::vector<std::string>& argv, ReplyHandler handler) {
   std::vector<const char*> args;
   std::vector<std::size_t> lengths;
   args.reserve(argv.size());
@@ -200,7 +189,7 @@ void RedisConnection::on_connect(const redisAsyncContext* context, int status) {
   // hiredis frees the context after this callback.
   const std::string why = context->errstr;
   (void)self->context_.release();
-  self->lost(why);
+  self->lost(why, false);
 }
 
 void RedisConnection::on_disconnect(const redisAsyncContext* context, int status) {
@@ -209,7 +198,7 @@ void RedisConnection::on_disconnect(const redisAsyncContext* context, int status
   const std::string why = status == REDIS_OK ? "closed" : context->errstr;
   // hiredis frees the context after this callback.
   (void)self->context_.release();
-  self->lost(why);
+  self->lost(why, self->up_);
 }
 
 void RedisConnection::update_watch() {

@@ -55,9 +55,11 @@ private:
 
   void connect();
   void hello();
+  // Queues a command whether or not the connection is up yet (hello() needs that).
+  bool send(const std::vector<std::string>& argv, ReplyHandler handler);
   void become_up();
   // The context is gone (hiredis freed it or we are about to): state, logs, reconnect.
-  void lost(const std::string& why);
+  void lost(const std::string& why, bool was_up);
   // Frees the context from our side (timeout, failed AUTH).
   void drop(const std::string& why);
   void update_watch();
@@ -90,6 +92,7 @@ private:
   Duration backoff_;
   net::LoopTimer reconnect_timer_;
   net::LoopTimer connect_timeout_;
+  net::LoopTimer refused_timer_; // AUTH/SELECT refused: dropped from the loop, not from hiredis
   std::uint64_t next_request_ = 1;
   std::unordered_map<std::uint64_t, ReplyHandler> pending_;
   MessageHandler on_message_;
