@@ -235,6 +235,10 @@ def sprayed_calls(harness, cluster):
     forwarded = sum(cluster.metric(n, "wabridge_cluster_webhooks_forwarded_total") or 0 for n in node_ids)
     harness.expect(forwarded >= CALLS, "every terminate forwarded to its owner", str(forwarded))
     created = harness.openai.created_ids()
+    try:  # call_ended is logged before the hangup request is answered
+        h.wait_until(lambda: len(harness.openai.hangup_ids()) >= len(created), 10, "the OpenAI hangups")
+    except h.E2EFailure:
+        pass  # reported just below
     hung_up = harness.openai.hangup_ids()
     harness.expect(len(created) == CALLS, "one OpenAI call per call", str(len(created)))
     harness.expect(sorted(hung_up) == sorted(created), "each OpenAI call hung up once",
