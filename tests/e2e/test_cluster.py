@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Cluster mode (REDIS_URL): three wabridge nodes on loopback share one redis-server started here.
+"""Cluster mode (REDIS_URL): three wabridge nodes on loopback share one redis-server started here
+(with a password: test_secrets searches the nodes' output for it).
 
 1. 30 calls: each connect is posted to two random nodes at once, each terminate to a node that
    does not hold the call -> per call one pre_accept (counted at the fake Graph), one call_started
@@ -29,6 +30,7 @@ import subprocess
 import time
 
 import bridge_harness as h
+from e2e_common import REDIS_PASSWORD
 from processes import Bridge, Process
 
 TTL = 3  # CLUSTER_CALL_TTL_SECONDS
@@ -99,7 +101,8 @@ class Cluster:
 
     def start_redis(self):
         self.redis = Process("redis", [self.redis_bin, "--port", str(self.redis_port), "--bind", "127.0.0.1",
-                                       "--save", "", "--appendonly", "no", "--daemonize", "no"],
+                                       "--save", "", "--appendonly", "no", "--daemonize", "no",
+                                       "--requirepass", REDIS_PASSWORD],
                              stdout_file=os.path.join(self.args.log_dir, f"{self.harness.name}.redis.stdout"),
                              stdin=False)
 
@@ -128,7 +131,7 @@ class Cluster:
             "WHATSAPP_GRAPH_URL": f"http://127.0.0.1:{self.harness.graph.port}/v24.0",
             "OPENAI_BASE_URL": f"http://127.0.0.1:{self.harness.openai.port}/v1",
             "OPENAI_API_KEY": h.API_KEY, "LOG_LEVEL": "debug",
-            "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0", "NODE_ID": node_id,
+            "REDIS_URL": f"redis://:{REDIS_PASSWORD}@127.0.0.1:{self.redis_port}/0", "NODE_ID": node_id,
             "CLUSTER_CALL_TTL_SECONDS": str(TTL), "DRAIN_GRACE_SECONDS": "1",
         })
         env.update(extra_env or {})
