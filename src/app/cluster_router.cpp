@@ -61,7 +61,7 @@ std::string webhook_body_for_call(const std::string& body, const std::string& ca
 
 ClusterRouter::ClusterRouter(net::EventLoop& loop, cluster::ClusterSettings settings,
                              bridge::CallRegistry& registry, whatsapp::GraphClient& graph)
-    : registry_(registry), graph_(graph),
+    : loop_(loop), registry_(registry), graph_(graph),
       node_(loop, std::move(settings),
             {[this] { return local_calls(); },
              [this](const std::string& from, const std::string& body) { on_delivered(from, body); },
@@ -77,7 +77,11 @@ void ClusterRouter::handle(std::shared_ptr<const whatsapp::WebhookBatch> batch,
 void ClusterRouter::route(std::shared_ptr<const whatsapp::WebhookBatch> batch,
                           std::shared_ptr<const std::string> body, std::size_t index) {
   if (index >= batch->events.size()) return;
-  auto next = [this, batch, body, index] { route(batch, body, index + 1); };
+  // Through the loop, not a nested call: Redis may answer at once (it is down), and a body may
+  // hold thousands of events.
+  auto next = [this, batch, body, index] {
+    loop_.post([this, batch, body, index] { route(batch, body, index + 1); });
+  };
   const auto& event = batch->events[index];
   const auto* connect = std::get_if<whatsapp::CallConnect>(&event);
   if (connect != nullptr && is_new_call(*connect)) {

@@ -55,6 +55,7 @@ private:
   void on_orphaned(const cluster::OrphanedCall& call);
   std::vector<cluster::LocalCall> local_calls() const;
 
+  net::EventLoop& loop_;
   bridge::CallRegistry& registry_;
   whatsapp::GraphClient& graph_;
   ClusterCounters counters_;
