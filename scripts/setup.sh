@@ -7,6 +7,9 @@ packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev clang-format clang-tidy
   libssl-dev libsrtp2-dev libusrsctp-dev libcurl4-openssl-dev nlohmann-json3-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libopus-dev libogg-dev libtomlplusplus-dev
+  libhiredis-dev
+  # cluster mode's tests start their own Redis
+  redis-server
   # independent WebRTC peers for the interop tests
   python3 python3-aiortc python3-aiohttp espeak-ng
   golang-go golang-github-pion-webrtc.v3-dev

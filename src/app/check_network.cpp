@@ -15,6 +15,7 @@
 #include "agent/session_config.hpp"
 #include "app/agent_profiles.hpp"
 #include "app/check.hpp"
+#include "cluster/redis_probe.hpp"
 #include "common/random.hpp"
 #include "http/client.hpp"
 #include "net/event_loop.hpp"
@@ -258,6 +259,22 @@ void check_stun(const Config& c, Duration timeout, std::vector<Finding>& out) {
   }
 }
 
+void check_redis(const Config& c, Duration timeout, std::vector<Finding>& out) {
+  if (c.redis_url.empty()) return;
+  const auto url = cluster::parse_redis_url(c.redis_url); // load_config checked it
+  const std::string problem = cluster::probe_redis(url, timeout);
+  if (problem.empty()) {
+    out.push_back({Level::ok,
+                   "REDIS_URL",
+                   url.describe() + " answers (cluster mode, node " + c.node_id + ")",
+                   {}});
+  } else {
+    out.push_back({Level::error, "REDIS_URL", url.describe() + ": " + problem,
+                   "start Redis or fix REDIS_URL; until it answers, the server refuses new calls "
+                   "(unset REDIS_URL for a single node)"});
+  }
+}
+
 } // namespace
 
 std::vector<Finding> check_network(const Config& c, Duration timeout) {
@@ -275,6 +292,7 @@ std::vector<Finding> check_network(const Config& c, Duration timeout) {
                  {{"api-key", c.azure_openai_api_key}}, timeout, out);
   }
   check_stun(c, timeout, out);
+  check_redis(c, timeout, out);
   return out;
 }
 

@@ -1,15 +1,31 @@
 #include "app/config.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <string_view>
 
 #include <toml++/toml.h>
 
 #include "app/profile_settings.hpp"
+#include "cluster/keys.hpp"
+#include "cluster/redis_url.hpp"
 
 namespace wab::app {
 namespace {
+
+// host name and process id, cut to what a node id may hold.
+std::string default_node_id() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0 || host[0] == 0) std::strcpy(host, "node");
+  std::string id;
+  for (const char* c = host; *c != 0 && id.size() < 48; ++c) {
+    id += cluster::keys::valid_node_id(std::string_view(c, 1)) ? *c : '-';
+  }
+  return id + "-" + std::to_string(::getpid());
+}
 
 std::uint64_t parse_number(const std::string& name, const std::string& text, std::uint64_t max) {
   if (text.empty() || text.size() > 12 ||
@@ -59,7 +75,11 @@ constexpr const char* kSettings[] = {"PORT",
                                      "AZURE_OPENAI_BASE_URL",
                                      "ADMIN_TOKEN",
                                      "AGENT_ROLLOVER_MINUTES",
-                                     "AGENT_ROLLOVER_SECONDS"};
+                                     "AGENT_ROLLOVER_SECONDS",
+                                     "REDIS_URL",
+                                     "NODE_ID",
+                                     "CLUSTER_CALL_TTL_SECONDS",
+                                     "MAX_CALLS_PER_NUMBER"};
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -135,6 +155,15 @@ std::vector<std::string> Config::secrets() const {
   for (const auto* s : {&whatsapp_access_token, &whatsapp_app_secret, &whatsapp_verify_token,
                         &openai_api_key, &azure_openai_api_key, &admin_token}) {
     if (!s->empty()) out.push_back(*s);
+  }
+  if (!redis_url.empty()) {
+    out.push_back(redis_url);
+    try {
+      if (auto password = cluster::parse_redis_url(redis_url).password; !password.empty()) {
+        out.push_back(password);
+      }
+    } catch (const std::invalid_argument&) {
+    }
   }
   return out;
 }
@@ -233,6 +262,12 @@ Config load_config(int argc, char** argv, const char* (*environ_lookup)(const ch
   env("CALL_DATA_DIR", c.call_data_dir);
   if (const char* v = lookup("RECORD_CALLS")) c.record_calls = parse_bool("RECORD_CALLS", v);
   env_number("CALL_DATA_RETENTION_DAYS", c.call_data_retention_days, 36500);
+  env("REDIS_URL", c.redis_url);
+  env("NODE_ID", c.node_id);
+  std::uint64_t call_ttl_s = 15;
+  env_number("CLUSTER_CALL_TTL_SECONDS", call_ttl_s, 3600);
+  c.cluster_call_ttl = seconds(call_ttl_s);
+  env_number("MAX_CALLS_PER_NUMBER", c.max_calls_per_number, 1'000'000);
   c.agent = std::move(file.agent);
   c.numbers = std::move(file.numbers);
 
@@ -278,6 +313,19 @@ Config load_config(int argc, char** argv, const char* (*environ_lookup)(const ch
   }
   if (setup_s == 0) throw ConfigError("AGENT_SETUP_TIMEOUT_SECONDS: must be at least 1");
   if (accept_window_s == 0) throw ConfigError("ACCEPT_WINDOW_SECONDS: must be at least 1");
+  if (!c.redis_url.empty()) {
+    try {
+      (void)cluster::parse_redis_url(c.redis_url); // its messages never hold the password
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(e.what());
+    }
+  }
+  if (c.node_id.empty()) c.node_id = default_node_id();
+  if (!cluster::keys::valid_node_id(c.node_id)) {
+    throw ConfigError("NODE_ID: 1-64 characters of A-Z a-z 0-9 . _ -, got '" + c.node_id + "'");
+  }
+  if (call_ttl_s < 2) throw ConfigError("CLUSTER_CALL_TTL_SECONDS: must be at least 2");
+  if (c.max_calls_per_number == 0) throw ConfigError("MAX_CALLS_PER_NUMBER: must be at least 1");
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
       c.log_level != "error") {
     throw ConfigError("LOG_LEVEL: expected debug, info, warn or error");

@@ -56,6 +56,11 @@ struct Config {
   std::string call_data_dir; // transcripts (and recordings); empty: none
   bool record_calls = false; // Ogg Opus of both directions
   std::uint32_t call_data_retention_days = 30; // older files are deleted; 0: kept forever
+  // Cluster mode (docs/ARCHITECTURE.md): empty REDIS_URL is a single node, as before.
+  std::string redis_url; // redis://[:password@]host[:port][/db]; the password is a secret
+  std::string node_id;   // default: host name and process id
+  Duration cluster_call_ttl = seconds(15);
+  std::uint32_t max_calls_per_number = 1000; // live calls per business number, cluster-wide
   // From the TOML file: the default agent profile's other fields ([agent]; the model, voice,
   // instructions and fallback above already include it) and one profile per business number.
   ProfileSettings agent;

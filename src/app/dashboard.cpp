@@ -126,6 +126,7 @@ void Dashboard::on_tick() {
   tick_.arm(loop_.now() + kTickEvery);
   // Rates are kept up to date even without a viewer, so the first one sees real figures.
   auto stats = state_.tick(registry_.snapshots(), loop_.now(), wall_ms());
+  if (cluster_figures_) stats["cluster"] = cluster_figures_();
   push("stats", stats);
 }
 

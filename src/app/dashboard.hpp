@@ -4,7 +4,8 @@
 //   snapshot     the whole picture, first on every stream (so a page never misses what came
 //                before it connected)
 //   call_started, call_state (a setup step), transcript, call_ended
-//   stats        every second: the live calls' counters, packet rates and RTCP figures
+//   stats        every second: the live calls' counters, packet rates and RTCP figures, and in
+//                cluster mode `cluster` {node_id, redis_up, nodes, draining_nodes, calls}
 // The API wants the admin token as a Bearer header or the cookie of a session opened with it
 // (POST /dashboard/login with the Bearer header; POST /dashboard/logout ends it): see
 // DashboardAuth. The token is never logged.
@@ -12,6 +13,7 @@
 // Implements the bridge's CallObserver; reads the calls' counters on its own 1 s timer, never
 // per packet. Threads: the loop's thread only. Owned by the app; outlives nothing it observes
 // (the app unsets the observer before the registry goes).
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +42,10 @@ public:
   Dashboard& operator=(const Dashboard&) = delete;
 
   void add_routes(http::Server& server);
+  // Cluster mode: what each stats event carries under "cluster" (read on the loop thread).
+  void set_cluster_figures(std::function<nlohmann::json()> figures) {
+    cluster_figures_ = std::move(figures);
+  }
   std::size_t streams() const { return streams_.size(); }
 
   // bridge::CallObserver
@@ -65,6 +71,7 @@ private:
   DashboardState state_;
   std::vector<http::ResponseStream> streams_;
   net::LoopTimer tick_;
+  std::function<nlohmann::json()> cluster_figures_;
 };
 
 } // namespace wab::app

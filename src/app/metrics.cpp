@@ -121,9 +121,45 @@ void process(MetricsText& m) {
   }
 }
 
+void cluster_rows(MetricsText& m, const ClusterReport& c) {
+  const auto& f = c.figures;
+  const std::tuple<const char*, const char*, const char*, double> rows[] = {
+      {"wabridge_cluster_redis_up", "gauge", "1 while this node reaches Redis (cluster mode).",
+       f.redis_up ? 1.0 : 0.0},
+      {"wabridge_cluster_nodes", "gauge", "Nodes whose heartbeat is alive, as last read.",
+       static_cast<double>(f.nodes)},
+      {"wabridge_cluster_nodes_draining", "gauge", "Of those, nodes that are draining.",
+       static_cast<double>(f.draining_nodes)},
+      {"wabridge_cluster_active_calls", "gauge", "Calls held by all live nodes, as last read.",
+       static_cast<double>(f.calls)},
+      {"wabridge_cluster_webhooks_forwarded_total", "counter",
+       "Webhook events sent to the node that holds their call.",
+       static_cast<double>(c.counters.forwarded)},
+      {"wabridge_cluster_webhooks_delivered_total", "counter",
+       "Webhook bodies other nodes sent to this one.", static_cast<double>(c.counters.delivered)},
+      {"wabridge_cluster_duplicate_connects_total", "counter",
+       "Connects of calls another node already holds.",
+       static_cast<double>(c.counters.duplicates_elsewhere)},
+      {"wabridge_cluster_calls_orphaned_total", "counter",
+       "Calls of dead nodes this node ended through the Graph API.",
+       static_cast<double>(c.calls_orphaned)}};
+  for (const auto& [name, type, help, value] : rows) {
+    m.family(name, type, help);
+    m.sample(name, value);
+  }
+  m.family("wabridge_cluster_calls_refused_total", "counter",
+           "Connects rejected by the cluster, by cause: number_limit (MAX_CALLS_PER_NUMBER), "
+           "redis_unavailable.");
+  m.sample("wabridge_cluster_calls_refused_total", {{"cause", "number_limit"}},
+           static_cast<double>(c.counters.refused_limit));
+  m.sample("wabridge_cluster_calls_refused_total", {{"cause", "redis_unavailable"}},
+           static_cast<double>(c.counters.refused_unavailable));
+}
+
 } // namespace
 
-std::string render_metrics(const bridge::CallRegistry& registry, const ServerFigures& server) {
+std::string render_metrics(const bridge::CallRegistry& registry, const ServerFigures& server,
+                           const std::optional<ClusterReport>& cluster) {
   MetricsText m;
   calls(m, registry);
   const std::tuple<const char*, const char*, const char*, double> rows[] = {
@@ -148,6 +184,7 @@ std::string render_metrics(const bridge::CallRegistry& registry, const ServerFig
     m.family(name, type, help);
     m.sample(name, value);
   }
+  if (cluster) cluster_rows(m, *cluster);
   media(m, registry);
   errors(m, registry);
   process(m);

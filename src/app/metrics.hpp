@@ -3,8 +3,10 @@
 // live calls' own figures) and the process figures in Prometheus text format. Every name and
 // label is listed in README.md ("Metrics"). Loop thread only (it reads the calls' counters).
 #include <cstdint>
+#include <optional>
 #include <string>
 
+#include "app/cluster_router.hpp"
 #include "bridge/call_registry.hpp"
 
 namespace wab::app {
@@ -20,6 +22,14 @@ struct ServerFigures {
   std::size_t http_in_flight = 0;
 };
 
-std::string render_metrics(const bridge::CallRegistry& registry, const ServerFigures& server);
+// Cluster mode only: this node's view of the cluster.
+struct ClusterReport {
+  cluster::ClusterFigures figures;
+  ClusterCounters counters;
+  std::uint64_t calls_orphaned = 0; // calls of dead nodes this node ended
+};
+
+std::string render_metrics(const bridge::CallRegistry& registry, const ServerFigures& server,
+                           const std::optional<ClusterReport>& cluster = std::nullopt);
 
 } // namespace wab::app

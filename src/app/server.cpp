@@ -9,6 +9,7 @@
 #include "agent/realtime_signaling.hpp"
 #include "agent/tool_invoker.hpp"
 #include "app/agent_profiles.hpp"
+#include "app/cluster_router.hpp"
 #include "app/dashboard.hpp"
 #include "app/dashboard_auth.hpp"
 #include "app/metrics.hpp"
@@ -100,8 +101,26 @@ public:
     use_providers(services_.profiles.default_profile, "[agent]");
     for (auto& [id, profile] : services_.profiles.by_number)
       use_providers(profile, "[numbers.\"" + id + "\"]");
+    if (!config_.redis_url.empty()) {
+      cluster::ClusterSettings cs;
+      cs.redis = cluster::parse_redis_url(config_.redis_url);
+      cs.node_id = config_.node_id;
+      cs.call_ttl = config_.cluster_call_ttl;
+      cs.max_calls_per_number = config_.max_calls_per_number;
+      cluster_ = std::make_unique<ClusterRouter>(loop_, std::move(cs), registry_, graph_);
+    }
     if (!config_.admin_token.empty()) {
       dashboard_ = std::make_unique<Dashboard>(loop_, registry_, config_.admin_token);
+      if (cluster_) {
+        dashboard_->set_cluster_figures([this] {
+          const auto f = cluster_->node().figures();
+          return nlohmann::json{{"node_id", cluster_->node().settings().node_id},
+                                {"redis_up", f.redis_up},
+                                {"nodes", f.nodes},
+                                {"draining_nodes", f.draining_nodes},
+                                {"calls", f.calls}};
+        });
+      }
       services_.observer = dashboard_.get();
       softphone_ = std::make_unique<Softphone>(registry_, services_, *dashboard_);
     }
@@ -152,6 +171,7 @@ public:
       log::warn("webhook_signature_check_disabled",
                 {{"setting", "WHATSAPP_INSECURE_SKIP_SIGNATURE"}});
     }
+    if (cluster_) cluster_->start();
     loop_.run();
     log::info("wabridge_stopped", {});
     return 0;
@@ -179,6 +199,9 @@ private:
                        [this](const http::ServerRequest&, const http::Responder& r) {
                          if (draining_)
                            r.send(503, "draining\n");
+                         else if (cluster_ && !cluster_->node().redis_up())
+                           // Up, but new calls are refused until Redis is back.
+                           r.send(200, "ok\nredis: unavailable, new calls are refused\n");
                          else
                            r.send(200, "ok\n");
                        });
@@ -203,18 +226,24 @@ private:
       reply.send(403, "bad signature");
       return;
     }
-    auto batch = whatsapp::parse_webhook(req.body);
+    auto batch = std::make_shared<whatsapp::WebhookBatch>(whatsapp::parse_webhook(req.body));
     // Answer at once: Meta retries slow deliveries. Malformed bodies are acknowledged too, so
     // Meta does not retry them forever.
     reply.send(200, "");
-    if (!batch.ok()) {
+    if (!batch->ok()) {
       ++webhooks_malformed_;
-      log::warn("webhook_malformed", {{"error", batch.error}});
+      log::warn("webhook_malformed", {{"error", batch->error}});
       return;
     }
-    loop_.post([this, batch = std::move(batch)] {
+    std::shared_ptr<const std::string> body;
+    if (cluster_) body = std::make_shared<const std::string>(req.body);
+    loop_.post([this, batch = std::move(batch), body = std::move(body)] {
       if (draining_) registry_.stop_accepting();
-      registry_.handle(batch);
+      if (cluster_) {
+        cluster_->handle(batch, body);
+      } else {
+        registry_.handle(*batch);
+      }
     });
   }
 
@@ -268,9 +297,16 @@ private:
   }
 
   std::string metrics() const {
-    return render_metrics(registry_, {webhooks_received_, webhooks_bad_signature_,
-                                      webhooks_malformed_, draining_, loop_.watched_fds(),
-                                      loop_.pending_timers(), http_client_.in_flight()});
+    std::optional<ClusterReport> cluster;
+    if (cluster_) {
+      cluster = ClusterReport{cluster_->node().figures(), cluster_->counters(),
+                              cluster_->node().calls_orphaned()};
+    }
+    return render_metrics(registry_,
+                          {webhooks_received_, webhooks_bad_signature_, webhooks_malformed_,
+                           draining_, loop_.watched_fds(), loop_.pending_timers(),
+                           http_client_.in_flight()},
+                          cluster);
   }
 
   // Retention: at start and then hourly, call files older than the setting are deleted.
@@ -306,6 +342,7 @@ private:
     }
     draining_ = true;
     registry_.stop_accepting();
+    if (cluster_) cluster_->set_draining();
     log::info(
         "drain_started",
         {{"signal", signal_name},
@@ -331,7 +368,9 @@ private:
   // Lets outgoing Graph/OpenAI requests (terminate, hangup) finish, then stops the loop.
   void finish_drain(TimePoint deadline) {
     http_server_.stop_accepting();
-    if ((http_client_.in_flight() == 0 && registry_.active_calls() == 0) ||
+    if (cluster_) cluster_->node().flush(); // the calls that just ended are no orphans
+    const bool redis_done = !cluster_ || cluster_->node().in_flight() == 0;
+    if ((http_client_.in_flight() == 0 && registry_.active_calls() == 0 && redis_done) ||
         loop_.now() >= deadline) {
       loop_.stop();
       return;
@@ -352,8 +391,9 @@ private:
   AnnouncementStore announcements_; // before services_: its profiles point into it
   bridge::CallServices services_;
   bridge::CallRegistry registry_;
-  std::unique_ptr<Dashboard> dashboard_; // null without ADMIN_TOKEN
-  std::unique_ptr<Softphone> softphone_; // likewise
+  std::unique_ptr<Dashboard> dashboard_;   // null without ADMIN_TOKEN
+  std::unique_ptr<Softphone> softphone_;   // likewise
+  std::unique_ptr<ClusterRouter> cluster_; // null without REDIS_URL
   int signal_fd_ = -1;
   bool draining_ = false;
   TimePoint drain_deadline_{};

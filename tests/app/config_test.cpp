@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -176,6 +177,47 @@ TEST_F(ConfigTest, TomlUnknownKeyOrBadSyntaxIsAnError) {
   EXPECT_NE(error_of({"--config", broken.path}).find("--config"), std::string::npos);
   TomlFile wrong_type("port = [1, 2]\n");
   EXPECT_NE(error_of({"--config", wrong_type.path}).find("'port'"), std::string::npos);
+}
+
+} // namespace
+} // namespace wab::app
+
+namespace wab::app {
+namespace {
+
+TEST_F(ConfigTest, ClusterSettingsDefaultToASingleNode) {
+  const Config c = load();
+  EXPECT_TRUE(c.redis_url.empty());
+  EXPECT_FALSE(c.node_id.empty()); // host name and pid
+  EXPECT_EQ(c.cluster_call_ttl, seconds(15));
+  EXPECT_EQ(c.max_calls_per_number, 1000u);
+}
+
+TEST_F(ConfigTest, ClusterSettingsAreReadAndChecked) {
+  fake_env()["REDIS_URL"] = "redis://:Pw0rdSecret@10.1.2.3:6380/2";
+  fake_env()["NODE_ID"] = "eu-1";
+  fake_env()["CLUSTER_CALL_TTL_SECONDS"] = "6";
+  fake_env()["MAX_CALLS_PER_NUMBER"] = "250";
+  const Config c = load();
+  EXPECT_EQ(c.node_id, "eu-1");
+  EXPECT_EQ(c.cluster_call_ttl, seconds(6));
+  EXPECT_EQ(c.max_calls_per_number, 250u);
+  const auto secrets = c.secrets();
+  EXPECT_NE(std::find(secrets.begin(), secrets.end(), "Pw0rdSecret"), secrets.end());
+
+  fake_env()["REDIS_URL"] = "redis://:Pw0rdSecret@10.1.2.3:99999";
+  const std::string bad_url = error_of();
+  EXPECT_NE(bad_url.find("REDIS_URL"), std::string::npos) << bad_url;
+  EXPECT_EQ(bad_url.find("Pw0rdSecret"), std::string::npos) << bad_url;
+  fake_env()["REDIS_URL"] = "redis://127.0.0.1";
+  fake_env()["NODE_ID"] = "a|b";
+  EXPECT_NE(error_of().find("NODE_ID"), std::string::npos);
+  fake_env()["NODE_ID"] = "ok";
+  fake_env()["CLUSTER_CALL_TTL_SECONDS"] = "1";
+  EXPECT_NE(error_of().find("CLUSTER_CALL_TTL_SECONDS"), std::string::npos);
+  fake_env()["CLUSTER_CALL_TTL_SECONDS"] = "15";
+  fake_env()["MAX_CALLS_PER_NUMBER"] = "0";
+  EXPECT_NE(error_of().find("MAX_CALLS_PER_NUMBER"), std::string::npos);
 }
 
 } // namespace

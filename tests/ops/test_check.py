@@ -15,8 +15,10 @@ import socket
 import struct
 import subprocess
 import sys
+import shutil
 import tempfile
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -25,7 +27,9 @@ from checks import check, verdict  # noqa: E402
 from simprocs import free_ports, media_range  # noqa: E402
 
 TOKEN, SECRET, VERIFY, KEY = "EAAgoodtoken123", "app-secret-456", "verify-789", "sk-good-key-000"
-SECRETS = (TOKEN, SECRET, VERIFY, KEY, "EAAbadtoken", "sk-bad-key", "ek_test_secret")
+REDIS_PASSWORD = "redis-pw-check-321"
+SECRETS = (TOKEN, SECRET, VERIFY, KEY, "EAAbadtoken", "sk-bad-key", "ek_test_secret", REDIS_PASSWORD,
+           "redis-pw-wrong-654")
 
 
 class Services:
@@ -258,6 +262,32 @@ def main():
     case("unsigned webhooks", changes={"WHATSAPP_APP_SECRET": None,
                                        "WHATSAPP_INSECURE_SKIP_SIGNATURE": "1"},
          expect_status=0, expect=[("WHATSAPP_INSECURE_SKIP_SIGNATURE", "warning")])
+
+    dead, = free_ports(1)
+    case("Redis unreachable", changes={"REDIS_URL": f"redis://:{REDIS_PASSWORD}@127.0.0.1:{dead}/0"},
+         expect_status=1, expect=[("REDIS_URL", "error")])
+    redis_bin = shutil.which("redis-server")
+    if redis_bin:
+        port, = free_ports(1)
+        redis = subprocess.Popen([redis_bin, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                  "--requirepass", REDIS_PASSWORD], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            case("Redis answers", changes={"REDIS_URL": f"redis://:{REDIS_PASSWORD}@127.0.0.1:{port}/1"},
+                 expect_status=0, expect=[("REDIS_URL", "ok")])
+            case("Redis refuses the password",
+                 changes={"REDIS_URL": f"redis://:redis-pw-wrong-654@127.0.0.1:{port}"},
+                 expect_status=1, expect=[("REDIS_URL", "error")])
+        finally:
+            redis.kill()
+            redis.wait()
 
     printed = "".join(everything)
     leaked = [s for s in SECRETS if s in printed]
