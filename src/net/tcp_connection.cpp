@@ -245,8 +245,9 @@ bool TcpConnection::send(Bytes head, Bytes body) {
 }
 
 void TcpConnection::enqueue(Bytes data) {
+  if (data.empty()) return; // an empty span may carry a null pointer, which memcpy must not see
   const std::size_t capacity = ring_.size();
-  std::size_t tail = (queue_head_ + queue_size_) % capacity;
+  const std::size_t tail = (queue_head_ + queue_size_) % capacity;
   const std::size_t first = std::min(data.size(), capacity - tail);
   std::memcpy(ring_.data() + tail, data.data(), first);
   std::memcpy(ring_.data(), data.data() + first, data.size() - first);
