@@ -12,6 +12,11 @@ namespace wab::ice {
 enum class CandidateType { host, srflx, prflx, relay };
 enum class Transport { udp, tcp };
 
+// Which local path a candidate lives on and a datagram travels: 0 is the leg's UDP socket; the
+// owner numbers its other paths (a TURN allocation, a TCP connection) as it creates them.
+using PathId = std::uint16_t;
+inline constexpr PathId kSocketPath = 0;
+
 std::string_view to_string(CandidateType type);
 
 // RFC 8445 §5.1.2.2 recommended type preferences.
@@ -44,6 +49,7 @@ struct Candidate {
   std::string hostname;
   CandidateType type = CandidateType::host;
   std::optional<net::SocketAddress> related; // raddr/rport, if given
+  PathId path = kSocketPath;                 // our own candidates only; not part of the SDP
 
   // A candidate our agent can pair: UDP, component 1 and a numeric address.
   bool usable() const { return transport == Transport::udp && component == 1 && address.valid(); }

@@ -30,10 +30,11 @@ PeerTransport::PeerTransport(net::EventLoop& loop, net::ReceiveBatch& batch, Lis
     : loop_(loop), batch_(batch), listener_(listener), config_(std::move(config)),
       ice_ufrag_(random_ice_string(8)), ice_pwd_(random_ice_string(24)),
       tie_breaker_(random_u64() | 1), timer_(loop, [this] { on_timer(); }) {
-  socket_ =
-      std::make_unique<net::UdpSocket>(loop, batch, config_.socket,
-                                       [this](MutableBytes data, const net::SocketAddress& from,
-                                              TimePoint now) { on_datagram(data, from, now); });
+  socket_ = std::make_unique<net::UdpSocket>(
+      loop, batch, config_.socket,
+      [this](MutableBytes data, const net::SocketAddress& from, TimePoint now) {
+        on_datagram(ice::kSocketPath, data, from, now);
+      });
   ice_ = make_agent();
 }
 
@@ -137,24 +138,26 @@ void PeerTransport::start_dtls(TimePoint now) {
 
 // --- receive path -------------------------------------------------------------------------------
 
-void PeerTransport::on_datagram(MutableBytes data, const net::SocketAddress& from, TimePoint now) {
+void PeerTransport::on_datagram(ice::PathId path, MutableBytes data, const net::SocketAddress& from,
+                                TimePoint now) {
   if (data.empty() || phase_ == Phase::closed || phase_ == Phase::failed) return;
   const std::uint8_t first = data[0];
+  const ice::Route route{path, from};
   if (is_stun_byte(first)) {
-    remember_local_address(from);
-    if (ice_) ice_->handle_stun(data, from, now);
+    if (path == ice::kSocketPath) remember_local_address(from);
+    if (ice_) ice_->handle_stun(data, from, path, now);
     note_drops(now); // the ICE agent counts the STUN it refuses
   } else if (is_dtls_byte(first)) {
-    if (!dtls_ || !accepts_dtls_from(from)) {
+    if (!dtls_ || !accepts_dtls_from(route)) {
       ++counters_.dropped_unselected;
       note_drops(now);
     } else {
-      if (!dtls_remote_) dtls_remote_ = from;
+      if (!dtls_route_) dtls_route_ = route;
       dtls_->handle_datagram(data, now);
     }
   } else if (is_rtp_byte(first)) {
-    // The socket's receive buffer is ours until the handler returns: decrypt it in place.
-    on_media(data, from, now);
+    // The receive buffer is ours until the handler returns: decrypt it in place.
+    on_media(path, data, from, now);
   } else {
     ++counters_.dropped_unknown;
     note_drops(now);
@@ -203,25 +206,34 @@ void PeerTransport::remember_local_address(const net::SocketAddress& remote) {
   if (local_routes_.size() < 64) local_routes_.push_back({remote, local});
 }
 
-bool PeerTransport::send_datagram(Bytes datagram, const net::SocketAddress& to) {
-  for (const auto& route : local_routes_) {
-    if (route.remote == to) return socket_->send_to(datagram, to, route.local);
+bool PeerTransport::send_datagram(const ice::Route& route, Bytes datagram) {
+  if (route.path != ice::kSocketPath) return send_on_path(route, datagram);
+  for (const auto& local : local_routes_) {
+    if (local.remote == route.remote) return socket_->send_to(datagram, route.remote, local.local);
   }
-  return socket_->send_to(datagram, to);
+  return socket_->send_to(datagram, route.remote);
 }
 
-bool PeerTransport::accepts_dtls_from(const net::SocketAddress& from) const {
+bool PeerTransport::send_on_path(const ice::Route&, Bytes) {
+  return false; // no other local paths exist yet
+}
+
+bool PeerTransport::accepts_dtls_from(const ice::Route& from) const {
   if (!ice_) return false;
-  if (ice_->selected_remote()) return ice_->is_selected(from);
+  if (ice_->selected()) return ice_->is_selected(from.path, from.remote);
   // Before ICE selects, a DTLS client may already send from a pair that passed checks.
   for (const auto& pair : ice_->pairs()) {
-    if (pair.remote == from && (pair.valid || pair.remote_nominated)) return true;
+    if (pair.path == from.path && pair.remote == from.remote &&
+        (pair.valid || pair.remote_nominated)) {
+      return true;
+    }
   }
   return false;
 }
 
-void PeerTransport::on_media(MutableBytes data, const net::SocketAddress& from, TimePoint now) {
-  if (!ice_ || !ice_->is_selected(from)) {
+void PeerTransport::on_media(ice::PathId path, MutableBytes data, const net::SocketAddress& from,
+                             TimePoint now) {
+  if (!ice_ || !ice_->is_selected(path, from)) {
     ++counters_.dropped_unselected;
     note_drops(now);
     return;
@@ -255,17 +267,17 @@ void PeerTransport::on_media(MutableBytes data, const net::SocketAddress& from, 
 // --- send path ----------------------------------------------------------------------------------
 
 bool PeerTransport::send_rtp(std::uint8_t* buffer, std::size_t len, std::size_t capacity) {
-  if (phase_ != Phase::connected || !srtp_ || !dtls_remote_) return false;
+  if (phase_ != Phase::connected || !srtp_ || !dtls_route_) return false;
   if (!srtp_->protect_rtp(buffer, len, capacity)) return false;
-  if (!send_datagram(Bytes(buffer, len), *dtls_remote_)) return false;
+  if (!send_datagram(*dtls_route_, Bytes(buffer, len))) return false;
   ++counters_.rtp_sent;
   return true;
 }
 
 bool PeerTransport::send_rtcp(std::uint8_t* buffer, std::size_t len, std::size_t capacity) {
-  if (phase_ != Phase::connected || !srtp_ || !dtls_remote_) return false;
+  if (phase_ != Phase::connected || !srtp_ || !dtls_route_) return false;
   if (!srtp_->protect_rtcp(buffer, len, capacity)) return false;
-  if (!send_datagram(Bytes(buffer, len), *dtls_remote_)) return false;
+  if (!send_datagram(*dtls_route_, Bytes(buffer, len))) return false;
   ++counters_.rtcp_sent;
   return true;
 }
@@ -320,6 +332,14 @@ std::optional<net::SocketAddress> PeerTransport::selected_remote() const {
   return ice_ ? ice_->selected_remote() : std::nullopt;
 }
 
+std::optional<ice::CandidateType> PeerTransport::selected_local_type() const {
+  return ice_ ? ice_->selected_local_type() : std::nullopt;
+}
+
+std::optional<ice::CandidateType> PeerTransport::selected_remote_type() const {
+  return ice_ ? ice_->selected_remote_type() : std::nullopt;
+}
+
 const net::UdpSocketCounters& PeerTransport::socket_counters() const {
   return socket_->counters();
 }
@@ -358,14 +378,14 @@ void PeerTransport::fail(const std::string& reason) {
 
 // --- ICE ----------------------------------------------------------------------------------------
 
-void PeerTransport::on_ice_send(const net::SocketAddress& to, Bytes datagram) {
-  send_datagram(datagram, to);
+void PeerTransport::on_ice_send(ice::PathId path, const net::SocketAddress& to, Bytes datagram) {
+  send_datagram(ice::Route{path, to}, datagram);
 }
 
 void PeerTransport::on_ice_state(ice::Agent::State state) {
   switch (state) {
   case ice::Agent::State::connected:
-    dtls_remote_ = ice_->selected_remote();
+    dtls_route_ = ice_->selected();
     if (phase_ == Phase::checking) phase_ = Phase::handshaking;
     start_dtls(loop_.now());
     break;
@@ -379,8 +399,8 @@ void PeerTransport::on_ice_state(ice::Agent::State state) {
 // --- DTLS ---------------------------------------------------------------------------------------
 
 void PeerTransport::on_dtls_send(Bytes datagram) {
-  const auto to = ice_ && ice_->selected_remote() ? ice_->selected_remote() : dtls_remote_;
-  if (to) send_datagram(datagram, *to);
+  const auto to = ice_ && ice_->selected() ? ice_->selected() : dtls_route_;
+  if (to) send_datagram(*to, datagram);
 }
 
 void PeerTransport::on_dtls_connected(const dtls::SrtpKeyingMaterial& keys) {

@@ -1,8 +1,9 @@
 #pragma once
 // PeerTransport: one WebRTC leg. It owns the leg's UDP socket and the protocol engines stacked on
 // it — ICE agent → DTLS transport → SRTP session (+ SCTP association with data channels) — and
-// demultiplexes every datagram by its first byte (RFC 7983). Media is accepted only from the
-// ICE-selected remote address.
+// demultiplexes every datagram by its first byte (RFC 7983). Media is accepted only on the
+// ICE-selected path (the socket, or another local path such as a TURN relay) from the selected
+// remote address, and sent the same way.
 //
 // Threading: a PeerTransport belongs to the worker whose EventLoop it was created on; every method
 // and every Listener callback runs on that thread. The Listener outlives the transport. A Listener
@@ -146,6 +147,9 @@ public:
   std::optional<dtls::SrtpProfile> srtp_profile() const;
   IceRole ice_role() const;
   std::optional<net::SocketAddress> selected_remote() const;
+  // The selected pair's candidate types (host, srflx, prflx, relay), once ICE has selected.
+  std::optional<ice::CandidateType> selected_local_type() const;
+  std::optional<ice::CandidateType> selected_remote_type() const;
   const TransportCounters& counters() const { return counters_; }
   // Datagrams refused for any reason (unknown class, unselected address, no keys, SRTP
   // authentication, STUN that is malformed, unsigned or not for us).
@@ -160,11 +164,15 @@ private:
   enum class Phase { idle, checking, handshaking, connected, closed, failed };
 
   std::unique_ptr<ice::Agent> make_agent();
-  void on_datagram(MutableBytes data, const net::SocketAddress& from, TimePoint now);
-  void on_media(MutableBytes data, const net::SocketAddress& from, TimePoint now);
-  bool accepts_dtls_from(const net::SocketAddress& from) const;
+  // Every datagram received on any local path (the socket is ice::kSocketPath) lands here.
+  void on_datagram(ice::PathId path, MutableBytes data, const net::SocketAddress& from,
+                   TimePoint now);
+  void on_media(ice::PathId path, MutableBytes data, const net::SocketAddress& from, TimePoint now);
+  bool accepts_dtls_from(const ice::Route& from) const;
   void remember_local_address(const net::SocketAddress& remote);
-  bool send_datagram(Bytes datagram, const net::SocketAddress& to);
+  bool send_datagram(const ice::Route& route, Bytes datagram);
+  // Paths other than the socket (none yet).
+  bool send_on_path(const ice::Route& route, Bytes datagram);
   void start_dtls(TimePoint now);
   void fail(const std::string& reason);
   void update_timer();
@@ -172,7 +180,7 @@ private:
   void on_timer();
 
   // ice::Agent::Listener
-  void on_ice_send(const net::SocketAddress& to, Bytes datagram) override;
+  void on_ice_send(ice::PathId path, const net::SocketAddress& to, Bytes datagram) override;
   void on_ice_state(ice::Agent::State state) override;
   void on_ice_gathering_done() override;
   // dtls::DtlsTransport::Listener
@@ -209,7 +217,7 @@ private:
   std::unique_ptr<dtls::DtlsTransport> dtls_;
   std::unique_ptr<srtp::SrtpSession> srtp_;
   std::unique_ptr<sctp::SctpAssociation> sctp_;
-  std::optional<net::SocketAddress> dtls_remote_; // where DTLS and media go before/after ICE
+  std::optional<ice::Route> dtls_route_; // where DTLS and media go before/after ICE
   // Which of our addresses each remote reached us at: replies leave from it (a host with several
   // addresses would otherwise answer from another one, and ICE peers drop asymmetric replies).
   struct LocalRoute {
