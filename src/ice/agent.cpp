@@ -107,8 +107,33 @@ void Agent::add_relay_candidate(PathId path, const net::SocketAddress& relayed,
   c.priority = candidate_priority(CandidateType::relay, static_cast<std::uint16_t>(65535 - relays));
   c.foundation = Candidate::make_foundation(CandidateType::relay, relayed);
   local_candidates_.push_back(std::move(c));
-  for (const Candidate& remote : remote_candidates_)
-    add_pair(Route{path, remote.address}, remote.priority);
+  for (const Candidate& remote : remote_candidates_) {
+    if (remote.transport == Transport::udp) add_pair(Route{path, remote.address}, remote.priority);
+  }
+}
+
+void Agent::add_tcp_candidate(PathId path, const net::SocketAddress& local,
+                              const net::SocketAddress& remote) {
+  if (path == kSocketPath || !local.valid() || !remote.valid()) {
+    throw std::invalid_argument("ICE-TCP candidate needs its own path and valid addresses");
+  }
+  for (const Candidate& c : local_candidates_) {
+    if (c.path == path) return; // one connection, one candidate
+  }
+  Candidate c;
+  c.type = CandidateType::host;
+  c.transport = Transport::tcp;
+  c.tcp_type = TcpType::active;
+  c.address = local;
+  c.path = path;
+  c.priority = tcp_candidate_priority(CandidateType::host, TcpType::active);
+  c.foundation = Candidate::make_foundation(CandidateType::host, local) + "tcp";
+  local_candidates_.push_back(std::move(c));
+  std::uint32_t remote_priority = tcp_candidate_priority(CandidateType::host, TcpType::passive);
+  for (const Candidate& r : remote_candidates_) {
+    if (r.transport == Transport::tcp && r.address == remote) remote_priority = r.priority;
+  }
+  add_pair(Route{path, remote}, remote_priority);
 }
 
 void Agent::set_remote_credentials(std::string ufrag, std::string pwd) {
@@ -127,12 +152,23 @@ void Agent::set_remote_ice_lite(bool lite) {
 }
 
 void Agent::add_remote_candidate(const Candidate& candidate) {
+  if (candidate.connectable_tcp()) {
+    for (const Candidate& c : remote_candidates_) {
+      if (c.transport == Transport::tcp && c.address == candidate.address) return;
+    }
+    if (remote_candidates_.size() >= kMaxRemoteCandidates) {
+      ++counters_.candidates_ignored;
+      return;
+    }
+    remote_candidates_.push_back(candidate); // paired by add_tcp_candidate
+    return;
+  }
   if (!candidate.usable()) {
     ++counters_.candidates_ignored;
     return;
   }
   for (Candidate& c : remote_candidates_) {
-    if (c.address != candidate.address) continue;
+    if (c.address != candidate.address || c.transport != Transport::udp) continue;
     // Signalled after we learned it as peer-reflexive: keep the signalled type and priority.
     c = candidate;
     for (CandidatePair& p : pairs_) {
@@ -153,6 +189,7 @@ bool Agent::pair_with_all_paths(const net::SocketAddress& remote, std::uint32_t 
   bool any = false;
   for (const Candidate& c : local_candidates_) {
     if (c.type == CandidateType::srflx || c.type == CandidateType::prflx) continue;
+    if (c.transport == Transport::tcp) continue; // bound to its own remote (add_tcp_candidate)
     if (add_pair(Route{c.path, remote}, remote_priority) != nullptr) any = true;
   }
   return any;
@@ -207,10 +244,19 @@ std::optional<CandidateType> Agent::selected_local_type() const {
 
 std::optional<CandidateType> Agent::selected_remote_type() const {
   if (!selected_) return std::nullopt;
+  const auto transport = selected_transport();
   for (const Candidate& c : remote_candidates_) {
-    if (c.address == selected_->remote) return c.type;
+    if (c.address == selected_->remote && c.transport == transport) return c.type;
   }
   return CandidateType::prflx;
+}
+
+std::optional<Transport> Agent::selected_transport() const {
+  if (!selected_) return std::nullopt;
+  for (const Candidate& c : local_candidates_) {
+    if (c.path == selected_->path) return c.transport;
+  }
+  return Transport::udp;
 }
 
 void Agent::sort_pairs() {

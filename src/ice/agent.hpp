@@ -98,9 +98,18 @@ public:
   void add_relay_candidate(PathId path, const net::SocketAddress& relayed,
                            const net::SocketAddress& mapped);
 
+  // An ICE-TCP active candidate (RFC 6544) on `path` (not kSocketPath): the owner's TCP
+  // connection from `local` to the remote passive candidate `remote`, once it is open. It pairs
+  // only with that remote, any time (also after start()). Such candidates stay out of the SDP
+  // (the owner advertises the port-9 form).
+  void add_tcp_candidate(PathId path, const net::SocketAddress& local,
+                         const net::SocketAddress& remote);
+
   // --- remote side (any time) ---
   void set_remote_credentials(std::string ufrag, std::string pwd);
-  // Ignores (and counts) unusable candidates: tcp, mDNS names, a family we have no candidate of.
+  // Ignores (and counts) unusable candidates: mDNS names, a family we have no candidate of, TCP
+  // ones other than passive. Passive TCP candidates are kept but pair only through
+  // add_tcp_candidate: the owner decides whether to connect to them.
   void add_remote_candidate(const Candidate& candidate);
   // A lite peer never checks nor nominates: we must be controlling.
   void set_remote_ice_lite(bool lite);
@@ -134,6 +143,8 @@ public:
   // Types of the selected pair's local and remote candidates (for logs and metrics).
   std::optional<CandidateType> selected_local_type() const;
   std::optional<CandidateType> selected_remote_type() const;
+  // Transport of the selected pair (tcp when it runs over an ICE-TCP path).
+  std::optional<Transport> selected_transport() const;
   // Media is only accepted on the selected path from the selected remote address.
   bool is_selected(PathId path, const net::SocketAddress& from) const {
     return selected_ && selected_->path == path && selected_->remote == from;
