@@ -33,7 +33,7 @@ PeerTransport::PeerTransport(net::EventLoop& loop, net::ReceiveBatch& batch, Lis
   socket_ = std::make_unique<net::UdpSocket>(
       loop, batch, config_.socket,
       [this](MutableBytes data, const net::SocketAddress& from, TimePoint now) {
-        on_datagram(ice::kSocketPath, data, from, now);
+        on_datagram(ice::kSocketPath, data, batch_.datagram_capacity(), from, now);
       });
   ice_ = make_agent();
 }
@@ -45,6 +45,7 @@ PeerTransport::~PeerTransport() {
   dtls_.reset();
   srtp_.reset();
   ice_.reset();
+  tcp_paths_.reset();
 }
 
 std::unique_ptr<ice::Agent> PeerTransport::make_agent() {
@@ -95,8 +96,16 @@ void PeerTransport::start(const RemoteParameters& remote) {
   ice_->set_role(role);
   ice_->set_remote_ice_lite(remote.ice_lite);
   ice_->set_remote_credentials(remote.ice_ufrag, remote.ice_pwd);
-  for (const auto& c : remote.candidates)
+  for (const auto& c : remote.candidates) {
     ice_->add_remote_candidate(c);
+    if (config_.ice_tcp && c.connectable_tcp()) {
+      if (!tcp_paths_) {
+        tcp_paths_ = std::make_unique<IceTcpPaths>(
+            loop_, static_cast<IceTcpPaths::Listener&>(*this), batch_.datagram_capacity());
+      }
+      tcp_paths_->connect(c.address);
+    }
+  }
 
   dtls::DtlsConfig dtls_config;
   dtls_config.srtp_profiles = config_.srtp_profiles;
@@ -138,8 +147,8 @@ void PeerTransport::start_dtls(TimePoint now) {
 
 // --- receive path -------------------------------------------------------------------------------
 
-void PeerTransport::on_datagram(ice::PathId path, MutableBytes data, const net::SocketAddress& from,
-                                TimePoint now) {
+void PeerTransport::on_datagram(ice::PathId path, MutableBytes data, std::size_t capacity,
+                                const net::SocketAddress& from, TimePoint now) {
   if (data.empty() || phase_ == Phase::closed || phase_ == Phase::failed) return;
   const std::uint8_t first = data[0];
   const ice::Route route{path, from};
@@ -157,7 +166,7 @@ void PeerTransport::on_datagram(ice::PathId path, MutableBytes data, const net::
     }
   } else if (is_rtp_byte(first)) {
     // The receive buffer is ours until the handler returns: decrypt it in place.
-    on_media(path, data, from, now);
+    on_media(path, data, capacity, from, now);
   } else {
     ++counters_.dropped_unknown;
     note_drops(now);
@@ -214,8 +223,9 @@ bool PeerTransport::send_datagram(const ice::Route& route, Bytes datagram) {
   return socket_->send_to(datagram, route.remote);
 }
 
-bool PeerTransport::send_on_path(const ice::Route&, Bytes) {
-  return false; // no other local paths exist yet
+bool PeerTransport::send_on_path(const ice::Route& route, Bytes datagram) {
+  if (tcp_paths_ && tcp_paths_->owns(route.path)) return tcp_paths_->send(route.path, datagram);
+  return false;
 }
 
 bool PeerTransport::accepts_dtls_from(const ice::Route& from) const {
@@ -231,8 +241,8 @@ bool PeerTransport::accepts_dtls_from(const ice::Route& from) const {
   return false;
 }
 
-void PeerTransport::on_media(ice::PathId path, MutableBytes data, const net::SocketAddress& from,
-                             TimePoint now) {
+void PeerTransport::on_media(ice::PathId path, MutableBytes data, std::size_t capacity,
+                             const net::SocketAddress& from, TimePoint now) {
   if (!ice_ || !ice_->is_selected(path, from)) {
     ++counters_.dropped_unselected;
     note_drops(now);
@@ -260,7 +270,7 @@ void PeerTransport::on_media(ice::PathId path, MutableBytes data, const net::Soc
       return;
     }
     ++counters_.rtp_received;
-    listener_.on_rtp(*this, data.first(len), batch_.datagram_capacity(), now);
+    listener_.on_rtp(*this, data.first(len), capacity, now);
   }
 }
 
@@ -340,6 +350,10 @@ std::optional<ice::CandidateType> PeerTransport::selected_remote_type() const {
   return ice_ ? ice_->selected_remote_type() : std::nullopt;
 }
 
+std::optional<ice::Transport> PeerTransport::selected_transport() const {
+  return ice_ ? ice_->selected_transport() : std::nullopt;
+}
+
 const net::UdpSocketCounters& PeerTransport::socket_counters() const {
   return socket_->counters();
 }
@@ -394,6 +408,43 @@ void PeerTransport::on_ice_state(ice::Agent::State state) {
     break;
   default: break;
   }
+}
+
+// --- ICE-TCP ------------------------------------------------------------------------------------
+
+void PeerTransport::on_tcp_path_open(ice::PathId path, const net::SocketAddress& local,
+                                     const net::SocketAddress& remote) {
+  if (phase_ == Phase::closed || phase_ == Phase::failed || !ice_) return;
+  log::info(
+      "ice_tcp_connected",
+      {{"call_id", config_.log_call_id}, {"leg", config_.log_leg}, {"remote", remote.to_string()}});
+  ice_->add_tcp_candidate(path, local, remote);
+  update_timer();
+}
+
+void PeerTransport::on_tcp_frame(ice::PathId path, MutableBytes frame, std::size_t capacity,
+                                 const net::SocketAddress& from, TimePoint now) {
+  on_datagram(path, frame, capacity, from, now);
+}
+
+void PeerTransport::on_tcp_path_closed(ice::PathId path, const net::TcpClosed& why) {
+  if (phase_ == Phase::closed || phase_ == Phase::failed) return;
+  const bool carrying =
+      (ice_ && ice_->selected_path() == path) || (dtls_route_ && dtls_route_->path == path);
+  log::warn("ice_tcp_closed", {{"call_id", config_.log_call_id},
+                               {"leg", config_.log_leg},
+                               {"selected", carrying},
+                               {"cause", why.message}});
+  // A path that never carried the leg just stops pairing (its checks time out); losing the
+  // selected one ends the leg: ICE-TCP has no consent-based recovery to wait for.
+  if (!carrying) return;
+  std::string reason;
+  switch (why.kind) {
+  case net::TcpClosed::Kind::reset: reason = "ice-tcp connection reset by peer"; break;
+  case net::TcpClosed::Kind::peer_closed: reason = "ice-tcp connection closed by peer"; break;
+  default: reason = "ice-tcp connection failed: " + why.message; break;
+  }
+  fail(reason);
 }
 
 // --- DTLS ---------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@
 #include "net/event_loop.hpp"
 #include "net/socket_address.hpp"
 #include "net/udp_socket.hpp"
+#include "rtc/ice_tcp_paths.hpp"
 #include "sctp/sctp_association.hpp"
 #include "srtp/srtp_session.hpp"
 
@@ -41,6 +42,9 @@ struct TransportConfig {
   // Addresses written as host candidates (ports are ignored: the leg's socket port is used).
   std::vector<net::SocketAddress> host_addresses;
   std::optional<net::SocketAddress> stun_server;
+  // ICE-TCP (RFC 6544): connect to the remote's passive TCP candidates and check over them too.
+  // UDP pairs rank higher, so TCP carries the leg only when UDP checks fail.
+  bool ice_tcp = true;
   net::UdpSocketOptions socket; // port range
   // How long ICE may look for a working pair before the leg fails.
   Duration ice_timeout = seconds(15);
@@ -81,6 +85,7 @@ struct TransportCounters {
 };
 
 class PeerTransport final : private ice::Agent::Listener,
+                            private IceTcpPaths::Listener,
                             private dtls::DtlsTransport::Listener,
                             private sctp::SctpAssociation::Listener {
 public:
@@ -150,6 +155,10 @@ public:
   // The selected pair's candidate types (host, srflx, prflx, relay), once ICE has selected.
   std::optional<ice::CandidateType> selected_local_type() const;
   std::optional<ice::CandidateType> selected_remote_type() const;
+  // "udp" or "tcp" (ICE-TCP), once ICE has selected.
+  std::optional<ice::Transport> selected_transport() const;
+  // ICE-TCP connections this leg opened (open or not).
+  std::size_t tcp_paths() const { return tcp_paths_ ? tcp_paths_->size() : 0; }
   const TransportCounters& counters() const { return counters_; }
   // Datagrams refused for any reason (unknown class, unselected address, no keys, SRTP
   // authentication, STUN that is malformed, unsigned or not for us).
@@ -165,9 +174,10 @@ private:
 
   std::unique_ptr<ice::Agent> make_agent();
   // Every datagram received on any local path (the socket is ice::kSocketPath) lands here.
-  void on_datagram(ice::PathId path, MutableBytes data, const net::SocketAddress& from,
-                   TimePoint now);
-  void on_media(ice::PathId path, MutableBytes data, const net::SocketAddress& from, TimePoint now);
+  void on_datagram(ice::PathId path, MutableBytes data, std::size_t capacity,
+                   const net::SocketAddress& from, TimePoint now);
+  void on_media(ice::PathId path, MutableBytes data, std::size_t capacity,
+                const net::SocketAddress& from, TimePoint now);
   bool accepts_dtls_from(const ice::Route& from) const;
   void remember_local_address(const net::SocketAddress& remote);
   bool send_datagram(const ice::Route& route, Bytes datagram);
@@ -183,6 +193,12 @@ private:
   void on_ice_send(ice::PathId path, const net::SocketAddress& to, Bytes datagram) override;
   void on_ice_state(ice::Agent::State state) override;
   void on_ice_gathering_done() override;
+  // IceTcpPaths::Listener
+  void on_tcp_path_open(ice::PathId path, const net::SocketAddress& local,
+                        const net::SocketAddress& remote) override;
+  void on_tcp_frame(ice::PathId path, MutableBytes frame, std::size_t capacity,
+                    const net::SocketAddress& from, TimePoint now) override;
+  void on_tcp_path_closed(ice::PathId path, const net::TcpClosed& why) override;
   // dtls::DtlsTransport::Listener
   void on_dtls_send(Bytes datagram) override;
   void on_dtls_connected(const dtls::SrtpKeyingMaterial& keys) override;
@@ -214,6 +230,7 @@ private:
   RemoteParameters remote_;
   std::unique_ptr<net::UdpSocket> socket_;
   std::unique_ptr<ice::Agent> ice_;
+  std::unique_ptr<IceTcpPaths> tcp_paths_; // created when the remote offers passive TCP
   std::unique_ptr<dtls::DtlsTransport> dtls_;
   std::unique_ptr<srtp::SrtpSession> srtp_;
   std::unique_ptr<sctp::SctpAssociation> sctp_;
