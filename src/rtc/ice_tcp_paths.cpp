@@ -70,6 +70,14 @@ bool IceTcpPaths::send(ice::PathId id, Bytes datagram) {
   return path->connection->send(Bytes(header->data(), header->size()), datagram);
 }
 
+std::size_t IceTcpPaths::live() const {
+  std::size_t n = 0;
+  for (const auto& p : paths_) {
+    if (p->connection->state() != net::TcpConnection::State::closed) ++n;
+  }
+  return n;
+}
+
 void IceTcpPaths::close_all() {
   for (auto& p : paths_)
     p->connection->close();

@@ -59,6 +59,8 @@ public:
   void close_all();
 
   std::size_t size() const { return paths_.size(); }
+  // Paths whose connection is connecting or open.
+  std::size_t live() const;
   std::uint64_t oversize_frames() const { return oversize_frames_; }
 
 private:

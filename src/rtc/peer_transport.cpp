@@ -400,6 +400,11 @@ void PeerTransport::on_ice_state(ice::Agent::State state) {
   switch (state) {
   case ice::Agent::State::connected:
     dtls_route_ = ice_->selected();
+    // ICE never re-selects (no restart), so TCP connections the leg does not use only hold the
+    // far end's resources and an fd: close them.
+    if (tcp_paths_ && dtls_route_ && !tcp_paths_->owns(dtls_route_->path)) {
+      tcp_paths_->close_all();
+    }
     if (phase_ == Phase::checking) phase_ = Phase::handshaking;
     start_dtls(loop_.now());
     break;

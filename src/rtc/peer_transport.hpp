@@ -159,6 +159,8 @@ public:
   std::optional<ice::Transport> selected_transport() const;
   // ICE-TCP connections this leg opened (open or not).
   std::size_t tcp_paths() const { return tcp_paths_ ? tcp_paths_->size() : 0; }
+  // Of those, the ones still connecting or open (unused ones close once ICE selects UDP).
+  std::size_t open_tcp_paths() const { return tcp_paths_ ? tcp_paths_->live() : 0; }
   const TransportCounters& counters() const { return counters_; }
   // Datagrams refused for any reason (unknown class, unselected address, no keys, SRTP
   // authentication, STUN that is malformed, unsigned or not for us).

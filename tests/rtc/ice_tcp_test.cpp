@@ -47,6 +47,8 @@ TEST(PeerTransportIceTcp, UdpPairWinsOverAnOpenTcpPath) {
       seconds(10)));
   EXPECT_EQ(legs.offerer->tcp_paths(), 1u);
   EXPECT_EQ(legs.offerer->selected_transport(), ice::Transport::udp);
+  // The unused TCP connection is closed once UDP is selected.
+  EXPECT_EQ(legs.offerer->open_tcp_paths(), 0u);
   EXPECT_EQ(legs.answerer->tcp_paths(), 0u);
   EXPECT_TRUE(legs.offerer_events.failed.empty());
 }
