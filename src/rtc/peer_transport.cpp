@@ -1,5 +1,7 @@
 #include "rtc/peer_transport.hpp"
 
+#include <algorithm>
+
 #include "common/log.hpp"
 #include "common/random.hpp"
 #include "dtls/certificate.hpp"
@@ -45,6 +47,7 @@ PeerTransport::~PeerTransport() {
   dtls_.reset();
   srtp_.reset();
   ice_.reset();
+  relays_.clear();
   tcp_paths_.reset();
 }
 
@@ -58,6 +61,13 @@ std::unique_ptr<ice::Agent> PeerTransport::make_agent() {
   ice_config.consent_interval = config_.consent_interval;
   ice_config.consent_timeout = config_.consent_timeout;
   auto agent = std::make_unique<ice::Agent>(static_cast<ice::Agent::Listener&>(*this), ice_config);
+  for (std::size_t i = 0; i < config_.turn_servers.size(); ++i) {
+    relays_.push_back(std::make_unique<RelayPath>(static_cast<RelayPath::Owner&>(*this),
+                                                  static_cast<ice::PathId>(i + 1),
+                                                  config_.turn_servers[i]));
+  }
+  // Relay-only: the socket path gets no candidate, so nothing is offered or answered on it.
+  if (config_.relay_only) return agent;
   for (const auto& address : config_.host_addresses) {
     net::SocketAddress host = address;
     host.set_port(socket_->local_port());
@@ -98,7 +108,8 @@ void PeerTransport::start(const RemoteParameters& remote) {
   ice_->set_remote_credentials(remote.ice_ufrag, remote.ice_pwd);
   for (const auto& c : remote.candidates) {
     ice_->add_remote_candidate(c);
-    if (config_.ice_tcp && c.connectable_tcp()) {
+    // Relay-only legs make no direct connection, TCP included.
+    if (config_.ice_tcp && !config_.relay_only && c.connectable_tcp()) {
       if (!tcp_paths_) {
         tcp_paths_ = std::make_unique<IceTcpPaths>(
             loop_, static_cast<IceTcpPaths::Listener&>(*this), batch_.datagram_capacity());
@@ -116,25 +127,39 @@ void PeerTransport::start(const RemoteParameters& remote) {
   phase_ = Phase::checking;
   if (!ice_started_) {
     ice_started_ = true;
+    start_relays(loop_.now());
     ice_->start(loop_.now());
   }
   update_timer();
 }
 
 void PeerTransport::gather(std::function<void()> done) {
-  if (ice_->gathering_done() && ice_started_) {
+  const bool relays_settled =
+      std::all_of(relays_.begin(), relays_.end(), [](const auto& r) { return r->settled(); });
+  if (ice_->gathering_done() && ice_started_ && relays_settled) {
     done();
     return;
   }
   gathering_done_ = std::move(done);
   if (!ice_started_) {
     ice_started_ = true;
+    start_relays(loop_.now());
     ice_->start(loop_.now()); // without a STUN server this finishes gathering at once
   }
   update_timer();
 }
 
 void PeerTransport::on_ice_gathering_done() {
+  maybe_finish_gathering();
+}
+
+void PeerTransport::maybe_finish_gathering() {
+  if (!ice_ || !ice_->gathering_done() || phase_ == Phase::failed || phase_ == Phase::closed) {
+    return;
+  }
+  for (const auto& r : relays_) {
+    if (!r->settled()) return;
+  }
   if (auto done = std::move(gathering_done_)) {
     gathering_done_ = nullptr;
     done();
@@ -152,6 +177,13 @@ void PeerTransport::on_datagram(ice::PathId path, MutableBytes data, std::size_t
   if (data.empty() || phase_ == Phase::closed || phase_ == Phase::failed) return;
   const std::uint8_t first = data[0];
   const ice::Route route{path, from};
+  if (path == ice::kSocketPath && !relays_.empty()) {
+    if (RelayPath* relay = relay_for_server(from)) {
+      relay->client().handle_message(data, now);
+      update_timer();
+      return;
+    }
+  }
   if (is_stun_byte(first)) {
     if (path == ice::kSocketPath) remember_local_address(from);
     if (ice_) ice_->handle_stun(data, from, path, now);
@@ -221,11 +253,6 @@ bool PeerTransport::send_datagram(const ice::Route& route, Bytes datagram) {
     if (local.remote == route.remote) return socket_->send_to(datagram, route.remote, local.local);
   }
   return socket_->send_to(datagram, route.remote);
-}
-
-bool PeerTransport::send_on_path(const ice::Route& route, Bytes datagram) {
-  if (tcp_paths_ && tcp_paths_->owns(route.path)) return tcp_paths_->send(route.path, datagram);
-  return false;
 }
 
 bool PeerTransport::accepts_dtls_from(const ice::Route& from) const {
@@ -319,6 +346,8 @@ void PeerTransport::close() {
   if (sctp_) sctp_->abort();
   if (dtls_) dtls_->close();
   if (ice_) ice_->close();
+  for (auto& r : relays_)
+    r->client().close(); // deletes the allocation on the server
   timer_.disarm();
 }
 
@@ -370,6 +399,8 @@ void PeerTransport::update_timer() {
     if (t && (!next || *t < *next)) next = t;
   };
   if (ice_) consider(ice_->next_timeout());
+  for (const auto& r : relays_)
+    consider(r->client().next_timeout());
   if (dtls_) consider(dtls_->next_timeout());
   if (sctp_) consider(sctp_->next_timeout());
   timer_.arm(next);
@@ -378,6 +409,10 @@ void PeerTransport::update_timer() {
 void PeerTransport::on_timer() {
   const TimePoint now = loop_.now();
   if (ice_) ice_->handle_timeout(now);
+  for (auto& r : relays_) {
+    if (phase_ == Phase::closed || phase_ == Phase::failed) break;
+    r->client().handle_timeout(now);
+  }
   if (dtls_ && phase_ != Phase::closed && phase_ != Phase::failed) dtls_->handle_timeout(now);
   if (sctp_ && phase_ != Phase::closed && phase_ != Phase::failed) sctp_->handle_timeout(now);
   update_timer();

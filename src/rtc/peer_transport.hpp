@@ -27,6 +27,7 @@
 #include "net/socket_address.hpp"
 #include "net/udp_socket.hpp"
 #include "rtc/ice_tcp_paths.hpp"
+#include "rtc/relay_path.hpp"
 #include "sctp/sctp_association.hpp"
 #include "srtp/srtp_session.hpp"
 
@@ -45,6 +46,11 @@ struct TransportConfig {
   // ICE-TCP (RFC 6544): connect to the remote's passive TCP candidates and check over them too.
   // UDP pairs rank higher, so TCP carries the leg only when UDP checks fail.
   bool ice_tcp = true;
+  // TURN relays over the leg's UDP socket: one allocation each, relay candidates in our SDP.
+  std::vector<TurnServer> turn_servers;
+  // Offer and pair only relay candidates (no host/srflx in the SDP, nothing answered directly):
+  // the leg fails when no allocation succeeds.
+  bool relay_only = false;
   net::UdpSocketOptions socket; // port range
   // How long ICE may look for a working pair before the leg fails.
   Duration ice_timeout = seconds(15);
@@ -86,6 +92,7 @@ struct TransportCounters {
 
 class PeerTransport final : private ice::Agent::Listener,
                             private IceTcpPaths::Listener,
+                            private RelayPath::Owner,
                             private dtls::DtlsTransport::Listener,
                             private sctp::SctpAssociation::Listener {
 public:
@@ -124,9 +131,10 @@ public:
   std::uint16_t local_port() const;
   const TransportConfig& config() const { return config_; }
 
-  // Gathers our candidates (a server-reflexive one from the STUN server, if configured) and
-  // calls `done` when they are all known: write our SDP after that. Without a STUN server `done`
-  // runs before gather() returns. Optional; start() works without it.
+  // Gathers our candidates (a server-reflexive one from the STUN server, relay ones from the TURN
+  // servers, if configured) and calls `done` when they are all known: write our SDP after that.
+  // Without STUN/TURN servers `done` runs before gather() returns. Optional; start() works without
+  // it. In relay-only mode, when every allocation fails the leg fails instead (with the cause).
   void gather(std::function<void()> done);
 
   // Applies the remote description and starts ICE (and DTLS once ICE connects). Call once.
@@ -183,8 +191,13 @@ private:
   bool accepts_dtls_from(const ice::Route& from) const;
   void remember_local_address(const net::SocketAddress& remote);
   bool send_datagram(const ice::Route& route, Bytes datagram);
-  // Paths other than the socket (none yet).
+  // Paths other than the socket: ICE-TCP connections and TURN relays (peer_transport_relay.cpp).
   bool send_on_path(const ice::Route& route, Bytes datagram);
+  void start_relays(TimePoint now);
+  void maybe_finish_gathering();
+  // A datagram from a TURN server's address goes to that relay's client.
+  RelayPath* relay_for_server(const net::SocketAddress& from);
+  RelayPath* relay_on_path(ice::PathId path);
   void start_dtls(TimePoint now);
   void fail(const std::string& reason);
   void update_timer();
@@ -201,6 +214,12 @@ private:
   void on_tcp_frame(ice::PathId path, MutableBytes frame, std::size_t capacity,
                     const net::SocketAddress& from, TimePoint now) override;
   void on_tcp_path_closed(ice::PathId path, const net::TcpClosed& why) override;
+  // RelayPath::Owner
+  void on_relay_send(RelayPath& relay, Bytes message) override;
+  void on_relay_allocated(RelayPath& relay) override;
+  void on_relay_failed(RelayPath& relay, const std::string& cause) override;
+  void on_relay_data(RelayPath& relay, const net::SocketAddress& peer, MutableBytes data,
+                     TimePoint now) override;
   // dtls::DtlsTransport::Listener
   void on_dtls_send(Bytes datagram) override;
   void on_dtls_connected(const dtls::SrtpKeyingMaterial& keys) override;
@@ -232,7 +251,8 @@ private:
   RemoteParameters remote_;
   std::unique_ptr<net::UdpSocket> socket_;
   std::unique_ptr<ice::Agent> ice_;
-  std::unique_ptr<IceTcpPaths> tcp_paths_; // created when the remote offers passive TCP
+  std::unique_ptr<IceTcpPaths> tcp_paths_;         // created when the remote offers passive TCP
+  std::vector<std::unique_ptr<RelayPath>> relays_; // path i+1 is relays_[i]
   std::unique_ptr<dtls::DtlsTransport> dtls_;
   std::unique_ptr<srtp::SrtpSession> srtp_;
   std::unique_ptr<sctp::SctpAssociation> sctp_;
