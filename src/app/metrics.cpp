@@ -34,7 +34,7 @@ void calls(MetricsText& m, const bridge::CallRegistry& registry) {
 
   m.family("wabridge_legs_connected_total", "counter",
            "Call legs connected, by leg (caller, agent) and the selected pair's local candidate "
-           "type (host, srflx, prflx, relay).");
+           "type (host, srflx, prflx, relay; tcp for ICE-TCP).");
   for (const auto& [key, n] : cm.legs_connected) {
     m.sample("wabridge_legs_connected_total", {{"leg", key.first}, {"candidate", key.second}},
              static_cast<double>(n));

@@ -435,10 +435,12 @@ void Call::on_transport_connected(rtc::PeerTransport& t) {
     return;
   }
   if (&t != agent_leg_.get() && !is_caller_leg(t)) return; // a retired agent leg
-  // Which kind of path carries the leg (host, srflx, prflx, relay) on our side and the peer's.
+  // Which kind of path carries the leg (host, srflx, prflx, relay, or tcp for ICE-TCP) on our
+  // side and the peer's.
   const auto local = t.selected_local_type();
   const auto remote = t.selected_remote_type();
-  const std::string local_type(local ? ice::to_string(*local) : "unknown");
+  const bool over_tcp = t.selected_transport() == ice::Transport::tcp;
+  const std::string local_type(over_tcp ? "tcp" : local ? ice::to_string(*local) : "unknown");
   const std::string remote_type(remote ? ice::to_string(*remote) : "unknown");
   if (metrics_) ++metrics_->legs_connected[{is_caller_leg(t) ? "caller" : "agent", local_type}];
   if (is_caller_leg(t)) {

@@ -20,8 +20,15 @@ def check_agent_on_tcp(harness, bridge):
         opened = bridge.wait_log("ice_tcp_connected", 10)
         harness.expect(opened.get("leg") == "agent", "the agent leg opened an ICE-TCP connection",
                        str(opened))
+        connected = bridge.wait_log("leg_connected", 10, leg="agent")
+        harness.expect(connected.get("local_candidate") == "tcp",
+                       "leg_connected names the agent's pair type tcp", str(connected))
     except h.E2EFailure as error:
-        harness.expect(False, "ice_tcp_connected logged", str(error))
+        harness.expect(False, "ice_tcp_connected and leg_connected logged", str(error))
+    metrics = h.http_request("GET", bridge.url("/metrics"))[2].decode()
+    harness.expect('wabridge_legs_connected_total{leg="agent",candidate="tcp"} 1' in metrics,
+                   "/metrics counts the agent leg as tcp",
+                   [line for line in metrics.splitlines() if "legs_connected" in line])
 
 
 def case_call(harness):
