@@ -14,6 +14,8 @@ packages=(
   python3 python3-aiortc python3-aiohttp espeak-ng
   golang-go golang-github-pion-webrtc.v3-dev
   chromium opus-tools curl
+  # a real TURN server (RFC 8656) for the relay tests
+  coturn
 )
 # Node.js drives Chromium through playwright-core. A machine that already has node and npm (from
 # any source) keeps them: Debian's packages would conflict with another installation.

@@ -23,7 +23,7 @@ constexpr char kRemotePwd[] = "remotepasswordremotepas";
 
 struct Recorder : ice::Agent::Listener {
   std::optional<stun::TransactionId> last_tid;
-  void on_ice_send(const net::SocketAddress&, Bytes d) override {
+  void on_ice_send(ice::PathId, const net::SocketAddress&, Bytes d) override {
     if (d.size() >= 20) {
       stun::TransactionId id;
       std::memcpy(id.data(), d.data() + 8, id.size());

@@ -12,6 +12,7 @@
 #include "app/profile_settings.hpp"
 #include "cluster/keys.hpp"
 #include "cluster/redis_url.hpp"
+#include "turn/server_url.hpp"
 
 namespace wab::app {
 namespace {
@@ -50,6 +51,10 @@ constexpr const char* kSettings[] = {"PORT",
                                      "MEDIA_PORT_MIN",
                                      "MEDIA_PORT_MAX",
                                      "STUN_SERVER",
+                                     "TURN_URLS",
+                                     "TURN_USERNAME",
+                                     "TURN_PASSWORD",
+                                     "ICE_TRANSPORT_POLICY",
                                      "WHATSAPP_ACCESS_TOKEN",
                                      "WHATSAPP_APP_SECRET",
                                      "WHATSAPP_VERIFY_TOKEN",
@@ -153,7 +158,7 @@ TomlContents read_toml(const std::string& path) {
 std::vector<std::string> Config::secrets() const {
   std::vector<std::string> out;
   for (const auto* s : {&whatsapp_access_token, &whatsapp_app_secret, &whatsapp_verify_token,
-                        &openai_api_key, &azure_openai_api_key, &admin_token}) {
+                        &openai_api_key, &azure_openai_api_key, &admin_token, &turn_password}) {
     if (!s->empty()) out.push_back(*s);
   }
   if (!redis_url.empty()) {
@@ -216,6 +221,30 @@ Config load_config(int argc, char** argv, const char* (*environ_lookup)(const ch
   env_number("MEDIA_PORT_MIN", c.media_port_min, 65535);
   env_number("MEDIA_PORT_MAX", c.media_port_max, 65535);
   env("STUN_SERVER", c.stun_server);
+  if (const char* v = lookup("TURN_URLS")) {
+    std::string_view rest = v;
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      std::string_view item = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+      while (!item.empty() && item.front() == ' ')
+        item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ')
+        item.remove_suffix(1);
+      if (item.empty()) continue;
+      std::string error;
+      auto url = turn::ServerUrl::parse(item, error);
+      if (!url) throw ConfigError("TURN_URLS: '" + std::string(item) + "': " + error);
+      if (url->transport != turn::ServerTransport::udp) {
+        throw ConfigError("TURN_URLS: '" + std::string(item) +
+                          "': only TURN over UDP is supported so far");
+      }
+      c.turn_urls.emplace_back(item);
+    }
+  }
+  env("TURN_USERNAME", c.turn_username);
+  env("TURN_PASSWORD", c.turn_password);
+  env("ICE_TRANSPORT_POLICY", c.ice_transport_policy);
   env("WHATSAPP_ACCESS_TOKEN", c.whatsapp_access_token);
   env("WHATSAPP_APP_SECRET", c.whatsapp_app_secret);
   env("WHATSAPP_VERIFY_TOKEN", c.whatsapp_verify_token);
@@ -310,6 +339,16 @@ Config load_config(int argc, char** argv, const char* (*environ_lookup)(const ch
   }
   if (c.record_calls && c.call_data_dir.empty()) {
     throw ConfigError("RECORD_CALLS: needs CALL_DATA_DIR, the directory the recordings go to");
+  }
+  if (c.ice_transport_policy != "all" && c.ice_transport_policy != "relay") {
+    throw ConfigError("ICE_TRANSPORT_POLICY: expected all or relay, got '" +
+                      c.ice_transport_policy + "'");
+  }
+  if (c.ice_transport_policy == "relay" && c.turn_urls.empty()) {
+    throw ConfigError("ICE_TRANSPORT_POLICY: relay needs TURN_URLS");
+  }
+  if (!c.turn_urls.empty() && (c.turn_username.empty() || c.turn_password.empty())) {
+    throw ConfigError("TURN_URLS: needs TURN_USERNAME and TURN_PASSWORD");
   }
   if (setup_s == 0) throw ConfigError("AGENT_SETUP_TIMEOUT_SECONDS: must be at least 1");
   if (accept_window_s == 0) throw ConfigError("ACCEPT_WINDOW_SECONDS: must be at least 1");

@@ -26,6 +26,13 @@ struct Config {
   std::uint16_t media_port_min = 40000;
   std::uint16_t media_port_max = 49999;
   std::string stun_server; // "host:port" or empty
+  // TURN relays (RFC 8656): "turn:host:port[?transport=udp|tcp]" / "turns:host:port" URLs, all
+  // sharing one long-term credential. Relay-only (ICE_TRANSPORT_POLICY=relay) offers and pairs
+  // only relay candidates.
+  std::vector<std::string> turn_urls;
+  std::string turn_username;
+  std::string turn_password;                // a secret
+  std::string ice_transport_policy = "all"; // all | relay
 
   std::string whatsapp_access_token;
   std::string whatsapp_app_secret;

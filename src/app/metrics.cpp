@@ -32,6 +32,14 @@ void calls(MetricsText& m, const bridge::CallRegistry& registry) {
              it == cm.ended_by_outcome.end() ? 0.0 : static_cast<double>(it->second));
   }
 
+  m.family("wabridge_legs_connected_total", "counter",
+           "Call legs connected, by leg (caller, agent) and the selected pair's local candidate "
+           "type (host, srflx, prflx, relay; tcp for ICE-TCP).");
+  for (const auto& [key, n] : cm.legs_connected) {
+    m.sample("wabridge_legs_connected_total", {{"leg", key.first}, {"candidate", key.second}},
+             static_cast<double>(n));
+  }
+
   m.family("wabridge_setup_seconds", "histogram",
            "Seconds from the connect webhook to a setup step: pre_accept and accept (Graph "
            "answered 200), first_agent_audio (the first agent packet sent to the caller).");

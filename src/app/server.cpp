@@ -21,6 +21,7 @@
 #include "http/server.hpp"
 #include "net/event_loop.hpp"
 #include "net/interfaces.hpp"
+#include "turn/server_url.hpp"
 #include "whatsapp/graph_client.hpp"
 #include "whatsapp/signature.hpp"
 #include "whatsapp/webhook.hpp"
@@ -47,6 +48,24 @@ rtc::TransportConfig transport_config(const Config& c) {
       throw ConfigError(std::string("STUN_SERVER: ") + e.what());
     }
   }
+  for (const auto& text : c.turn_urls) {
+    std::string error;
+    const auto url = turn::ServerUrl::parse(text, error);
+    if (!url) throw ConfigError("TURN_URLS: '" + text + "': " + error);
+    const bool v6 = url->host.find(':') != std::string::npos;
+    rtc::TurnServer server;
+    server.url = url->to_string();
+    try {
+      server.address = net::resolve_host_port((v6 ? "[" + url->host + "]" : url->host) + ":" +
+                                              std::to_string(url->port));
+    } catch (const std::exception& e) {
+      throw ConfigError("TURN_URLS: " + server.url + ": " + e.what());
+    }
+    server.username = c.turn_username;
+    server.password = c.turn_password;
+    t.turn_servers.push_back(std::move(server));
+  }
+  t.relay_only = c.ice_transport_policy == "relay";
   t.socket.min_port = c.media_port_min;
   t.socket.max_port = c.media_port_max;
   return t;

@@ -434,13 +434,27 @@ void Call::on_transport_connected(rtc::PeerTransport& t) {
     return;
   }
   if (&t != agent_leg_.get() && !is_caller_leg(t)) return; // a retired agent leg
+  // Which kind of path carries the leg (host, srflx, prflx, relay, or tcp for ICE-TCP) on our
+  // side and the peer's.
+  const auto local = t.selected_local_type();
+  const auto remote = t.selected_remote_type();
+  const bool over_tcp = t.selected_transport() == ice::Transport::tcp;
+  const std::string local_type(over_tcp ? "tcp" : local ? ice::to_string(*local) : "unknown");
+  const std::string remote_type(remote ? ice::to_string(*remote) : "unknown");
+  if (metrics_) ++metrics_->legs_connected[{is_caller_leg(t) ? "caller" : "agent", local_type}];
   if (is_caller_leg(t)) {
-    log::info("leg_connected", {{"call_id", call_id()}, {"leg", "whatsapp"}});
+    log::info("leg_connected", {{"call_id", call_id()},
+                                {"leg", "whatsapp"},
+                                {"local_candidate", local_type},
+                                {"remote_candidate", remote_type}});
     notify_step("caller_connected");
     maybe_accept();
     maybe_greet();
   } else {
-    log::info("leg_connected", {{"call_id", call_id()}, {"leg", "agent"}});
+    log::info("leg_connected", {{"call_id", call_id()},
+                                {"leg", "agent"},
+                                {"local_candidate", local_type},
+                                {"remote_candidate", remote_type}});
     notify_step("agent_connected");
     agent_channel_ = agent_leg_->open_channel(kDataChannelLabel);
   }

@@ -75,6 +75,9 @@ struct CallMetrics {
                                          : "transport";
     ++graph_errors[{action, std::move(code)}];
   }
+  // (leg "caller" | "agent", the selected pair's local candidate type) → legs connected.
+  std::map<std::pair<std::string, std::string>, std::uint64_t> legs_connected;
+
   void agent_error(const std::string& kind, int http_status) {
     ++agent_errors[{kind, http_status}];
   }

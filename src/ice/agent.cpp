@@ -87,6 +87,55 @@ void Agent::set_stun_server(const net::SocketAddress& server) {
   if (server.valid()) stun_server_ = server;
 }
 
+void Agent::add_relay_candidate(PathId path, const net::SocketAddress& relayed,
+                                const net::SocketAddress& mapped) {
+  if (path == kSocketPath || !relayed.valid()) {
+    throw std::invalid_argument("ICE relay candidate needs its own path and a valid address");
+  }
+  for (const Candidate& c : local_candidates_) {
+    if (c.path == path) return; // one allocation, one relayed address
+  }
+  Candidate c;
+  c.type = CandidateType::relay;
+  c.address = relayed;
+  c.path = path;
+  if (mapped.valid()) c.related = mapped;
+  // Several relays: the one added first is preferred.
+  const auto relays =
+      std::count_if(local_candidates_.begin(), local_candidates_.end(),
+                    [](const Candidate& x) { return x.type == CandidateType::relay; });
+  c.priority = candidate_priority(CandidateType::relay, static_cast<std::uint16_t>(65535 - relays));
+  c.foundation = Candidate::make_foundation(CandidateType::relay, relayed);
+  local_candidates_.push_back(std::move(c));
+  for (const Candidate& remote : remote_candidates_) {
+    if (remote.transport == Transport::udp) add_pair(Route{path, remote.address}, remote.priority);
+  }
+}
+
+void Agent::add_tcp_candidate(PathId path, const net::SocketAddress& local,
+                              const net::SocketAddress& remote) {
+  if (path == kSocketPath || !local.valid() || !remote.valid()) {
+    throw std::invalid_argument("ICE-TCP candidate needs its own path and valid addresses");
+  }
+  for (const Candidate& c : local_candidates_) {
+    if (c.path == path) return; // one connection, one candidate
+  }
+  Candidate c;
+  c.type = CandidateType::host;
+  c.transport = Transport::tcp;
+  c.tcp_type = TcpType::active;
+  c.address = local;
+  c.path = path;
+  c.priority = tcp_candidate_priority(CandidateType::host, TcpType::active);
+  c.foundation = Candidate::make_foundation(CandidateType::host, local) + "tcp";
+  local_candidates_.push_back(std::move(c));
+  std::uint32_t remote_priority = tcp_candidate_priority(CandidateType::host, TcpType::passive);
+  for (const Candidate& r : remote_candidates_) {
+    if (r.transport == Transport::tcp && r.address == remote) remote_priority = r.priority;
+  }
+  add_pair(Route{path, remote}, remote_priority);
+}
+
 void Agent::set_remote_credentials(std::string ufrag, std::string pwd) {
   if (ufrag.empty() || ufrag.size() > 256 || pwd.empty() || pwd.size() > 256) {
     throw std::invalid_argument("remote ICE ufrag/pwd must be 1-256 characters");
@@ -103,55 +152,111 @@ void Agent::set_remote_ice_lite(bool lite) {
 }
 
 void Agent::add_remote_candidate(const Candidate& candidate) {
-  if (!candidate.usable() || !local_priority_for(candidate.address)) {
+  if (candidate.connectable_tcp()) {
+    for (const Candidate& c : remote_candidates_) {
+      if (c.transport == Transport::tcp && c.address == candidate.address) return;
+    }
+    if (remote_candidates_.size() >= kMaxRemoteCandidates) {
+      ++counters_.candidates_ignored;
+      return;
+    }
+    remote_candidates_.push_back(candidate); // paired by add_tcp_candidate
+    return;
+  }
+  if (!candidate.usable()) {
     ++counters_.candidates_ignored;
     return;
   }
   for (Candidate& c : remote_candidates_) {
-    if (c.address != candidate.address) continue;
+    if (c.address != candidate.address || c.transport != Transport::udp) continue;
     // Signalled after we learned it as peer-reflexive: keep the signalled type and priority.
     c = candidate;
-    if (CandidatePair* p = find_pair(candidate.address)) {
-      p->remote_priority = candidate.priority;
-      sort_pairs();
+    for (CandidatePair& p : pairs_) {
+      if (p.remote == candidate.address) p.remote_priority = candidate.priority;
     }
+    sort_pairs();
     return;
   }
   if (remote_candidates_.size() >= kMaxRemoteCandidates ||
-      !add_pair(candidate.address, candidate.priority)) {
+      !pair_with_all_paths(candidate.address, candidate.priority)) {
     ++counters_.candidates_ignored;
     return;
   }
   remote_candidates_.push_back(candidate);
 }
 
-std::optional<std::uint32_t> Agent::local_priority_for(const net::SocketAddress& remote) const {
-  std::optional<std::uint32_t> best;
+bool Agent::pair_with_all_paths(const net::SocketAddress& remote, std::uint32_t remote_priority) {
+  bool any = false;
   for (const Candidate& c : local_candidates_) {
-    if (c.type != CandidateType::host || c.address.is_v4() != remote.is_v4()) continue;
-    if (!best || c.priority > *best) best = c.priority;
+    if (c.type == CandidateType::srflx || c.type == CandidateType::prflx) continue;
+    if (c.transport == Transport::tcp) continue; // bound to its own remote (add_tcp_candidate)
+    if (add_pair(Route{c.path, remote}, remote_priority) != nullptr) any = true;
+  }
+  return any;
+}
+
+const Candidate* Agent::local_candidate_for(PathId path, const net::SocketAddress& remote) const {
+  const Candidate* best = nullptr;
+  for (const Candidate& c : local_candidates_) {
+    if (c.path != path || c.type == CandidateType::srflx || c.type == CandidateType::prflx ||
+        c.address.is_v4() != remote.is_v4()) {
+      continue;
+    }
+    if (best == nullptr || c.priority > best->priority) best = &c;
   }
   return best;
 }
 
-CandidatePair* Agent::find_pair(const net::SocketAddress& remote) {
+bool Agent::has_local_path(PathId path) const {
+  return std::any_of(local_candidates_.begin(), local_candidates_.end(),
+                     [path](const Candidate& c) { return c.path == path; });
+}
+
+CandidatePair* Agent::find_pair(const Route& route) {
   for (CandidatePair& p : pairs_) {
-    if (p.remote == remote) return &p;
+    if (p.path == route.path && p.remote == route.remote) return &p;
   }
   return nullptr;
 }
 
-CandidatePair* Agent::add_pair(const net::SocketAddress& remote, std::uint32_t remote_priority) {
-  if (CandidatePair* existing = find_pair(remote)) return existing;
-  auto local = local_priority_for(remote);
-  if (!local || pairs_.size() >= kMaxPairs) return nullptr;
+CandidatePair* Agent::add_pair(const Route& route, std::uint32_t remote_priority) {
+  if (CandidatePair* existing = find_pair(route)) return existing;
+  const Candidate* local = local_candidate_for(route.path, route.remote);
+  if (local == nullptr || pairs_.size() >= kMaxPairs) return nullptr;
   CandidatePair p;
-  p.remote = remote;
-  p.local_priority = *local;
+  p.path = route.path;
+  p.remote = route.remote;
+  p.local_type = local->type;
+  p.local_priority = local->priority;
   p.remote_priority = remote_priority;
   pairs_.push_back(p);
   sort_pairs();
-  return find_pair(remote);
+  return find_pair(route);
+}
+
+std::optional<CandidateType> Agent::selected_local_type() const {
+  if (!selected_) return std::nullopt;
+  for (const CandidatePair& p : pairs_) {
+    if (p.path == selected_->path && p.remote == selected_->remote) return p.local_type;
+  }
+  return std::nullopt;
+}
+
+std::optional<CandidateType> Agent::selected_remote_type() const {
+  if (!selected_) return std::nullopt;
+  const auto transport = selected_transport();
+  for (const Candidate& c : remote_candidates_) {
+    if (c.address == selected_->remote && c.transport == transport) return c.type;
+  }
+  return CandidateType::prflx;
+}
+
+std::optional<Transport> Agent::selected_transport() const {
+  if (!selected_) return std::nullopt;
+  for (const Candidate& c : local_candidates_) {
+    if (c.path == selected_->path) return c.transport;
+  }
+  return Transport::udp;
 }
 
 void Agent::sort_pairs() {
@@ -172,9 +277,9 @@ void Agent::switch_role(Role role) {
   sort_pairs();
 }
 
-void Agent::enqueue_triggered(const net::SocketAddress& remote) {
-  if (std::find(triggered_.begin(), triggered_.end(), remote) == triggered_.end()) {
-    triggered_.push_back(remote);
+void Agent::enqueue_triggered(const Route& route) {
+  if (std::find(triggered_.begin(), triggered_.end(), route) == triggered_.end()) {
+    triggered_.push_back(route);
   }
 }
 
@@ -184,7 +289,7 @@ void Agent::start(TimePoint now) {
   if (started_ || state_ == State::closed || state_ == State::failed) return;
   started_ = true;
   last_now_ = now;
-  if (stun_server_ && local_priority_for(*stun_server_)) {
+  if (stun_server_ && local_candidate_for(kSocketPath, *stun_server_) != nullptr) {
     gathering_deadline_ = now + config_.gathering_timeout;
     send_gather_request(now);
   } else {
@@ -241,7 +346,7 @@ bool Agent::checks_running() const {
 }
 
 void Agent::select(CandidatePair& pair, TimePoint now) {
-  selected_ = pair.remote;
+  selected_ = Route{pair.path, pair.remote};
   last_consent_ok_ = now;
   nomination_deadline_.reset();
   if (state_ != State::connected) {
@@ -340,9 +445,10 @@ void Agent::on_transaction_timeout(const Transaction& t, TimePoint now) {
   case TransactionKind::check:
   case TransactionKind::nomination: break;
   }
-  CandidatePair* pair = find_pair(t.to);
-  if (pair == nullptr || has_transaction_to(t.to, TransactionKind::check) ||
-      has_transaction_to(t.to, TransactionKind::nomination)) {
+  const Route route{t.path, t.to};
+  CandidatePair* pair = find_pair(route);
+  if (pair == nullptr || has_transaction_to(route, TransactionKind::check) ||
+      has_transaction_to(route, TransactionKind::nomination)) {
     return;
   }
   if (t.kind == TransactionKind::nomination) {
@@ -361,12 +467,12 @@ void Agent::run_pacing(TimePoint now) {
   if (!due || now < *due) return;
   last_check_sent_at_ = now; // one slot per Ta, even if it ends up unused
   while (!triggered_.empty()) {
-    const net::SocketAddress remote = triggered_.front();
+    const Route route = triggered_.front();
     triggered_.erase(triggered_.begin());
-    CandidatePair* pair = find_pair(remote);
+    CandidatePair* pair = find_pair(route);
     if (pair == nullptr || pair->state == PairState::succeeded ||
-        has_transaction_to(remote, TransactionKind::check) ||
-        has_transaction_to(remote, TransactionKind::nomination)) {
+        has_transaction_to(route, TransactionKind::check) ||
+        has_transaction_to(route, TransactionKind::nomination)) {
       continue;
     }
     send_check(*pair, TransactionKind::check, now);
@@ -402,11 +508,11 @@ void Agent::maybe_nominate(TimePoint now) {
   }
 }
 
-void Agent::resend_in_progress(const net::SocketAddress& remote, TimePoint now) {
+void Agent::resend_in_progress(const Route& route, TimePoint now) {
   // The peer's check shows the path works now: rather than wait for the backed-off retransmission
   // (RFC 8445 §7.3.1.4 would even cancel it), send it again at once, at most once per Ta.
   for (Transaction& t : transactions_) {
-    if (t.to != remote ||
+    if (t.to != route.remote || t.path != route.path ||
         (t.kind != TransactionKind::check && t.kind != TransactionKind::nomination)) {
       continue;
     }
@@ -434,9 +540,10 @@ void Agent::run_consent(TimePoint now) {
 
 // ---------------------------------------------------------------- sending
 
-bool Agent::has_transaction_to(const net::SocketAddress& to, TransactionKind kind) const {
-  return std::any_of(transactions_.begin(), transactions_.end(),
-                     [&](const Transaction& t) { return t.kind == kind && t.to == to; });
+bool Agent::has_transaction_to(const Route& to, TransactionKind kind) const {
+  return std::any_of(transactions_.begin(), transactions_.end(), [&](const Transaction& t) {
+    return t.kind == kind && t.path == to.path && t.to == to.remote;
+  });
 }
 
 Transaction* Agent::find_transaction(std::span<const std::uint8_t, stun::kTransactionIdSize> id) {
@@ -458,6 +565,7 @@ void Agent::send_check(CandidatePair& pair, TransactionKind kind, TimePoint now)
   Transaction t;
   random_bytes(t.id);
   t.kind = kind;
+  t.path = pair.path;
   t.to = pair.remote;
   t.role_at_send = role_;
   t.rto = config_.check_rto;
@@ -482,7 +590,7 @@ void Agent::transmit(const Transaction& t) {
   if (t.kind == TransactionKind::gather) {
     stun::MessageBuilder b(send_buffer_, stun::Method::binding, stun::MessageClass::request, t.id);
     b.add_fingerprint();
-    if (b.ok()) listener_.on_ice_send(t.to, b.bytes());
+    if (b.ok()) listener_.on_ice_send(t.path, t.to, b.bytes());
     return;
   }
   if (!remote_key_) return;
@@ -497,7 +605,8 @@ void Agent::transmit(const Transaction& t) {
             user.begin() + static_cast<std::ptrdiff_t>(remote_ufrag_.size() + 1));
   b.add_string(stun::attr::username, std::string_view(user.data(), n));
   // PRIORITY: what a peer-reflexive candidate learned from this check would get (§7.1.1).
-  const std::uint32_t base = local_priority_for(t.to).value_or(0);
+  const Candidate* local = local_candidate_for(t.path, t.to);
+  const std::uint32_t base = local != nullptr ? local->priority : 0;
   b.add_u32(stun::attr::priority,
             candidate_priority(CandidateType::prflx, static_cast<std::uint16_t>(base >> 8)));
   if (t.role_at_send == Role::controlling) {
@@ -508,13 +617,14 @@ void Agent::transmit(const Transaction& t) {
   }
   b.add_message_integrity(*remote_key_);
   b.add_fingerprint();
-  if (b.ok()) listener_.on_ice_send(t.to, b.bytes());
+  if (b.ok()) listener_.on_ice_send(t.path, t.to, b.bytes());
 }
 
 void Agent::send_gather_request(TimePoint now) {
   Transaction t;
   random_bytes(t.id);
   t.kind = TransactionKind::gather;
+  t.path = kSocketPath;
   t.to = *stun_server_;
   t.rto = config_.check_rto;
   t.max_transmissions = config_.check_max_transmissions;

@@ -3,9 +3,12 @@
 // consent freshness (RFC 7675). Sans-I/O: it takes datagrams and `now`, and emits datagrams,
 // state changes and timer needs through its Listener.
 //
-// The leg owns ONE dual-stack UDP socket, so every local host candidate shares it and the kernel
-// chooses the source address: a candidate pair is identified by its remote address. Pairs only
-// form within one address family (a remote IPv6 candidate needs a local IPv6 host candidate).
+// Local paths: the leg's dual-stack UDP socket is path 0 (kSocketPath); every host candidate
+// shares it and the kernel chooses the source address. The owner may add other paths (a TURN
+// relay allocation, a TCP connection), each with its own local candidate. A candidate pair is
+// identified by (local path, remote address) and only forms within one address family. Every
+// datagram in or out names its path. Server-reflexive candidates are advertised but never paired
+// (their base is the host on path 0, RFC 8445 §6.1.2.4).
 //
 // Roles: controlling (regular nomination: checks first, then USE-CANDIDATE on the best valid pair —
 // what ice-lite peers such as Meta's and OpenAI's servers expect) or controlled (answers checks,
@@ -39,7 +42,7 @@ public:
   struct Listener {
     virtual ~Listener() = default;
     // `datagram` is only valid during the call.
-    virtual void on_ice_send(const net::SocketAddress& to, Bytes datagram) = 0;
+    virtual void on_ice_send(PathId path, const net::SocketAddress& to, Bytes datagram) = 0;
     virtual void on_ice_state(State state) = 0;
     // All local candidates are known (host ones at once; srflx when learned or timed out).
     virtual void on_ice_gathering_done() {}
@@ -76,6 +79,7 @@ public:
     std::uint64_t retransmissions = 0;
     std::uint64_t prflx_learned = 0;
     std::uint64_t candidates_ignored = 0; // remote tcp, mDNS, other family, over the limit
+    std::uint64_t unknown_path = 0;       // a request on a path we have no candidate on
   };
 
   Agent(Listener& listener, Config config);
@@ -88,10 +92,24 @@ public:
   void add_host_candidate(const net::SocketAddress& address);
   // Learn a server-reflexive candidate from this STUN server at start().
   void set_stun_server(const net::SocketAddress& server);
+  // A relayed candidate (RFC 8656) living on `path` (not kSocketPath); `mapped` is the server's
+  // view of us (raddr/rport). Any time, also after start(): pairs form with the remote candidates
+  // already known.
+  void add_relay_candidate(PathId path, const net::SocketAddress& relayed,
+                           const net::SocketAddress& mapped);
+
+  // An ICE-TCP active candidate (RFC 6544) on `path` (not kSocketPath): the owner's TCP
+  // connection from `local` to the remote passive candidate `remote`, once it is open. It pairs
+  // only with that remote, any time (also after start()). Such candidates stay out of the SDP
+  // (the owner advertises the port-9 form).
+  void add_tcp_candidate(PathId path, const net::SocketAddress& local,
+                         const net::SocketAddress& remote);
 
   // --- remote side (any time) ---
   void set_remote_credentials(std::string ufrag, std::string pwd);
-  // Ignores (and counts) unusable candidates: tcp, mDNS names, a family we have no candidate of.
+  // Ignores (and counts) unusable candidates: mDNS names, a family we have no candidate of, TCP
+  // ones other than passive. Passive TCP candidates are kept but pair only through
+  // add_tcp_candidate: the owner decides whether to connect to them.
   void add_remote_candidate(const Candidate& candidate);
   // A lite peer never checks nor nominates: we must be controlling.
   void set_remote_ice_lite(bool lite);
@@ -104,16 +122,34 @@ public:
   // Stops everything and reports State::closed. Idempotent.
   void close();
 
-  // Feeds one datagram that is_stun() accepted. Returns false when it was invalid or not for us
-  // (counted); never throws.
-  bool handle_stun(Bytes datagram, const net::SocketAddress& from, TimePoint now);
+  // Feeds one datagram that is_stun() accepted, received on `path` from `from`. Returns false
+  // when it was invalid or not for us (counted); never throws.
+  bool handle_stun(Bytes datagram, const net::SocketAddress& from, PathId path, TimePoint now);
+  bool handle_stun(Bytes datagram, const net::SocketAddress& from, TimePoint now) {
+    return handle_stun(datagram, from, kSocketPath, now);
+  }
 
   std::optional<TimePoint> next_timeout() const;
   void handle_timeout(TimePoint now);
 
-  const std::optional<net::SocketAddress>& selected_remote() const { return selected_; }
-  // Media is only accepted from the selected remote address.
-  bool is_selected(const net::SocketAddress& from) const { return selected_ && *selected_ == from; }
+  // The selected pair: which path we send on and to which remote address.
+  const std::optional<Route>& selected() const { return selected_; }
+  std::optional<net::SocketAddress> selected_remote() const {
+    return selected_ ? std::optional(selected_->remote) : std::nullopt;
+  }
+  std::optional<PathId> selected_path() const {
+    return selected_ ? std::optional(selected_->path) : std::nullopt;
+  }
+  // Types of the selected pair's local and remote candidates (for logs and metrics).
+  std::optional<CandidateType> selected_local_type() const;
+  std::optional<CandidateType> selected_remote_type() const;
+  // Transport of the selected pair (tcp when it runs over an ICE-TCP path).
+  std::optional<Transport> selected_transport() const;
+  // Media is only accepted on the selected path from the selected remote address.
+  bool is_selected(PathId path, const net::SocketAddress& from) const {
+    return selected_ && selected_->path == path && selected_->remote == from;
+  }
+  bool is_selected(const net::SocketAddress& from) const { return is_selected(kSocketPath, from); }
   State state() const { return state_; }
   FailureReason failure_reason() const { return failure_; }
   Role role() const { return role_; }
@@ -136,7 +172,7 @@ private:
   void run_pacing(TimePoint now);
   void maybe_nominate(TimePoint now);
   void run_consent(TimePoint now);
-  void resend_in_progress(const net::SocketAddress& remote, TimePoint now);
+  void resend_in_progress(const Route& route, TimePoint now);
   std::optional<TimePoint> next_check_time() const;
   bool checks_running() const;
   void send_check(CandidatePair& pair, TransactionKind kind, TimePoint now);
@@ -148,22 +184,26 @@ private:
   void set_state(State state);
   void switch_role(Role role);
   void sort_pairs();
-  CandidatePair* find_pair(const net::SocketAddress& remote);
-  CandidatePair* add_pair(const net::SocketAddress& remote, std::uint32_t remote_priority);
-  std::optional<std::uint32_t> local_priority_for(const net::SocketAddress& remote) const;
-  void enqueue_triggered(const net::SocketAddress& remote);
+  CandidatePair* find_pair(const Route& route);
+  CandidatePair* add_pair(const Route& route, std::uint32_t remote_priority);
+  // Adds the pairs of every local path with this remote; false when none could form.
+  bool pair_with_all_paths(const net::SocketAddress& remote, std::uint32_t remote_priority);
+  // Our best pairable candidate on `path` of `remote`'s family (never a srflx one).
+  const Candidate* local_candidate_for(PathId path, const net::SocketAddress& remote) const;
+  bool has_local_path(PathId path) const;
+  void enqueue_triggered(const Route& route);
   Transaction* find_transaction(std::span<const std::uint8_t, stun::kTransactionIdSize> id);
   void erase_transaction(const Transaction* t);
-  bool has_transaction_to(const net::SocketAddress& to, TransactionKind kind) const;
+  bool has_transaction_to(const Route& to, TransactionKind kind) const;
   Duration consent_jitter() const;
 
   // agent_receive.cpp: incoming STUN.
-  bool handle_request(const stun::Message& m, const net::SocketAddress& from, TimePoint now);
-  bool handle_response(const stun::Message& m, const net::SocketAddress& from, TimePoint now);
+  bool handle_request(const stun::Message& m, const Route& from, TimePoint now);
+  bool handle_response(const stun::Message& m, const Route& from, TimePoint now);
   void handle_gather_response(const stun::Message& m, const Transaction& t);
-  void send_success_response(const stun::Message& request, const net::SocketAddress& to);
-  void send_error_response(const stun::Message& request, const net::SocketAddress& to,
-                           std::uint16_t code, std::string_view reason,
+  void send_success_response(const stun::Message& request, const Route& to);
+  void send_error_response(const stun::Message& request, const Route& to, std::uint16_t code,
+                           std::string_view reason,
                            std::optional<std::uint16_t> unknown_attribute = std::nullopt);
 
   Listener& listener_;
@@ -180,10 +220,10 @@ private:
 
   std::vector<Candidate> local_candidates_;
   std::vector<Candidate> remote_candidates_;
-  std::vector<CandidatePair> pairs_;          // highest priority first
-  std::vector<net::SocketAddress> triggered_; // FIFO of remotes to check next
+  std::vector<CandidatePair> pairs_; // highest priority first
+  std::vector<Route> triggered_;     // FIFO of pairs to check next
   std::vector<Transaction> transactions_;
-  std::optional<net::SocketAddress> selected_;
+  std::optional<Route> selected_;
 
   std::optional<net::SocketAddress> stun_server_;
   bool gathering_done_ = false;

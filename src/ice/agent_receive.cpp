@@ -7,7 +7,8 @@
 
 namespace wab::ice {
 
-bool Agent::handle_stun(Bytes datagram, const net::SocketAddress& from, TimePoint now) {
+bool Agent::handle_stun(Bytes datagram, const net::SocketAddress& from, PathId path,
+                        TimePoint now) {
   if (state_ == State::closed || state_ == State::failed) return false;
   last_now_ = now;
   auto m = stun::Message::parse(datagram);
@@ -24,15 +25,21 @@ bool Agent::handle_stun(Bytes datagram, const net::SocketAddress& from, TimePoin
     return false;
   }
   switch (m->message_class()) {
-  case stun::MessageClass::request: return handle_request(*m, from, now);
+  case stun::MessageClass::request:
+    // A path we hold no candidate on (e.g. the socket in relay-only mode) answers nothing.
+    if (!has_local_path(path)) {
+      ++counters_.unknown_path;
+      return false;
+    }
+    return handle_request(*m, Route{path, from}, now);
   case stun::MessageClass::success_response:
-  case stun::MessageClass::error_response: return handle_response(*m, from, now);
+  case stun::MessageClass::error_response: return handle_response(*m, Route{path, from}, now);
   case stun::MessageClass::indication: return true; // keepalive; nothing to do
   }
   return false;
 }
 
-bool Agent::handle_request(const stun::Message& m, const net::SocketAddress& from, TimePoint now) {
+bool Agent::handle_request(const stun::Message& m, const Route& from, TimePoint now) {
   // USERNAME must be "<our ufrag>:<theirs>"; anything else was meant for another agent.
   const auto user = m.username();
   const std::string& ufrag = config_.local_ufrag;
@@ -45,7 +52,7 @@ bool Agent::handle_request(const stun::Message& m, const net::SocketAddress& fro
     ++counters_.bad_integrity;
     return false;
   }
-  if (!from.valid()) return false;
+  if (!from.remote.valid()) return false;
   if (auto unknown = m.first_unknown_required()) {
     ++counters_.unsupported;
     send_error_response(m, from, stun::error::unknown_attribute, "Unknown Attribute", unknown);
@@ -85,14 +92,18 @@ bool Agent::handle_request(const stun::Message& m, const net::SocketAddress& fro
     // Peer-reflexive: an address the peer never signalled (NAT, or hidden behind mDNS).
     pair = add_pair(from, *priority);
     if (pair == nullptr) return true; // no local candidate of that family, or full
-    ++counters_.prflx_learned;
-    if (remote_candidates_.size() < 32) {
-      Candidate c;
-      c.foundation = "prflx" + std::to_string(counters_.prflx_learned);
-      c.type = CandidateType::prflx;
-      c.priority = *priority;
-      c.address = from;
-      remote_candidates_.push_back(std::move(c));
+    const bool known = std::any_of(remote_candidates_.begin(), remote_candidates_.end(),
+                                   [&](const Candidate& c) { return c.address == from.remote; });
+    if (!known) {
+      ++counters_.prflx_learned;
+      if (remote_candidates_.size() < 32) {
+        Candidate c;
+        c.foundation = "prflx" + std::to_string(counters_.prflx_learned);
+        c.type = CandidateType::prflx;
+        c.priority = *priority;
+        c.address = from.remote;
+        remote_candidates_.push_back(std::move(c));
+      }
     }
   }
 
@@ -112,14 +123,15 @@ bool Agent::handle_request(const stun::Message& m, const net::SocketAddress& fro
   return true;
 }
 
-bool Agent::handle_response(const stun::Message& m, const net::SocketAddress& from, TimePoint now) {
+bool Agent::handle_response(const stun::Message& m, const Route& from, TimePoint now) {
   Transaction* found = find_transaction(m.transaction_id());
   if (found == nullptr) {
     ++counters_.unknown_transaction;
     return false;
   }
+  const bool same_route = from.path == found->path && from.remote == found->to;
   if (found->kind == TransactionKind::gather) {
-    if (from != found->to) {
+    if (!same_route) {
       ++counters_.asymmetric_response;
       return false;
     }
@@ -134,13 +146,14 @@ bool Agent::handle_response(const stun::Message& m, const net::SocketAddress& fr
   }
   // §7.2.5.2.1: a response must come from where the request went; otherwise ignore it and let
   // the transaction time out.
-  if (from != found->to) {
+  if (!same_route) {
     ++counters_.asymmetric_response;
     return false;
   }
   const Transaction t = *found;
   erase_transaction(found);
-  CandidatePair* pair = find_pair(t.to);
+  const Route route{t.path, t.to};
+  CandidatePair* pair = find_pair(route);
 
   if (m.message_class() == stun::MessageClass::error_response) {
     const auto error = m.error_code();
@@ -148,10 +161,10 @@ bool Agent::handle_response(const stun::Message& m, const net::SocketAddress& fr
       // §7.2.5.1: take the role opposite to the one the request claimed, then retry.
       ++counters_.role_conflicts;
       switch_role(opposite(t.role_at_send));
-      pair = find_pair(t.to); // the role switch re-sorted the pairs
+      pair = find_pair(route); // the role switch re-sorted the pairs
       if (pair != nullptr) {
         pair->state = PairState::waiting;
-        enqueue_triggered(t.to);
+        enqueue_triggered(route);
       }
       return true;
     }
@@ -163,7 +176,7 @@ bool Agent::handle_response(const stun::Message& m, const net::SocketAddress& fr
     return true;
   }
 
-  if (selected_ && *selected_ == t.to) last_consent_ok_ = now;
+  if (selected_ && *selected_ == route) last_consent_ok_ = now;
   if (t.kind == TransactionKind::consent || pair == nullptr) return true;
   pair->valid = true;
   pair->state = PairState::succeeded;
@@ -184,7 +197,8 @@ void Agent::handle_gather_response(const stun::Message& m, const Transaction& t)
     const Candidate* base = nullptr;
     if (mapped && mapped->valid()) {
       for (const Candidate& c : local_candidates_) {
-        if (c.type == CandidateType::host && c.address.is_v4() == mapped->is_v4() &&
+        if (c.type == CandidateType::host && c.path == kSocketPath &&
+            c.address.is_v4() == mapped->is_v4() &&
             (base == nullptr || c.priority > base->priority)) {
           base = &c;
         }
@@ -207,17 +221,17 @@ void Agent::handle_gather_response(const stun::Message& m, const Transaction& t)
   finish_gathering();
 }
 
-void Agent::send_success_response(const stun::Message& request, const net::SocketAddress& to) {
+void Agent::send_success_response(const stun::Message& request, const Route& to) {
   stun::MessageBuilder b(send_buffer_, stun::Method::binding, stun::MessageClass::success_response,
                          request.transaction_id_copy());
-  b.add_xor_mapped_address(to);
+  b.add_xor_mapped_address(to.remote);
   b.add_message_integrity(local_key_);
   b.add_fingerprint();
-  if (b.ok()) listener_.on_ice_send(to, b.bytes());
+  if (b.ok()) listener_.on_ice_send(to.path, to.remote, b.bytes());
 }
 
-void Agent::send_error_response(const stun::Message& request, const net::SocketAddress& to,
-                                std::uint16_t code, std::string_view reason,
+void Agent::send_error_response(const stun::Message& request, const Route& to, std::uint16_t code,
+                                std::string_view reason,
                                 std::optional<std::uint16_t> unknown_attribute) {
   stun::MessageBuilder b(send_buffer_, stun::Method::binding, stun::MessageClass::error_response,
                          request.transaction_id_copy());
@@ -229,7 +243,7 @@ void Agent::send_error_response(const stun::Message& request, const net::SocketA
   }
   b.add_message_integrity(local_key_);
   b.add_fingerprint();
-  if (b.ok()) listener_.on_ice_send(to, b.bytes());
+  if (b.ok()) listener_.on_ice_send(to.path, to.remote, b.bytes());
 }
 
 } // namespace wab::ice

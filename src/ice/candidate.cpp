@@ -97,6 +97,24 @@ std::uint64_t pair_priority(std::uint32_t g, std::uint32_t d) {
   return (lo << 32) + 2 * hi + (g > d ? 1 : 0);
 }
 
+std::uint32_t tcp_candidate_priority(CandidateType type, TcpType tcp_type,
+                                     std::uint16_t other_preference, int component) {
+  // Below the UDP preferences of the same type (RFC 6544 §4.2 lets TCP rank under UDP), so a TCP
+  // host candidate ranks under UDP host and srflx but above any relay.
+  std::uint32_t type_pref = 0;
+  switch (type) {
+  case CandidateType::host: type_pref = 90; break;
+  case CandidateType::prflx: type_pref = 80; break;
+  case CandidateType::srflx: type_pref = 65; break;
+  case CandidateType::relay: type_pref = 0; break;
+  }
+  const std::uint32_t direction = tcp_type == TcpType::active    ? 6
+                                  : tcp_type == TcpType::passive ? 4
+                                                                 : 2;
+  const std::uint32_t local_pref = (direction << 13) | (other_preference & 0x1fffu);
+  return (type_pref << 24) | (local_pref << 8) | static_cast<std::uint32_t>(256 - component);
+}
+
 std::string Candidate::make_foundation(CandidateType type, const net::SocketAddress& base) {
   // FNV-1a over type and base IP: stable, short, and made of ice-chars (decimal digits).
   std::uint32_t h = 2166136261u;
@@ -129,7 +147,10 @@ std::string Candidate::to_sdp_attribute() const {
     out += " rport ";
     out += std::to_string(related->port());
   }
-  if (transport == Transport::tcp) out += " tcptype passive";
+  if (transport == Transport::tcp) {
+    out += " tcptype ";
+    out += tcp_type == TcpType::active ? "active" : tcp_type == TcpType::passive ? "passive" : "so";
+  }
   return out;
 }
 
@@ -177,6 +198,16 @@ std::optional<Candidate> Candidate::parse(std::string_view text) {
   for (std::size_t i = 8; i + 1 < n; i += 2) {
     if (iequals(tok[i], "raddr")) {
       raddr = tok[i + 1];
+    } else if (iequals(tok[i], "tcptype")) {
+      if (iequals(tok[i + 1], "active")) {
+        c.tcp_type = TcpType::active;
+      } else if (iequals(tok[i + 1], "passive")) {
+        c.tcp_type = TcpType::passive;
+      } else if (iequals(tok[i + 1], "so")) {
+        c.tcp_type = TcpType::so;
+      } else {
+        return std::nullopt;
+      }
     } else if (iequals(tok[i], "rport")) {
       std::uint16_t p = 0;
       if (!to_number(tok[i + 1], p)) return std::nullopt;

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "common/clock.hpp"
+#include "ice/candidate.hpp"
 #include "net/socket_address.hpp"
 #include "stun/constants.hpp"
 
@@ -17,11 +18,21 @@ inline Role opposite(Role r) {
 
 enum class PairState { waiting, in_progress, succeeded, failed };
 
-// Each leg has one dual-stack socket, so all our candidates share it and the kernel picks the
-// source: a pair is identified by its remote address alone.
-struct CandidatePair {
+// Where a check or a datagram goes: out of one of our local paths to one remote address.
+struct Route {
+  PathId path = kSocketPath;
   net::SocketAddress remote;
-  std::uint32_t local_priority = 0;  // our best host candidate of the remote's family
+  friend bool operator==(const Route&, const Route&) = default;
+};
+
+// A pair is identified by (local path, remote address). The host candidates of the leg's
+// dual-stack socket share path 0 and the kernel picks the source, so they form one pair per remote;
+// a relay or TCP path has its own local candidate.
+struct CandidatePair {
+  PathId path = kSocketPath;
+  net::SocketAddress remote;
+  CandidateType local_type = CandidateType::host;
+  std::uint32_t local_priority = 0;  // our best candidate on `path` of the remote's family
   std::uint32_t remote_priority = 0; // from SDP, or PRIORITY of the check that taught it (prflx)
   std::uint64_t priority = 0;        // RFC 8445 §6.1.2.3 for the current role
   PairState state = PairState::waiting;
@@ -34,6 +45,7 @@ enum class TransactionKind { check, nomination, consent, gather };
 struct Transaction {
   stun::TransactionId id{};
   TransactionKind kind = TransactionKind::check;
+  PathId path = kSocketPath;
   net::SocketAddress to;
   Role role_at_send = Role::controlling;
   TimePoint last_sent{};

@@ -76,6 +76,17 @@ void EventLoop::add_fd(int fd, FdHandler on_readable) {
   ++watched_fds_;
 }
 
+void EventLoop::set_fd_write_interest(int fd, bool enabled) {
+  if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
+  FdEntry* entry = fds_[static_cast<std::size_t>(fd)].get();
+  if (entry == nullptr || entry->write_interest == enabled) return;
+  epoll_event ev{};
+  ev.events = EPOLLIN | (enabled ? EPOLLOUT : 0u);
+  ev.data.u64 = fd_cookie(fd, entry->generation);
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev) != 0) throw_errno("epoll_ctl(mod)");
+  entry->write_interest = enabled;
+}
+
 void EventLoop::remove_fd(int fd) {
   if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
   auto& slot = fds_[static_cast<std::size_t>(fd)];

@@ -40,6 +40,11 @@ public:
   // Calls `on_readable` (level-triggered) while `fd` has data. The loop does not own the fd.
   // Throws std::system_error if epoll refuses the fd or it is already registered.
   void add_fd(int fd, FdHandler on_readable);
+  // Also calls the fd's handler while `fd` is writable, until turned off again (the handler then
+  // runs on readable or writable and finds out which by trying). For stream sockets with queued
+  // output; a datagram socket never needs it. Throws std::system_error if epoll refuses; unknown
+  // fds are ignored.
+  void set_fd_write_interest(int fd, bool enabled);
   // Stops delivering events for `fd`; safe from inside any callback, including the fd's own.
   // Unknown fds are ignored.
   void remove_fd(int fd);
@@ -81,6 +86,7 @@ private:
     std::uint32_t generation =
         0; // in the epoll cookie, so a reused fd number never gets stale events
     FdHandler handler;
+    bool write_interest = false;
   };
   struct TimerSlot {
     TimerCallback callback;

@@ -29,10 +29,10 @@ RemoteParameters remote_parameters(const sdp::SessionDescription& remote, SdpSid
     if (m.port == 0 && !remote.bundle_mids.empty()) continue;
     for (const auto& text : m.candidates) {
       auto candidate = ice::Candidate::parse(text);
-      if (!candidate || !candidate->usable()) continue;
+      if (!candidate || (!candidate->usable() && !candidate->connectable_tcp())) continue;
       bool seen = false;
       for (const auto& c : params.candidates)
-        seen = seen || c.address == candidate->address;
+        seen = seen || (c.address == candidate->address && c.transport == candidate->transport);
       if (!seen) params.candidates.push_back(*candidate);
     }
   }

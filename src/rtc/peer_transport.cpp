@@ -1,5 +1,7 @@
 #include "rtc/peer_transport.hpp"
 
+#include <algorithm>
+
 #include "common/log.hpp"
 #include "common/random.hpp"
 #include "dtls/certificate.hpp"
@@ -30,10 +32,11 @@ PeerTransport::PeerTransport(net::EventLoop& loop, net::ReceiveBatch& batch, Lis
     : loop_(loop), batch_(batch), listener_(listener), config_(std::move(config)),
       ice_ufrag_(random_ice_string(8)), ice_pwd_(random_ice_string(24)),
       tie_breaker_(random_u64() | 1), timer_(loop, [this] { on_timer(); }) {
-  socket_ =
-      std::make_unique<net::UdpSocket>(loop, batch, config_.socket,
-                                       [this](MutableBytes data, const net::SocketAddress& from,
-                                              TimePoint now) { on_datagram(data, from, now); });
+  socket_ = std::make_unique<net::UdpSocket>(
+      loop, batch, config_.socket,
+      [this](MutableBytes data, const net::SocketAddress& from, TimePoint now) {
+        on_datagram(ice::kSocketPath, data, batch_.datagram_capacity(), from, now);
+      });
   ice_ = make_agent();
 }
 
@@ -44,6 +47,8 @@ PeerTransport::~PeerTransport() {
   dtls_.reset();
   srtp_.reset();
   ice_.reset();
+  relays_.clear();
+  tcp_paths_.reset();
 }
 
 std::unique_ptr<ice::Agent> PeerTransport::make_agent() {
@@ -56,6 +61,13 @@ std::unique_ptr<ice::Agent> PeerTransport::make_agent() {
   ice_config.consent_interval = config_.consent_interval;
   ice_config.consent_timeout = config_.consent_timeout;
   auto agent = std::make_unique<ice::Agent>(static_cast<ice::Agent::Listener&>(*this), ice_config);
+  for (std::size_t i = 0; i < config_.turn_servers.size(); ++i) {
+    relays_.push_back(std::make_unique<RelayPath>(static_cast<RelayPath::Owner&>(*this),
+                                                  static_cast<ice::PathId>(i + 1),
+                                                  config_.turn_servers[i]));
+  }
+  // Relay-only: the socket path gets no candidate, so nothing is offered or answered on it.
+  if (config_.relay_only) return agent;
   for (const auto& address : config_.host_addresses) {
     net::SocketAddress host = address;
     host.set_port(socket_->local_port());
@@ -94,8 +106,17 @@ void PeerTransport::start(const RemoteParameters& remote) {
   ice_->set_role(role);
   ice_->set_remote_ice_lite(remote.ice_lite);
   ice_->set_remote_credentials(remote.ice_ufrag, remote.ice_pwd);
-  for (const auto& c : remote.candidates)
+  for (const auto& c : remote.candidates) {
     ice_->add_remote_candidate(c);
+    // Relay-only legs make no direct connection, TCP included.
+    if (config_.ice_tcp && !config_.relay_only && c.connectable_tcp()) {
+      if (!tcp_paths_) {
+        tcp_paths_ = std::make_unique<IceTcpPaths>(
+            loop_, static_cast<IceTcpPaths::Listener&>(*this), batch_.datagram_capacity());
+      }
+      tcp_paths_->connect(c.address);
+    }
+  }
 
   dtls::DtlsConfig dtls_config;
   dtls_config.srtp_profiles = config_.srtp_profiles;
@@ -106,25 +127,39 @@ void PeerTransport::start(const RemoteParameters& remote) {
   phase_ = Phase::checking;
   if (!ice_started_) {
     ice_started_ = true;
+    start_relays(loop_.now());
     ice_->start(loop_.now());
   }
   update_timer();
 }
 
 void PeerTransport::gather(std::function<void()> done) {
-  if (ice_->gathering_done() && ice_started_) {
+  const bool relays_settled =
+      std::all_of(relays_.begin(), relays_.end(), [](const auto& r) { return r->settled(); });
+  if (ice_->gathering_done() && ice_started_ && relays_settled) {
     done();
     return;
   }
   gathering_done_ = std::move(done);
   if (!ice_started_) {
     ice_started_ = true;
+    start_relays(loop_.now());
     ice_->start(loop_.now()); // without a STUN server this finishes gathering at once
   }
   update_timer();
 }
 
 void PeerTransport::on_ice_gathering_done() {
+  maybe_finish_gathering();
+}
+
+void PeerTransport::maybe_finish_gathering() {
+  if (!ice_ || !ice_->gathering_done() || phase_ == Phase::failed || phase_ == Phase::closed) {
+    return;
+  }
+  for (const auto& r : relays_) {
+    if (!r->settled()) return;
+  }
   if (auto done = std::move(gathering_done_)) {
     gathering_done_ = nullptr;
     done();
@@ -137,24 +172,33 @@ void PeerTransport::start_dtls(TimePoint now) {
 
 // --- receive path -------------------------------------------------------------------------------
 
-void PeerTransport::on_datagram(MutableBytes data, const net::SocketAddress& from, TimePoint now) {
+void PeerTransport::on_datagram(ice::PathId path, MutableBytes data, std::size_t capacity,
+                                const net::SocketAddress& from, TimePoint now) {
   if (data.empty() || phase_ == Phase::closed || phase_ == Phase::failed) return;
   const std::uint8_t first = data[0];
+  const ice::Route route{path, from};
+  if (path == ice::kSocketPath && !relays_.empty()) {
+    if (RelayPath* relay = relay_for_server(from)) {
+      relay->client().handle_message(data, now);
+      update_timer();
+      return;
+    }
+  }
   if (is_stun_byte(first)) {
-    remember_local_address(from);
-    if (ice_) ice_->handle_stun(data, from, now);
+    if (path == ice::kSocketPath) remember_local_address(from);
+    if (ice_) ice_->handle_stun(data, from, path, now);
     note_drops(now); // the ICE agent counts the STUN it refuses
   } else if (is_dtls_byte(first)) {
-    if (!dtls_ || !accepts_dtls_from(from)) {
+    if (!dtls_ || !accepts_dtls_from(route)) {
       ++counters_.dropped_unselected;
       note_drops(now);
     } else {
-      if (!dtls_remote_) dtls_remote_ = from;
+      if (!dtls_route_) dtls_route_ = route;
       dtls_->handle_datagram(data, now);
     }
   } else if (is_rtp_byte(first)) {
-    // The socket's receive buffer is ours until the handler returns: decrypt it in place.
-    on_media(data, from, now);
+    // The receive buffer is ours until the handler returns: decrypt it in place.
+    on_media(path, data, capacity, from, now);
   } else {
     ++counters_.dropped_unknown;
     note_drops(now);
@@ -203,25 +247,30 @@ void PeerTransport::remember_local_address(const net::SocketAddress& remote) {
   if (local_routes_.size() < 64) local_routes_.push_back({remote, local});
 }
 
-bool PeerTransport::send_datagram(Bytes datagram, const net::SocketAddress& to) {
-  for (const auto& route : local_routes_) {
-    if (route.remote == to) return socket_->send_to(datagram, to, route.local);
+bool PeerTransport::send_datagram(const ice::Route& route, Bytes datagram) {
+  if (route.path != ice::kSocketPath) return send_on_path(route, datagram);
+  for (const auto& local : local_routes_) {
+    if (local.remote == route.remote) return socket_->send_to(datagram, route.remote, local.local);
   }
-  return socket_->send_to(datagram, to);
+  return socket_->send_to(datagram, route.remote);
 }
 
-bool PeerTransport::accepts_dtls_from(const net::SocketAddress& from) const {
+bool PeerTransport::accepts_dtls_from(const ice::Route& from) const {
   if (!ice_) return false;
-  if (ice_->selected_remote()) return ice_->is_selected(from);
+  if (ice_->selected()) return ice_->is_selected(from.path, from.remote);
   // Before ICE selects, a DTLS client may already send from a pair that passed checks.
   for (const auto& pair : ice_->pairs()) {
-    if (pair.remote == from && (pair.valid || pair.remote_nominated)) return true;
+    if (pair.path == from.path && pair.remote == from.remote &&
+        (pair.valid || pair.remote_nominated)) {
+      return true;
+    }
   }
   return false;
 }
 
-void PeerTransport::on_media(MutableBytes data, const net::SocketAddress& from, TimePoint now) {
-  if (!ice_ || !ice_->is_selected(from)) {
+void PeerTransport::on_media(ice::PathId path, MutableBytes data, std::size_t capacity,
+                             const net::SocketAddress& from, TimePoint now) {
+  if (!ice_ || !ice_->is_selected(path, from)) {
     ++counters_.dropped_unselected;
     note_drops(now);
     return;
@@ -248,24 +297,24 @@ void PeerTransport::on_media(MutableBytes data, const net::SocketAddress& from, 
       return;
     }
     ++counters_.rtp_received;
-    listener_.on_rtp(*this, data.first(len), batch_.datagram_capacity(), now);
+    listener_.on_rtp(*this, data.first(len), capacity, now);
   }
 }
 
 // --- send path ----------------------------------------------------------------------------------
 
 bool PeerTransport::send_rtp(std::uint8_t* buffer, std::size_t len, std::size_t capacity) {
-  if (phase_ != Phase::connected || !srtp_ || !dtls_remote_) return false;
+  if (phase_ != Phase::connected || !srtp_ || !dtls_route_) return false;
   if (!srtp_->protect_rtp(buffer, len, capacity)) return false;
-  if (!send_datagram(Bytes(buffer, len), *dtls_remote_)) return false;
+  if (!send_datagram(*dtls_route_, Bytes(buffer, len))) return false;
   ++counters_.rtp_sent;
   return true;
 }
 
 bool PeerTransport::send_rtcp(std::uint8_t* buffer, std::size_t len, std::size_t capacity) {
-  if (phase_ != Phase::connected || !srtp_ || !dtls_remote_) return false;
+  if (phase_ != Phase::connected || !srtp_ || !dtls_route_) return false;
   if (!srtp_->protect_rtcp(buffer, len, capacity)) return false;
-  if (!send_datagram(Bytes(buffer, len), *dtls_remote_)) return false;
+  if (!send_datagram(*dtls_route_, Bytes(buffer, len))) return false;
   ++counters_.rtcp_sent;
   return true;
 }
@@ -297,6 +346,8 @@ void PeerTransport::close() {
   if (sctp_) sctp_->abort();
   if (dtls_) dtls_->close();
   if (ice_) ice_->close();
+  for (auto& r : relays_)
+    r->client().close(); // deletes the allocation on the server
   timer_.disarm();
 }
 
@@ -320,6 +371,18 @@ std::optional<net::SocketAddress> PeerTransport::selected_remote() const {
   return ice_ ? ice_->selected_remote() : std::nullopt;
 }
 
+std::optional<ice::CandidateType> PeerTransport::selected_local_type() const {
+  return ice_ ? ice_->selected_local_type() : std::nullopt;
+}
+
+std::optional<ice::CandidateType> PeerTransport::selected_remote_type() const {
+  return ice_ ? ice_->selected_remote_type() : std::nullopt;
+}
+
+std::optional<ice::Transport> PeerTransport::selected_transport() const {
+  return ice_ ? ice_->selected_transport() : std::nullopt;
+}
+
 const net::UdpSocketCounters& PeerTransport::socket_counters() const {
   return socket_->counters();
 }
@@ -336,6 +399,8 @@ void PeerTransport::update_timer() {
     if (t && (!next || *t < *next)) next = t;
   };
   if (ice_) consider(ice_->next_timeout());
+  for (const auto& r : relays_)
+    consider(r->client().next_timeout());
   if (dtls_) consider(dtls_->next_timeout());
   if (sctp_) consider(sctp_->next_timeout());
   timer_.arm(next);
@@ -344,6 +409,10 @@ void PeerTransport::update_timer() {
 void PeerTransport::on_timer() {
   const TimePoint now = loop_.now();
   if (ice_) ice_->handle_timeout(now);
+  for (auto& r : relays_) {
+    if (phase_ == Phase::closed || phase_ == Phase::failed) break;
+    r->client().handle_timeout(now);
+  }
   if (dtls_ && phase_ != Phase::closed && phase_ != Phase::failed) dtls_->handle_timeout(now);
   if (sctp_ && phase_ != Phase::closed && phase_ != Phase::failed) sctp_->handle_timeout(now);
   update_timer();
@@ -358,14 +427,19 @@ void PeerTransport::fail(const std::string& reason) {
 
 // --- ICE ----------------------------------------------------------------------------------------
 
-void PeerTransport::on_ice_send(const net::SocketAddress& to, Bytes datagram) {
-  send_datagram(datagram, to);
+void PeerTransport::on_ice_send(ice::PathId path, const net::SocketAddress& to, Bytes datagram) {
+  send_datagram(ice::Route{path, to}, datagram);
 }
 
 void PeerTransport::on_ice_state(ice::Agent::State state) {
   switch (state) {
   case ice::Agent::State::connected:
-    dtls_remote_ = ice_->selected_remote();
+    dtls_route_ = ice_->selected();
+    // ICE never re-selects (no restart), so TCP connections the leg does not use only hold the
+    // far end's resources and an fd: close them.
+    if (tcp_paths_ && dtls_route_ && !tcp_paths_->owns(dtls_route_->path)) {
+      tcp_paths_->close_all();
+    }
     if (phase_ == Phase::checking) phase_ = Phase::handshaking;
     start_dtls(loop_.now());
     break;
@@ -376,11 +450,48 @@ void PeerTransport::on_ice_state(ice::Agent::State state) {
   }
 }
 
+// --- ICE-TCP ------------------------------------------------------------------------------------
+
+void PeerTransport::on_tcp_path_open(ice::PathId path, const net::SocketAddress& local,
+                                     const net::SocketAddress& remote) {
+  if (phase_ == Phase::closed || phase_ == Phase::failed || !ice_) return;
+  log::info(
+      "ice_tcp_connected",
+      {{"call_id", config_.log_call_id}, {"leg", config_.log_leg}, {"remote", remote.to_string()}});
+  ice_->add_tcp_candidate(path, local, remote);
+  update_timer();
+}
+
+void PeerTransport::on_tcp_frame(ice::PathId path, MutableBytes frame, std::size_t capacity,
+                                 const net::SocketAddress& from, TimePoint now) {
+  on_datagram(path, frame, capacity, from, now);
+}
+
+void PeerTransport::on_tcp_path_closed(ice::PathId path, const net::TcpClosed& why) {
+  if (phase_ == Phase::closed || phase_ == Phase::failed) return;
+  const bool carrying =
+      (ice_ && ice_->selected_path() == path) || (dtls_route_ && dtls_route_->path == path);
+  log::warn("ice_tcp_closed", {{"call_id", config_.log_call_id},
+                               {"leg", config_.log_leg},
+                               {"selected", carrying},
+                               {"cause", why.message}});
+  // A path that never carried the leg just stops pairing (its checks time out); losing the
+  // selected one ends the leg: ICE-TCP has no consent-based recovery to wait for.
+  if (!carrying) return;
+  std::string reason;
+  switch (why.kind) {
+  case net::TcpClosed::Kind::reset: reason = "ice-tcp connection reset by peer"; break;
+  case net::TcpClosed::Kind::peer_closed: reason = "ice-tcp connection closed by peer"; break;
+  default: reason = "ice-tcp connection failed: " + why.message; break;
+  }
+  fail(reason);
+}
+
 // --- DTLS ---------------------------------------------------------------------------------------
 
 void PeerTransport::on_dtls_send(Bytes datagram) {
-  const auto to = ice_ && ice_->selected_remote() ? ice_->selected_remote() : dtls_remote_;
-  if (to) send_datagram(datagram, *to);
+  const auto to = ice_ && ice_->selected() ? ice_->selected() : dtls_route_;
+  if (to) send_datagram(*to, datagram);
 }
 
 void PeerTransport::on_dtls_connected(const dtls::SrtpKeyingMaterial& keys) {

@@ -1,8 +1,9 @@
 #pragma once
 // PeerTransport: one WebRTC leg. It owns the leg's UDP socket and the protocol engines stacked on
 // it — ICE agent → DTLS transport → SRTP session (+ SCTP association with data channels) — and
-// demultiplexes every datagram by its first byte (RFC 7983). Media is accepted only from the
-// ICE-selected remote address.
+// demultiplexes every datagram by its first byte (RFC 7983). Media is accepted only on the
+// ICE-selected path (the socket, or another local path such as a TURN relay) from the selected
+// remote address, and sent the same way.
 //
 // Threading: a PeerTransport belongs to the worker whose EventLoop it was created on; every method
 // and every Listener callback runs on that thread. The Listener outlives the transport. A Listener
@@ -25,6 +26,8 @@
 #include "net/event_loop.hpp"
 #include "net/socket_address.hpp"
 #include "net/udp_socket.hpp"
+#include "rtc/ice_tcp_paths.hpp"
+#include "rtc/relay_path.hpp"
 #include "sctp/sctp_association.hpp"
 #include "srtp/srtp_session.hpp"
 
@@ -40,6 +43,14 @@ struct TransportConfig {
   // Addresses written as host candidates (ports are ignored: the leg's socket port is used).
   std::vector<net::SocketAddress> host_addresses;
   std::optional<net::SocketAddress> stun_server;
+  // ICE-TCP (RFC 6544): connect to the remote's passive TCP candidates and check over them too.
+  // UDP pairs rank higher, so TCP carries the leg only when UDP checks fail.
+  bool ice_tcp = true;
+  // TURN relays over the leg's UDP socket: one allocation each, relay candidates in our SDP.
+  std::vector<TurnServer> turn_servers;
+  // Offer and pair only relay candidates (no host/srflx in the SDP, nothing answered directly):
+  // the leg fails when no allocation succeeds.
+  bool relay_only = false;
   net::UdpSocketOptions socket; // port range
   // How long ICE may look for a working pair before the leg fails.
   Duration ice_timeout = seconds(15);
@@ -80,6 +91,8 @@ struct TransportCounters {
 };
 
 class PeerTransport final : private ice::Agent::Listener,
+                            private IceTcpPaths::Listener,
+                            private RelayPath::Owner,
                             private dtls::DtlsTransport::Listener,
                             private sctp::SctpAssociation::Listener {
 public:
@@ -118,9 +131,10 @@ public:
   std::uint16_t local_port() const;
   const TransportConfig& config() const { return config_; }
 
-  // Gathers our candidates (a server-reflexive one from the STUN server, if configured) and
-  // calls `done` when they are all known: write our SDP after that. Without a STUN server `done`
-  // runs before gather() returns. Optional; start() works without it.
+  // Gathers our candidates (a server-reflexive one from the STUN server, relay ones from the TURN
+  // servers, if configured) and calls `done` when they are all known: write our SDP after that.
+  // Without STUN/TURN servers `done` runs before gather() returns. Optional; start() works without
+  // it. In relay-only mode, when every allocation fails the leg fails instead (with the cause).
   void gather(std::function<void()> done);
 
   // Applies the remote description and starts ICE (and DTLS once ICE connects). Call once.
@@ -146,6 +160,15 @@ public:
   std::optional<dtls::SrtpProfile> srtp_profile() const;
   IceRole ice_role() const;
   std::optional<net::SocketAddress> selected_remote() const;
+  // The selected pair's candidate types (host, srflx, prflx, relay), once ICE has selected.
+  std::optional<ice::CandidateType> selected_local_type() const;
+  std::optional<ice::CandidateType> selected_remote_type() const;
+  // "udp" or "tcp" (ICE-TCP), once ICE has selected.
+  std::optional<ice::Transport> selected_transport() const;
+  // ICE-TCP connections this leg opened (open or not).
+  std::size_t tcp_paths() const { return tcp_paths_ ? tcp_paths_->size() : 0; }
+  // Of those, the ones still connecting or open (unused ones close once ICE selects UDP).
+  std::size_t open_tcp_paths() const { return tcp_paths_ ? tcp_paths_->live() : 0; }
   const TransportCounters& counters() const { return counters_; }
   // Datagrams refused for any reason (unknown class, unselected address, no keys, SRTP
   // authentication, STUN that is malformed, unsigned or not for us).
@@ -160,11 +183,21 @@ private:
   enum class Phase { idle, checking, handshaking, connected, closed, failed };
 
   std::unique_ptr<ice::Agent> make_agent();
-  void on_datagram(MutableBytes data, const net::SocketAddress& from, TimePoint now);
-  void on_media(MutableBytes data, const net::SocketAddress& from, TimePoint now);
-  bool accepts_dtls_from(const net::SocketAddress& from) const;
+  // Every datagram received on any local path (the socket is ice::kSocketPath) lands here.
+  void on_datagram(ice::PathId path, MutableBytes data, std::size_t capacity,
+                   const net::SocketAddress& from, TimePoint now);
+  void on_media(ice::PathId path, MutableBytes data, std::size_t capacity,
+                const net::SocketAddress& from, TimePoint now);
+  bool accepts_dtls_from(const ice::Route& from) const;
   void remember_local_address(const net::SocketAddress& remote);
-  bool send_datagram(Bytes datagram, const net::SocketAddress& to);
+  bool send_datagram(const ice::Route& route, Bytes datagram);
+  // Paths other than the socket: ICE-TCP connections and TURN relays (peer_transport_relay.cpp).
+  bool send_on_path(const ice::Route& route, Bytes datagram);
+  void start_relays(TimePoint now);
+  void maybe_finish_gathering();
+  // A datagram from a TURN server's address goes to that relay's client.
+  RelayPath* relay_for_server(const net::SocketAddress& from);
+  RelayPath* relay_on_path(ice::PathId path);
   void start_dtls(TimePoint now);
   void fail(const std::string& reason);
   void update_timer();
@@ -172,9 +205,21 @@ private:
   void on_timer();
 
   // ice::Agent::Listener
-  void on_ice_send(const net::SocketAddress& to, Bytes datagram) override;
+  void on_ice_send(ice::PathId path, const net::SocketAddress& to, Bytes datagram) override;
   void on_ice_state(ice::Agent::State state) override;
   void on_ice_gathering_done() override;
+  // IceTcpPaths::Listener
+  void on_tcp_path_open(ice::PathId path, const net::SocketAddress& local,
+                        const net::SocketAddress& remote) override;
+  void on_tcp_frame(ice::PathId path, MutableBytes frame, std::size_t capacity,
+                    const net::SocketAddress& from, TimePoint now) override;
+  void on_tcp_path_closed(ice::PathId path, const net::TcpClosed& why) override;
+  // RelayPath::Owner
+  void on_relay_send(RelayPath& relay, Bytes message) override;
+  void on_relay_allocated(RelayPath& relay) override;
+  void on_relay_failed(RelayPath& relay, const std::string& cause) override;
+  void on_relay_data(RelayPath& relay, const net::SocketAddress& peer, MutableBytes data,
+                     TimePoint now) override;
   // dtls::DtlsTransport::Listener
   void on_dtls_send(Bytes datagram) override;
   void on_dtls_connected(const dtls::SrtpKeyingMaterial& keys) override;
@@ -206,10 +251,12 @@ private:
   RemoteParameters remote_;
   std::unique_ptr<net::UdpSocket> socket_;
   std::unique_ptr<ice::Agent> ice_;
+  std::unique_ptr<IceTcpPaths> tcp_paths_;         // created when the remote offers passive TCP
+  std::vector<std::unique_ptr<RelayPath>> relays_; // path i+1 is relays_[i]
   std::unique_ptr<dtls::DtlsTransport> dtls_;
   std::unique_ptr<srtp::SrtpSession> srtp_;
   std::unique_ptr<sctp::SctpAssociation> sctp_;
-  std::optional<net::SocketAddress> dtls_remote_; // where DTLS and media go before/after ICE
+  std::optional<ice::Route> dtls_route_; // where DTLS and media go before/after ICE
   // Which of our addresses each remote reached us at: replies leave from it (a host with several
   // addresses would otherwise answer from another one, and ICE peers drop asymmetric replies).
   struct LocalRoute {

@@ -58,13 +58,13 @@ void MessageBuilder::add_u64(std::uint16_t type, std::uint64_t value) {
   if (std::uint8_t* p = append(type, 8)) store_be64(p, value);
 }
 
-void MessageBuilder::add_xor_mapped_address(const net::SocketAddress& address) {
+void MessageBuilder::add_xor_address(std::uint16_t type, const net::SocketAddress& address) {
   if (!address.valid()) {
     ok_ = false;
     return;
   }
   const std::size_t n = address.byte_length();
-  std::uint8_t* p = append(attr::xor_mapped_address, 4 + n);
+  std::uint8_t* p = append(type, 4 + n);
   if (p == nullptr) return;
   p[0] = 0;
   p[1] = address.is_v4() ? 0x01 : 0x02;

@@ -21,7 +21,11 @@ public:
   void add_u32(std::uint16_t type, std::uint32_t value);
   void add_u64(std::uint16_t type, std::uint64_t value);
   void add_flag(std::uint16_t type) { add_bytes(type, {}); }
-  void add_xor_mapped_address(const net::SocketAddress& address);
+  void add_xor_mapped_address(const net::SocketAddress& address) {
+    add_xor_address(attr::xor_mapped_address, address);
+  }
+  // Any XOR-encoded address attribute (e.g. TURN's XOR-PEER-ADDRESS).
+  void add_xor_address(std::uint16_t type, const net::SocketAddress& address);
   // `code` 300–699; the reason is UTF-8 text (at most 763 bytes).
   void add_error_code(std::uint16_t code, std::string_view reason);
   void add_message_integrity(const IntegrityKey& key);

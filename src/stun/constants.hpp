@@ -18,7 +18,16 @@ inline constexpr std::size_t kMaxMessageSize = 548;
 
 using TransactionId = std::array<std::uint8_t, kTransactionIdSize>;
 
-enum class Method : std::uint16_t { binding = 0x001 };
+enum class Method : std::uint16_t {
+  binding = 0x001,
+  // TURN (RFC 8656 §17).
+  allocate = 0x003,
+  refresh = 0x004,
+  send = 0x006,
+  data = 0x007,
+  create_permission = 0x008,
+  channel_bind = 0x009,
+};
 
 enum class MessageClass : std::uint8_t {
   request = 0,
@@ -34,6 +43,12 @@ inline constexpr std::uint16_t username = 0x0006;
 inline constexpr std::uint16_t message_integrity = 0x0008;
 inline constexpr std::uint16_t error_code = 0x0009;
 inline constexpr std::uint16_t unknown_attributes = 0x000A;
+inline constexpr std::uint16_t channel_number = 0x000C; // TURN (RFC 8656 §18)
+inline constexpr std::uint16_t lifetime = 0x000D;
+inline constexpr std::uint16_t xor_peer_address = 0x0012;
+inline constexpr std::uint16_t data = 0x0013;
+inline constexpr std::uint16_t xor_relayed_address = 0x0016;
+inline constexpr std::uint16_t requested_transport = 0x0019;
 inline constexpr std::uint16_t realm = 0x0014;
 inline constexpr std::uint16_t nonce = 0x0015;
 inline constexpr std::uint16_t message_integrity_sha256 = 0x001C;
@@ -51,6 +66,7 @@ namespace error {
 inline constexpr std::uint16_t bad_request = 400;
 inline constexpr std::uint16_t unauthenticated = 401;
 inline constexpr std::uint16_t unknown_attribute = 420;
+inline constexpr std::uint16_t stale_nonce = 438;
 inline constexpr std::uint16_t role_conflict = 487;
 inline constexpr std::uint16_t server_error = 500;
 } // namespace error

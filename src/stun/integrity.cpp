@@ -48,6 +48,24 @@ IntegrityKey IntegrityKey::short_term(std::string_view password) {
       Bytes(reinterpret_cast<const std::uint8_t*>(password.data()), password.size()));
 }
 
+IntegrityKey IntegrityKey::long_term(std::string_view username, std::string_view realm,
+                                     std::string_view password) {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  std::array<std::uint8_t, 16> digest{};
+  unsigned int len = 0;
+  const auto update = [&](std::string_view s) {
+    return EVP_DigestUpdate(md.get(), s.data(), s.size()) == 1;
+  };
+  if (!md || EVP_DigestInit_ex(md.get(), EVP_md5(), nullptr) != 1 || !update(username) ||
+      !update(":") || !update(realm) || !update(":") || !update(password) ||
+      EVP_DigestFinal_ex(md.get(), digest.data(), &len) != 1 || len != digest.size()) {
+    throw std::runtime_error("MD5 for the STUN long-term key failed");
+  }
+  IntegrityKey key(Bytes(digest.data(), digest.size()));
+  OPENSSL_cleanse(digest.data(), digest.size());
+  return key;
+}
+
 IntegrityKey::IntegrityKey(Bytes key) : ctx_(std::make_unique<Context>()) {
   ctx_->mac.reset(EVP_MAC_CTX_new(hmac_global()));
   if (!ctx_->mac) throw std::runtime_error("EVP_MAC_CTX_new failed");

@@ -21,7 +21,11 @@ public:
   // Short-term credentials (ICE): the key is the password itself. ICE passwords are ice-chars
   // (ASCII), for which SASLprep is the identity, so no normalisation is done here.
   static IntegrityKey short_term(std::string_view password);
-  // A raw key, e.g. a long-term MD5(username:realm:password) computed by the caller.
+  // Long-term credentials (RFC 8489 §9.2.2, TURN): the key is MD5(username ":" realm ":"
+  // password). The strings are used as given (no SASLprep: ASCII credentials are expected).
+  static IntegrityKey long_term(std::string_view username, std::string_view realm,
+                                std::string_view password);
+  // A raw key.
   explicit IntegrityKey(Bytes key);
 
   IntegrityKey(IntegrityKey&&) noexcept;

@@ -153,9 +153,31 @@ decode_xor_address(Bytes v, std::span<const std::uint8_t, kTransactionIdSize> tr
 }
 
 std::optional<net::SocketAddress> Message::xor_mapped_address() const {
-  auto v = find(attr::xor_mapped_address);
+  return xor_address(attr::xor_mapped_address);
+}
+
+std::optional<net::SocketAddress> Message::xor_address(std::uint16_t type) const {
+  auto v = find(type);
   if (!v) return std::nullopt;
   return decode_xor_address(*v, transaction_id());
+}
+
+std::optional<std::string_view> Message::realm() const {
+  auto v = find(attr::realm);
+  if (!v || v->size() > 763) return std::nullopt;
+  return as_text(*v);
+}
+
+std::optional<std::string_view> Message::nonce() const {
+  auto v = find(attr::nonce);
+  if (!v || v->size() > 763) return std::nullopt;
+  return as_text(*v);
+}
+
+std::optional<std::uint32_t> Message::u32(std::uint16_t type) const {
+  auto v = find(type);
+  if (!v || v->size() != 4) return std::nullopt;
+  return load_be32(v->data());
 }
 
 std::optional<ErrorCode> Message::error_code() const {

@@ -76,6 +76,13 @@ public:
   std::optional<std::uint64_t> ice_controlled() const;
   std::optional<net::SocketAddress> xor_mapped_address() const;
   std::optional<ErrorCode> error_code() const;
+  // Any XOR-encoded address attribute (XOR-RELAYED-ADDRESS, XOR-PEER-ADDRESS of TURN).
+  std::optional<net::SocketAddress> xor_address(std::uint16_t type) const;
+  // REALM and NONCE (RFC 8489 §14.9, §14.10: at most 763 bytes each).
+  std::optional<std::string_view> realm() const;
+  std::optional<std::string_view> nonce() const;
+  // A 32-bit attribute (LIFETIME, CHANNEL-NUMBER's first half is read by the caller).
+  std::optional<std::uint32_t> u32(std::uint16_t type) const;
 
   bool has_integrity() const { return integrity_offset_ != 0; }
   bool has_fingerprint() const { return fingerprint_offset_ != 0; }

@@ -109,6 +109,34 @@ TEST_F(ConfigTest, RolloverInSecondsOverridesMinutes) {
   }
 }
 
+TEST_F(ConfigTest, TurnSettingsAreParsedCheckedAndThePasswordIsASecret) {
+  EXPECT_TRUE(load().turn_urls.empty());
+  EXPECT_EQ(load().ice_transport_policy, "all");
+  fake_env()["TURN_URLS"] = "turn:192.0.2.1:3478, turn:[2001:db8::1]:3479?transport=udp";
+  fake_env()["TURN_USERNAME"] = "user";
+  fake_env()["TURN_PASSWORD"] = "turn-pass-1234";
+  fake_env()["ICE_TRANSPORT_POLICY"] = "relay";
+  const Config c = load();
+  ASSERT_EQ(c.turn_urls.size(), 2u);
+  EXPECT_EQ(c.turn_urls[1], "turn:[2001:db8::1]:3479?transport=udp");
+  EXPECT_EQ(c.ice_transport_policy, "relay");
+  const auto secrets = c.secrets();
+  EXPECT_NE(std::find(secrets.begin(), secrets.end(), "turn-pass-1234"), secrets.end());
+
+  fake_env()["ICE_TRANSPORT_POLICY"] = "direct";
+  EXPECT_EQ(error_of(), "ICE_TRANSPORT_POLICY: expected all or relay, got 'direct'");
+  fake_env()["ICE_TRANSPORT_POLICY"] = "relay";
+  fake_env()["TURN_URLS"] = "stun:192.0.2.1";
+  EXPECT_EQ(error_of().rfind("TURN_URLS: 'stun:192.0.2.1': ", 0), 0u) << error_of();
+  fake_env()["TURN_URLS"] = "turns:192.0.2.1";
+  EXPECT_NE(error_of().find("only TURN over UDP"), std::string::npos) << error_of();
+  fake_env()["TURN_URLS"] = "";
+  EXPECT_EQ(error_of(), "ICE_TRANSPORT_POLICY: relay needs TURN_URLS");
+  fake_env()["TURN_URLS"] = "turn:192.0.2.1";
+  fake_env().erase("TURN_PASSWORD");
+  EXPECT_EQ(error_of(), "TURN_URLS: needs TURN_USERNAME and TURN_PASSWORD");
+}
+
 TEST_F(ConfigTest, FlagsOverrideTheEnvironment) {
   fake_env()["PORT"] = "8080";
   EXPECT_EQ(load().port, 8080);

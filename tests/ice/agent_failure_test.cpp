@@ -197,7 +197,7 @@ TEST(IceAgentFailure, CloseStopsEverything) {
 TEST(IceAgentFailure, SetupRejectsWeakCredentials) {
   Network net;
   struct Quiet : Agent::Listener {
-    void on_ice_send(const net::SocketAddress&, Bytes) override {}
+    void on_ice_send(PathId, const net::SocketAddress&, Bytes) override {}
     void on_ice_state(Agent::State) override {}
   } quiet;
   EXPECT_THROW(Agent(quiet, config(Role::controlling, 1, "ab", kPwdA)), std::invalid_argument);

@@ -45,7 +45,53 @@ TEST(CandidateParse, OpenAiTcpCandidateParsesButIsNotUsable) {
   auto c = Candidate::parse("candidate:2 1 tcp 1671430143 192.0.2.10 443 typ host tcptype passive");
   ASSERT_TRUE(c);
   EXPECT_EQ(c->transport, Transport::tcp);
-  EXPECT_FALSE(c->usable());
+  EXPECT_EQ(c->tcp_type, TcpType::passive);
+  EXPECT_FALSE(c->usable()); // not a UDP candidate
+  EXPECT_TRUE(c->connectable_tcp());
+}
+
+TEST(CandidateParse, TcpTypesAreKeptAndOnlyPassiveOnesAreConnectable) {
+  auto active =
+      Candidate::parse("candidate:3 1 tcp 1518280447 192.0.2.10 9 typ host tcptype active");
+  ASSERT_TRUE(active);
+  EXPECT_EQ(active->tcp_type, TcpType::active);
+  EXPECT_FALSE(active->connectable_tcp());
+  auto so = Candidate::parse("candidate:3 1 TCP 1518280447 192.0.2.10 5000 typ host tcptype so");
+  ASSERT_TRUE(so);
+  EXPECT_EQ(so->tcp_type, TcpType::so);
+  EXPECT_FALSE(so->connectable_tcp());
+  EXPECT_FALSE(Candidate::parse("candidate:3 1 tcp 1 192.0.2.10 9 typ host tcptype sideways"));
+  auto udp = Candidate::parse("candidate:1 1 udp 2122260223 192.0.2.10 5000 typ host");
+  ASSERT_TRUE(udp);
+  EXPECT_FALSE(udp->connectable_tcp());
+}
+
+TEST(CandidateWrite, ActiveTcpCandidateUsesPortNineAndRoundTrips) {
+  Candidate c;
+  c.foundation = "7";
+  c.transport = Transport::tcp;
+  c.tcp_type = TcpType::active;
+  c.priority = tcp_candidate_priority(CandidateType::host, TcpType::active);
+  c.address = *net::SocketAddress::parse("192.0.2.20", 9);
+  EXPECT_EQ(c.to_sdp_attribute(), "candidate:7 1 tcp " + std::to_string(c.priority) +
+                                      " 192.0.2.20 9 typ host tcptype active");
+  auto back = Candidate::parse(c.to_sdp_attribute());
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->tcp_type, TcpType::active);
+  EXPECT_EQ(back->priority, c.priority);
+}
+
+TEST(CandidatePriority, TcpRanksBelowUdpHostAndSrflxButAboveRelay) {
+  const auto tcp_active = tcp_candidate_priority(CandidateType::host, TcpType::active);
+  const auto tcp_passive = tcp_candidate_priority(CandidateType::host, TcpType::passive);
+  EXPECT_LT(tcp_active, candidate_priority(CandidateType::host, 0));
+  EXPECT_LT(tcp_active, candidate_priority(CandidateType::srflx, 0));
+  EXPECT_GT(tcp_active, candidate_priority(CandidateType::relay, 65535));
+  // RFC 6544 §4.2: for host candidates, active is preferred over passive.
+  EXPECT_GT(tcp_active, tcp_passive);
+  // Component 1, direction preference 6 in the top 3 bits of the local preference.
+  EXPECT_EQ(tcp_active & 0xff, 255u);
+  EXPECT_EQ((tcp_active >> 8) & 0xffff, (6u << 13) | 0x1fffu);
 }
 
 TEST(CandidateParse, MdnsHostIsKeptAsNameButNotUsable) {

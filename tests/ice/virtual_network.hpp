@@ -134,7 +134,7 @@ public:
       agent.add_host_candidate(a);
     net_.attach(*this);
   }
-  void on_ice_send(const net::SocketAddress& to, Bytes datagram) override {
+  void on_ice_send(PathId, const net::SocketAddress& to, Bytes datagram) override {
     net_.send(*this, to, datagram);
   }
   void on_ice_state(Agent::State s) override {

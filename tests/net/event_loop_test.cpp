@@ -281,6 +281,24 @@ TEST(EventLoopFds, HandlerMayRemoveItself) {
   EXPECT_EQ(loop.watched_fds(), 0u);
 }
 
+TEST(EventLoopFds, WriteInterestCallsTheHandlerWhileWritableUntilTurnedOff) {
+  EventLoop loop;
+  Pipe p;
+  int calls = 0;
+  loop.add_fd(p.fds[1], [&] { ++calls; }); // the write end: never readable, always writable
+  loop.run_once(Duration::zero());
+  EXPECT_EQ(calls, 0);
+  loop.set_fd_write_interest(p.fds[1], true);
+  loop.run_once(seconds(5));
+  loop.run_once(seconds(5)); // level-triggered: again while still writable
+  EXPECT_EQ(calls, 2);
+  loop.set_fd_write_interest(p.fds[1], false);
+  loop.run_once(Duration::zero());
+  EXPECT_EQ(calls, 2);
+  loop.set_fd_write_interest(12345, true); // unknown fds are ignored
+  loop.remove_fd(p.fds[1]);
+}
+
 TEST(EventLoopFds, RemovedFdGetsNoEventLaterInSameRound) {
   EventLoop loop;
   Pipe a;

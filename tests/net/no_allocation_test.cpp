@@ -1,6 +1,9 @@
 // Checks the "no allocation on the media path" promise: timer re-arming, sending and the receive
 // path must not touch the heap once warmed up. This binary replaces global operator new to count.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -8,6 +11,7 @@
 #include <vector>
 
 #include "net/event_loop.hpp"
+#include "net/tcp_connection.hpp"
 #include "net/udp_socket.hpp"
 
 namespace {
@@ -116,6 +120,55 @@ TEST(NoAllocation, SendAndReceivePath) {
   const std::size_t used = allocations() - before;
   ASSERT_EQ(received, 101u);
   EXPECT_EQ(used, 0u);
+}
+
+// The TCP media path (ICE-TCP): framed writes go out, queued or not, and reads come in, without
+// touching the heap once connected.
+TEST(NoAllocation, TcpSendAndReceivePath) {
+  EventLoop loop;
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  socklen_t len = sizeof sa;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&sa), &len);
+  std::size_t received = 0;
+  bool connected = false;
+  TcpConnection::Handlers handlers;
+  handlers.on_connected = [&connected] { connected = true; };
+  handlers.on_data = [&received](MutableBytes data, TimePoint) { received += data.size(); };
+  TcpConnection conn(loop, *SocketAddress::parse("127.0.0.1", ntohs(sa.sin_port)), {},
+                     std::move(handlers));
+  for (int i = 0; i < 50 && !connected; ++i)
+    loop.run_once(milliseconds(50));
+  ASSERT_TRUE(connected);
+  const int server = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  ASSERT_GE(server, 0);
+
+  std::uint8_t header[2] = {0, 200};
+  std::uint8_t payload[200] = {};
+  std::uint8_t echo[4096];
+  const std::size_t before = allocations();
+  for (int i = 0; i < 100; ++i)
+    ASSERT_TRUE(conn.send(header, payload));
+  for (int i = 0; i < 50 && conn.queued_bytes() > 0; ++i)
+    loop.run_once(milliseconds(10));
+  std::size_t at_server = 0;
+  while (at_server < 100 * 202) {
+    const ssize_t n = ::recv(server, echo, sizeof echo, 0);
+    ASSERT_GT(n, 0);
+    at_server += static_cast<std::size_t>(n);
+    ASSERT_EQ(::send(server, echo, static_cast<std::size_t>(n), 0), n);
+  }
+  for (int i = 0; i < 100 && received < at_server; ++i)
+    loop.run_once(milliseconds(10));
+  const std::size_t used = allocations() - before;
+  EXPECT_EQ(received, 100u * 202u);
+  EXPECT_EQ(used, 0u);
+  ::close(server);
+  ::close(listener);
 }
 
 } // namespace

@@ -61,8 +61,10 @@ struct LegPair {
   }
 
   // Exchanges SDP through text (write → parse, as over the wire) and starts both legs.
-  // `tamper_answerer_view` may alter what the answerer learns about the offerer.
-  void negotiate(const std::function<void(RemoteParameters&)>& tamper_answerer_view = {}) {
+  // `tamper_answerer_view` may alter what the answerer learns about the offerer, and
+  // `tamper_offerer_view` what the offerer learns about the answerer.
+  void negotiate(const std::function<void(RemoteParameters&)>& tamper_answerer_view = {},
+                 const std::function<void(RemoteParameters&)>& tamper_offerer_view = {}) {
     sdp::OpenAiOfferOptions options;
     options.include_data_channel = offerer->config().data_channel;
     const auto offer_text =
@@ -73,7 +75,9 @@ struct LegPair {
     auto answerer_view = remote_parameters(offer, SdpSide::we_answered);
     if (tamper_answerer_view) tamper_answerer_view(answerer_view);
     answerer->start(answerer_view);
-    offerer->start(remote_parameters(sdp::parse(answer_text), SdpSide::we_offered));
+    auto offerer_view = remote_parameters(sdp::parse(answer_text), SdpSide::we_offered);
+    if (tamper_offerer_view) tamper_offerer_view(offerer_view);
+    offerer->start(offerer_view);
   }
 
   // Runs the loop until `done()` or `limit` passes; returns done().

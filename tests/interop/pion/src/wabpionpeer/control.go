@@ -43,6 +43,7 @@ type scriptRule struct {
 }
 
 type control struct {
+	tcpListener  *resettableListener // with --tcp-passive: for the tcp_reset command
 	rules        []scriptRule
 	scripted     bool
 	recordPath   string
@@ -165,6 +166,13 @@ func (c *control) command(p *peer, pc *webrtc.PeerConnection, m map[string]inter
 		if _, err := raw.WriteDataChannel([]byte(text), true); err != nil {
 			p.emit(map[string]interface{}{"type": "event", "event": "dc_send_failed", "reason": err.Error()})
 		}
+	case "tcp_reset":
+		// Aborts the ICE-TCP connections (RST), as a crashed or cut-off server would.
+		n := 0
+		if c.tcpListener != nil {
+			n = c.tcpListener.resetAll()
+		}
+		p.emit(map[string]interface{}{"type": "event", "event": "tcp_reset", "connections": n})
 	case "hangup":
 		p.closing.Store(true)
 		go func() {

@@ -282,6 +282,8 @@ type options struct {
 	role, setup, srtp, name string
 	lite, whatsapp, data    bool
 	loopback                bool
+	tcpPassive              bool // only an ICE-TCP passive candidate (icetcp.go)
+	tcpListener             *resettableListener
 	// tests/e2e switches (control.go)
 	eventsScript, recordMessages string
 	rtpOnCommand, states         bool
@@ -290,7 +292,7 @@ type options struct {
 	opusPT, dtmfPT, dtmf         int
 }
 
-func newAPI(o options) (*webrtc.API, webrtc.RTPCodecCapability, error) {
+func newAPI(o *options) (*webrtc.API, webrtc.RTPCodecCapability, error) {
 	me := &webrtc.MediaEngine{}
 	opus := webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}
 	if o.whatsapp {
@@ -318,6 +320,13 @@ func newAPI(o options) (*webrtc.API, webrtc.RTPCodecCapability, error) {
 	}
 	if o.lite {
 		se.SetLite(true)
+	}
+	if o.tcpPassive {
+		l, err := useTCPPassive(&se)
+		if err != nil {
+			return nil, opus, err
+		}
+		o.tcpListener = l
 	}
 	switch o.setup {
 	case "active":
@@ -417,10 +426,11 @@ func run(o options) error {
 	in := &stdinLines{scanner: bufio.NewScanner(os.Stdin)}
 	in.scanner.Buffer(make([]byte, 1<<20), 1<<20)
 
-	api, opus, err := newAPI(o)
+	api, opus, err := newAPI(&o)
 	if err != nil {
 		return err
 	}
+	ctl.tcpListener = o.tcpListener
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return err
@@ -551,6 +561,7 @@ func main() {
 	flag.BoolVar(&o.whatsapp, "whatsapp", false, "offer shaped like WhatsApp's (implies --lite)")
 	flag.BoolVar(&o.data, "data", false, "offer: add a data channel")
 	flag.BoolVar(&o.loopback, "loopback", false, "only a 127.0.0.1 host candidate")
+	flag.BoolVar(&o.tcpPassive, "tcp-passive", false, "only an ICE-TCP passive candidate (implies --loopback)")
 	flag.StringVar(&o.eventsScript, "events-script", "", "JSON rules: act like an OpenAI data channel (control.go)")
 	flag.StringVar(&o.recordMessages, "record-messages", "", "append received text messages to this file")
 	flag.BoolVar(&o.rtpOnCommand, "rtp-on-command", false, "send the pattern RTP only after {\"type\":\"send_rtp\"}")
@@ -569,7 +580,7 @@ func main() {
 		o.lite = true
 		o.data = false
 	}
-	if o.lite {
+	if o.lite || o.tcpPassive {
 		o.loopback = true
 	}
 	if o.role == "answer" {
