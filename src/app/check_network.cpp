@@ -275,6 +275,7 @@ std::vector<Finding> check_network(const Config& c, Duration timeout) {
                  {{"api-key", c.azure_openai_api_key}}, timeout, out);
   }
   check_stun(c, timeout, out);
+  check_turn(c, timeout, out);
   return out;
 }
 
