@@ -35,7 +35,7 @@ PeerTransport::PeerTransport(net::EventLoop& loop, net::ReceiveBatch& batch, Lis
   socket_ = std::make_unique<net::UdpSocket>(
       loop, batch, config_.socket,
       [this](MutableBytes data, const net::SocketAddress& from, TimePoint now) {
-        on_datagram(ice::kSocketPath, data, from, now);
+        on_datagram(ice::kSocketPath, data, batch_.datagram_capacity(), from, now);
       });
   ice_ = make_agent();
 }
@@ -162,14 +162,16 @@ void PeerTransport::start_dtls(TimePoint now) {
 
 // --- receive path -------------------------------------------------------------------------------
 
-void PeerTransport::on_datagram(ice::PathId path, MutableBytes data, const net::SocketAddress& from,
-                                TimePoint now) {
+void PeerTransport::on_datagram(ice::PathId path, MutableBytes data, std::size_t capacity,
+                                const net::SocketAddress& from, TimePoint now) {
   if (data.empty() || phase_ == Phase::closed || phase_ == Phase::failed) return;
   const std::uint8_t first = data[0];
   const ice::Route route{path, from};
   if (path == ice::kSocketPath && !relays_.empty()) {
     if (RelayPath* relay = relay_for_server(from)) {
+      relay_receive_end_ = data.data() + capacity;
       relay->client().handle_message(data, now);
+      relay_receive_end_ = nullptr;
       update_timer();
       return;
     }
@@ -188,7 +190,7 @@ void PeerTransport::on_datagram(ice::PathId path, MutableBytes data, const net::
     }
   } else if (is_rtp_byte(first)) {
     // The receive buffer is ours until the handler returns: decrypt it in place.
-    on_media(path, data, from, now);
+    on_media(path, data, capacity, from, now);
   } else {
     ++counters_.dropped_unknown;
     note_drops(now);
@@ -258,8 +260,8 @@ bool PeerTransport::accepts_dtls_from(const ice::Route& from) const {
   return false;
 }
 
-void PeerTransport::on_media(ice::PathId path, MutableBytes data, const net::SocketAddress& from,
-                             TimePoint now) {
+void PeerTransport::on_media(ice::PathId path, MutableBytes data, std::size_t capacity,
+                             const net::SocketAddress& from, TimePoint now) {
   if (!ice_ || !ice_->is_selected(path, from)) {
     ++counters_.dropped_unselected;
     note_drops(now);
@@ -287,7 +289,7 @@ void PeerTransport::on_media(ice::PathId path, MutableBytes data, const net::Soc
       return;
     }
     ++counters_.rtp_received;
-    listener_.on_rtp(*this, data.first(len), batch_.datagram_capacity(), now);
+    listener_.on_rtp(*this, data.first(len), capacity, now);
   }
 }
 
