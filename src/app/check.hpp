@@ -37,6 +37,8 @@ std::vector<Finding> check_configuration(int argc, char** argv,
 // answer (TCP/TLS connect and one authenticated GET with a short timeout), the STUN server
 // answers a binding request.
 std::vector<Finding> check_network(const Config& config, Duration timeout);
+// Each TURN server allocates a relay with the configured credentials (check_turn.cpp).
+void check_turn(const Config& config, Duration timeout, std::vector<Finding>& out);
 
 // The command: `wabridge check [--json] [--timeout-ms N] [--config FILE] [other server flags]`.
 // Prints one line per finding (a JSON object per line with --json); returns 0 without errors, 1

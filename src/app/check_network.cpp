@@ -293,6 +293,7 @@ std::vector<Finding> check_network(const Config& c, Duration timeout) {
   }
   check_stun(c, timeout, out);
   check_redis(c, timeout, out);
+  check_turn(c, timeout, out);
   return out;
 }
 

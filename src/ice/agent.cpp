@@ -177,11 +177,13 @@ void Agent::add_remote_candidate(const Candidate& candidate) {
     sort_pairs();
     return;
   }
-  if (remote_candidates_.size() >= kMaxRemoteCandidates ||
-      !pair_with_all_paths(candidate.address, candidate.priority)) {
+  if (remote_candidates_.size() >= kMaxRemoteCandidates) {
     ++counters_.candidates_ignored;
     return;
   }
+  // Kept even when no local path can pair with it yet: a relay candidate added later (its
+  // allocation still running) pairs with it then.
+  if (!pair_with_all_paths(candidate.address, candidate.priority)) ++counters_.candidates_ignored;
   remote_candidates_.push_back(candidate);
 }
 

@@ -179,7 +179,9 @@ void PeerTransport::on_datagram(ice::PathId path, MutableBytes data, std::size_t
   const ice::Route route{path, from};
   if (path == ice::kSocketPath && !relays_.empty()) {
     if (RelayPath* relay = relay_for_server(from)) {
+      relay_receive_end_ = data.data() + capacity;
       relay->client().handle_message(data, now);
+      relay_receive_end_ = nullptr;
       update_timer();
       return;
     }

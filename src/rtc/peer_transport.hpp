@@ -183,7 +183,8 @@ private:
   enum class Phase { idle, checking, handshaking, connected, closed, failed };
 
   std::unique_ptr<ice::Agent> make_agent();
-  // Every datagram received on any local path (the socket is ice::kSocketPath) lands here.
+  // Every datagram received on any local path (the socket is ice::kSocketPath) lands here;
+  // `capacity` bytes are writable from data.data() (media is decrypted and forwarded in place).
   void on_datagram(ice::PathId path, MutableBytes data, std::size_t capacity,
                    const net::SocketAddress& from, TimePoint now);
   void on_media(ice::PathId path, MutableBytes data, std::size_t capacity,
@@ -253,6 +254,9 @@ private:
   std::unique_ptr<ice::Agent> ice_;
   std::unique_ptr<IceTcpPaths> tcp_paths_;         // created when the remote offers passive TCP
   std::vector<std::unique_ptr<RelayPath>> relays_; // path i+1 is relays_[i]
+  // End of the receive slot a TURN server's datagram is being read from: relayed data inside it
+  // may be rewritten up to there.
+  const std::uint8_t* relay_receive_end_ = nullptr;
   std::unique_ptr<dtls::DtlsTransport> dtls_;
   std::unique_ptr<srtp::SrtpSession> srtp_;
   std::unique_ptr<sctp::SctpAssociation> sctp_;

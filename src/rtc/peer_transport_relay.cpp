@@ -73,7 +73,11 @@ void PeerTransport::on_relay_failed(RelayPath& relay, const std::string& cause) 
 
 void PeerTransport::on_relay_data(RelayPath& relay, const net::SocketAddress& peer,
                                   MutableBytes data, TimePoint now) {
-  on_datagram(relay.path(), data, batch_.datagram_capacity(), peer, now);
+  // The data sits after the ChannelData or Data indication header in the socket's slot: only the
+  // rest of the slot is writable.
+  if (relay_receive_end_ == nullptr || data.data() + data.size() > relay_receive_end_) return;
+  const auto capacity = static_cast<std::size_t>(relay_receive_end_ - data.data());
+  on_datagram(relay.path(), data, capacity, peer, now);
 }
 
 } // namespace wab::rtc

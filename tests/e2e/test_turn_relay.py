@@ -6,7 +6,10 @@ leg_connected says local_candidate relay, /metrics counts relay legs, coturn saw
 Opus byte-identical both ways.
 --case wrong-password / --case unreachable: the allocation fails (401 after the credentials, or no
 answer from a port nothing listens on), turn_failed logs the cause, and the call is rejected before
-any accept."""
+any accept.
+--case refresh-lost: coturn grants 6 s allocations, so both legs refresh during the call; then
+coturn stops, the next refresh gets no answer, and the
+accepted call ends (terminate) with that cause."""
 
 import os
 import shutil
@@ -23,7 +26,7 @@ TURN_PASSWORD = "turn-e2e-secret-9f2c"
 class Coturn:
     """coturn's turnserver on 127.0.0.1, long-term credentials, loopback peers allowed."""
 
-    def __init__(self, log_dir, name):
+    def __init__(self, log_dir, name, extra=()):
         self.port = h.free_port()
         self.dir = tempfile.mkdtemp(prefix="wab-coturn-")
         self.log_path = os.path.join(log_dir, f"{name}.coturn.log")
@@ -33,7 +36,7 @@ class Coturn:
                 "--no-dtls", "--no-cli", "--allow-loopback-peers",
                 f"--userdb={os.path.join(self.dir, 'turndb')}",
                 f"--pidfile={os.path.join(self.dir, 'turn.pid')}",
-                f"--log-file={self.log_path}", "--simple-log", "--verbose"]
+                f"--log-file={self.log_path}", "--simple-log", "--verbose", *extra]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def log_text(self):
@@ -44,6 +47,8 @@ class Coturn:
             return ""
 
     def stop(self):
+        if self.process.poll() is not None:
+            return
         self.process.terminate()
         try:
             self.process.wait(timeout=5)
@@ -96,6 +101,27 @@ def relay_call(harness, turn):
     harness.check_stdout_is_json_lines()
 
 
+def refresh_lost(harness, turn):
+    bridge = harness.start_bridge(extra_env={
+        "TURN_URLS": f"turn:127.0.0.1:{turn.port}", "TURN_USERNAME": TURN_USER,
+        "TURN_PASSWORD": TURN_PASSWORD, "ICE_TRANSPORT_POLICY": "relay"})
+    harness.connected_call(CALL_ID)  # no media: a peer that got all its packets hangs up
+    h.wait_until(lambda: turn.log_text().count("REFRESH processed, success") >= 2, 10,
+                 "coturn to refresh both allocations")
+    harness.expect(not bridge.logs("turn_failed"), "refreshes keep the call up",
+                   str(bridge.logs("turn_failed")))
+    turn.stop()
+    failed = bridge.wait_log("turn_failed", 15)
+    harness.expect(failed.get("cause") == "turn refresh failed: no answer from the TURN server",
+                   "turn_failed names the lost refresh", str(failed))
+    ended = bridge.wait_log("call_ended", 15)
+    harness.expect(ended.get("call_id") == CALL_ID, "call_ended names the call", str(ended))
+    h.wait_until(lambda: [a for a, b in harness.graph.actions()
+                          if b.get("call_id") == CALL_ID and a == "terminate"], 10,
+                 "Graph terminate")
+    harness.expect(bridge.alive(), "wabridge still running")
+
+
 def failed_call(harness, turn_url, password, cause):
     bridge = harness.start_bridge(extra_env={
         "TURN_URLS": turn_url, "TURN_USERNAME": TURN_USER, "TURN_PASSWORD": password,
@@ -122,10 +148,13 @@ def scenario(harness):
         failed_call(harness, f"turn:127.0.0.1:{h.free_port()}", TURN_PASSWORD,
                     "turn allocation failed: no answer from the TURN server (unreachable)")
         return
-    turn = Coturn(harness.args.log_dir, harness.name)
+    extra = ["--max-allocate-lifetime=6"] if case == "refresh-lost" else []
+    turn = Coturn(harness.args.log_dir, harness.name, extra)
     try:
         if case == "relay":
             relay_call(harness, turn)
+        elif case == "refresh-lost":
+            refresh_lost(harness, turn)
         elif case == "wrong-password":
             failed_call(harness, f"turn:127.0.0.1:{turn.port}", "not-the-password",
                         "turn allocation failed: 401 Unauthorized (credentials rejected)")

@@ -120,5 +120,19 @@ TEST(IceAgentPaths, PairsFormPerLocalPathAndHostIsPreferred) {
   EXPECT_EQ(a.agent.pairs().size(), 3u);
 }
 
+TEST(IceAgentPaths, RemoteCandidatesWaitForARelayThatIsStillAllocating) {
+  Network net;
+  AgentNode a(net, {}, config(Role::controlling, 10, "ufA1", kPwdA));
+  a.agent.set_remote_credentials("ufB1", kPwdB);
+  a.agent.start(net.now);
+  a.agent.add_remote_candidate(
+      *Candidate::parse("candidate:1 1 udp 2130706431 10.0.0.2 6000 typ host"));
+  EXPECT_TRUE(a.agent.pairs().empty());
+  a.agent.add_relay_candidate(kRelayPath, addr("192.0.2.100", 50000), addr("203.0.113.5", 40000));
+  ASSERT_EQ(a.agent.pairs().size(), 1u);
+  EXPECT_EQ(a.agent.pairs()[0].path, kRelayPath);
+  EXPECT_EQ(a.agent.pairs()[0].remote, addr("10.0.0.2", 6000));
+}
+
 } // namespace
 } // namespace wab::ice::test

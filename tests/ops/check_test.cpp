@@ -15,6 +15,8 @@
 #include <map>
 #include <string>
 
+#include "turn/coturn_server.hpp"
+
 namespace wab::app {
 namespace {
 
@@ -216,6 +218,45 @@ TEST_F(CheckTest, UnreachableEndpointsAreErrors) {
   const auto out = check_network(local_config(0, port, port), milliseconds(500));
   EXPECT_TRUE(find(out, "WHATSAPP_GRAPH_URL", L::error));
   EXPECT_TRUE(find(out, "OPENAI_BASE_URL", L::error));
+}
+
+TEST_F(CheckTest, TurnServersAreAskedForARealAllocation) {
+  if (!wab::turn::test::turnserver_installed())
+    GTEST_SKIP() << "turnserver (coturn) is not installed";
+  wab::turn::test::CoturnServer server("wab", "turn-pass-1234", "wab.test");
+  Config c;
+  c.turn_urls = {"turn:" + server.address().to_string()};
+  c.turn_username = "wab";
+  c.turn_password = "turn-pass-1234";
+  std::vector<Finding> out;
+  check_turn(c, seconds(5), out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].level, L::ok) << out[0].message;
+  EXPECT_NE(out[0].message.find("allocates a relay"), std::string::npos) << out[0].message;
+
+  c.turn_password = "wrong-pass-5678";
+  out.clear();
+  check_turn(c, seconds(5), out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].level, L::error);
+  EXPECT_NE(out[0].message.find("401 Unauthorized (credentials rejected)"), std::string::npos)
+      << out[0].message;
+  EXPECT_EQ(out[0].message.find("wrong-pass-5678"), std::string::npos);
+}
+
+TEST_F(CheckTest, UnreachableTurnServerIsAnError) {
+  Bound udp(SOCK_DGRAM, 0);
+  const std::uint16_t port = udp.port;
+  udp.close_now();
+  Config c;
+  c.turn_urls = {"turn:127.0.0.1:" + std::to_string(port)};
+  c.turn_username = "wab";
+  c.turn_password = "turn-pass-1234";
+  std::vector<Finding> out;
+  check_turn(c, milliseconds(500), out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].level, L::error);
+  EXPECT_NE(out[0].message.find("unreachable"), std::string::npos) << out[0].message;
 }
 
 } // namespace
