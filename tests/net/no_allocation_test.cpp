@@ -1,41 +1,23 @@
 // Checks the "no allocation on the media path" promise: timer re-arming, sending and the receive
-// path must not touch the heap once warmed up. This binary replaces global operator new to count.
+// path must not touch the heap once warmed up. It links support/counting_new.cpp, which counts
+// operator new.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <vector>
 
 #include "net/event_loop.hpp"
 #include "net/tcp_connection.hpp"
 #include "net/udp_socket.hpp"
-
-namespace {
-// Test-only process-wide counter, read around the code under test.
-std::atomic<std::size_t> g_allocations{0};
-} // namespace
-
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "support/counting_new.hpp"
 
 namespace wab::net {
 namespace {
 
 std::size_t allocations() {
-  return g_allocations.load(std::memory_order_relaxed);
+  return test::heap_allocations();
 }
 
 TEST(NoAllocation, CounterSeesHeapUse) {

@@ -1,31 +1,12 @@
 // The 10 ms tick of an idle association (handle_timeout: usrsctp's clock, packets from other
 // threads, the socket drain, the send queue) runs 100 times a second for every agent leg, so it
-// must not touch the C++ heap. This binary replaces global operator new to count.
+// must not touch the C++ heap. It links support/counting_new.cpp, which counts operator new.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <string>
 
 #include "sctp/sctp_association.hpp"
-
-namespace {
-// Test-only process-wide counter, read around the code under test.
-std::atomic<std::size_t> g_allocations{0};
-} // namespace
-
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "support/counting_new.hpp"
 
 namespace wab::sctp {
 namespace {
@@ -42,9 +23,9 @@ public:
 };
 
 TEST(SctpTickAllocation, CounterSeesHeapUse) {
-  const std::size_t before = g_allocations.load();
+  const std::size_t before = test::heap_allocations();
   auto p = std::make_unique<std::string>(100, 'x');
-  EXPECT_GE(g_allocations.load() - before, 1u);
+  EXPECT_GE(test::heap_allocations() - before, 1u);
 }
 
 TEST(SctpTickAllocation, IdleTicksDoNotAllocate) {
@@ -55,13 +36,13 @@ TEST(SctpTickAllocation, IdleTicksDoNotAllocate) {
     association.handle_timeout(now);
     now += milliseconds(10);
   }
-  const std::size_t before = g_allocations.load();
+  const std::size_t before = test::heap_allocations();
   for (int i = 0; i < 100; ++i) {
     association.handle_timeout(now);
     association.flush_pending();
     now += milliseconds(10);
   }
-  EXPECT_EQ(g_allocations.load() - before, 0u);
+  EXPECT_EQ(test::heap_allocations() - before, 0u);
 }
 
 } // namespace
