@@ -199,8 +199,10 @@ void PeerTransport::on_datagram(ice::PathId path, MutableBytes data, std::size_t
       dtls_->handle_datagram(data, now);
     }
   } else if (is_rtp_byte(first)) {
-    // The receive buffer is ours until the handler returns: decrypt it in place.
+    // The receive buffer is ours until the handler returns: decrypt it in place. Media moves no
+    // engine's deadline (consent rides on STUN only), so the hot path skips the timer update.
     on_media(path, data, capacity, from, now);
+    return;
   } else {
     ++counters_.dropped_unknown;
     note_drops(now);

@@ -200,12 +200,15 @@ bool SctpAssociation::handle_packet(Bytes packet) {
 std::optional<TimePoint> SctpAssociation::next_timeout() const {
   if (!socket_ || closed_) return std::nullopt;
   if (!last_tick_) return TimePoint{};
-  return *last_tick_ + SctpStack::kTickInterval;
+  return *last_tick_ + (tick_duty_ ? SctpStack::kTickInterval : SctpStack::kIdleTickInterval);
 }
 
 void SctpAssociation::handle_timeout(TimePoint now) {
   last_tick_ = now;
-  stack_.handle_timeout(now);
+  // usrsctp walks every armed timer of the process on each tick, so only the thread's duty
+  // holder advances the clock; the others only flush what other threads queued for them.
+  tick_duty_ = stack_.claim_tick_duty(address_key_);
+  if (tick_duty_) stack_.handle_timeout(now);
   flush_pending();
 }
 

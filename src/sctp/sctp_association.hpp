@@ -9,7 +9,8 @@
 // called on that thread, and every Listener callback runs on it. usrsctp may still produce a
 // packet for this association on another thread (a timer fired by another owner's tick): such a
 // packet is copied into a small mutex-protected queue and handed to `on_sctp_send` by the owner
-// in `flush_pending()`, which `handle_timeout` calls, so it leaves within one tick (10 ms).
+// in `flush_pending()`, which `handle_timeout` calls, so it leaves within one of this
+// association's ticks (10 ms for the thread's tick holder, SctpStack::kIdleTickInterval else).
 //
 // Timers: the owner re-reads `next_timeout()` after each call and calls `handle_timeout(now)`
 // when due; that also ticks the process-wide SctpStack (sctp_stack.hpp).
@@ -209,6 +210,7 @@ private:
   bool in_drain_ = false;
   std::uint16_t outgoing_streams_; // negotiated at COMM_UP
   std::optional<TimePoint> last_tick_;
+  bool tick_duty_ = false; // this thread's 10 ms SCTP tick is ours (SctpStack::claim_tick_duty)
 
   std::map<std::uint16_t, Channel> channels_;
   std::deque<OutgoingMessage> send_queue_;

@@ -101,7 +101,12 @@ void SctpStack::unregister_sink(std::uintptr_t key) {
   bool now_empty = false;
   {
     std::lock_guard lock(registry_mutex_);
-    registry_.erase(key);
+    const auto it = registry_.find(key);
+    if (it != registry_.end()) {
+      const auto duty = tick_duty_.find(it->second.owner);
+      if (duty != tick_duty_.end() && duty->second == key) tick_duty_.erase(duty);
+      registry_.erase(it);
+    }
     now_empty = registry_.empty();
   }
   if (now_empty) {
@@ -110,6 +115,12 @@ void SctpStack::unregister_sink(std::uintptr_t key) {
     std::lock_guard lock(clock_mutex_);
     last_tick_.reset();
   }
+}
+
+bool SctpStack::claim_tick_duty(std::uintptr_t key) {
+  std::lock_guard lock(registry_mutex_);
+  const auto [it, inserted] = tick_duty_.try_emplace(std::this_thread::get_id(), key);
+  return inserted || it->second == key;
 }
 
 void SctpStack::route_packet(std::uintptr_t key, Bytes packet) {

@@ -8,7 +8,10 @@
 // the whole process: a tick from any thread fires due timers of every association, so packets
 // produced by a tick may belong to an association owned by another thread. Those are queued for
 // their owner (see SctpAssociation). Each SctpAssociation ticks the stack from its own
-// `handle_timeout`, so an owner that drives its associations needs nothing else.
+// `handle_timeout`, so an owner that drives its associations needs nothing else. One tick per
+// thread every 10 ms is enough for all of that thread's associations (their packets are delivered
+// at once), so one association per thread holds the tick duty and the others tick rarely: with
+// thousands of calls, thousands of 10 ms wake-ups a second would cost more than the media.
 //
 // Thread safety: every public function may be called from any thread. usrsctp is never shut down
 // (usrsctp_finish is not called); its state lives as long as the process.
@@ -40,6 +43,9 @@ class SctpStack {
 public:
   // usrsctp timers are coarse (delayed SACK 200 ms, RTO >= 200 ms): a 10 ms tick is plenty.
   static constexpr Duration kTickInterval = milliseconds(10);
+  // How often an association without the tick duty ticks: a safety net that picks up the duty
+  // when its holder went away and flushes packets queued by other threads' ticks.
+  static constexpr Duration kIdleTickInterval = milliseconds(250);
 
   SctpStack(const SctpStack&) = delete;
   SctpStack& operator=(const SctpStack&) = delete;
@@ -61,6 +67,10 @@ public:
   // association finds nothing and is dropped.
   std::uintptr_t register_sink(UsrsctpPacketSink& sink);
   void unregister_sink(std::uintptr_t key);
+  // True when `key`'s association (registered on the calling thread) holds its thread's tick
+  // duty: it takes the duty when nobody on this thread holds it. The duty ends with
+  // unregister_sink.
+  bool claim_tick_duty(std::uintptr_t key);
 
   // Called by usrsctp's output callback (any thread).
   void route_packet(std::uintptr_t key, Bytes packet);
@@ -79,6 +89,7 @@ private:
 
   mutable std::mutex registry_mutex_;
   std::unordered_map<std::uintptr_t, Entry> registry_;
+  std::unordered_map<std::thread::id, std::uintptr_t> tick_duty_; // thread → key
   std::uintptr_t next_key_ = 1;
   std::uint64_t orphan_packets_ = 0;
 

@@ -340,6 +340,38 @@ TEST_F(AssociationPair, GracefulShutdownReportedOnBothSides) {
   EXPECT_FALSE(client.association->next_timeout());
 }
 
+TEST_F(AssociationPair, OneAssociationPerThreadHoldsTheTickDuty) {
+  // The client ticked first (in the fixture), so it drives usrsctp's clock every 10 ms; the
+  // server only checks in now and then.
+  EXPECT_EQ(server.association->next_timeout(), now + SctpStack::kIdleTickInterval);
+  client.association.reset();
+  now += SctpStack::kIdleTickInterval;
+  server.association->handle_timeout(now);
+  EXPECT_EQ(server.association->next_timeout(), now + SctpStack::kTickInterval);
+}
+
+TEST_F(AssociationPair, TimersOfAnAssociationWithoutTheDutyRunOnTheHoldersTicks) {
+  connect_both();
+  const auto id = open_from(client, server, "oai-events");
+  server.drop_output = true;
+  client.drop_output = true; // the peer vanished: nothing goes either way
+  ASSERT_TRUE(server.association->send(id, text("anyone?"), false));
+  // An owner's loop calls handle_timeout only when next_timeout() is due: the server (no duty)
+  // checks in every 250 ms and never advances usrsctp's clock itself, so its retransmissions
+  // and, in the end, its failure come from the client's 10 ms ticks.
+  const TimePoint start = now;
+  while (server.closed_reasons.empty() && now - start < seconds(300)) {
+    now += milliseconds(1);
+    for (Endpoint* e : {&client, &server}) {
+      const auto due = e->association->next_timeout();
+      if (due && *due <= now) e->association->handle_timeout(now);
+    }
+  }
+  ASSERT_EQ(server.closed_reasons.size(), 1u);
+  EXPECT_EQ(server.closed_reasons[0], "communication lost");
+  EXPECT_LT(now - start, seconds(120));
+}
+
 TEST_F(AssociationPair, AbortReportedOnBothSides) {
   connect_both();
   open_from(client, server, "oai-events");
