@@ -60,7 +60,7 @@ struct TestNode {
 class ClusterNodeTest : public ::testing::Test {
 protected:
   void SetUp() override {
-    if (test::redis_server_binary().empty()) GTEST_SKIP() << "redis-server is not installed";
+    WAB_NEED_REDIS_SERVER();
     ASSERT_TRUE(server_.start());
   }
   bool up(std::initializer_list<TestNode*> nodes) {
