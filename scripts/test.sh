@@ -15,7 +15,7 @@ step "format check"
 bash scripts/format.sh --check
 
 step "build (release)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWAB_REQUIRE_REDIS=ON >/dev/null
 cmake --build build -j "$jobs"
 
 step "tests (release)"
@@ -30,7 +30,7 @@ timeout 240 bash scripts/demo.sh --build-dir build --out build/demo
 # code paths run there through sibling cases and the unit tests).
 step "build (clang, ASan + UBSan, fuzz targets)"
 CC=clang CXX=clang++ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DWAB_FUZZ=ON -DWAB_FUZZ_SECONDS="${WAB_FUZZ_SECONDS:-10}" >/dev/null
+  -DWAB_REQUIRE_REDIS=ON -DWAB_FUZZ=ON -DWAB_FUZZ_SECONDS="${WAB_FUZZ_SECONDS:-10}" >/dev/null
 cmake --build build-asan -j "$jobs"
 
 step "tests (ASan + UBSan)"

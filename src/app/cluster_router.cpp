@@ -118,7 +118,12 @@ void ClusterRouter::route_connect(const whatsapp::CallConnect& connect, const st
                   break;
                 case cluster::ClaimOutcome::limit_reached:
                   ++counters_.refused_limit;
-                  refuse(connect, "call_refused_number_limit");
+                  refuse(connect, "call_refused_number_limit", true);
+                  break;
+                case cluster::ClaimOutcome::draining:
+                  // Same event as single-node mode; the claim recorded it as ended, not ours.
+                  ++counters_.refused_draining;
+                  refuse(connect, "call_refused_draining");
                   break;
                 case cluster::ClaimOutcome::unavailable:
                   ++counters_.refused_unavailable;
@@ -166,10 +171,16 @@ void ClusterRouter::handle_here(const whatsapp::WebhookEvent& event) {
   registry_.handle(one);
 }
 
-void ClusterRouter::refuse(const whatsapp::CallConnect& connect, const char* event) {
-  log::warn(event, {{"call_id", connect.call_id},
-                    {"phone_number_id", connect.business.phone_number_id},
-                    {"max_calls_per_number", node_.settings().max_calls_per_number}});
+void ClusterRouter::refuse(const whatsapp::CallConnect& connect, const char* event,
+                           bool number_limit) {
+  if (number_limit) {
+    log::warn(event, {{"call_id", connect.call_id},
+                      {"phone_number_id", connect.business.phone_number_id},
+                      {"max_calls_per_number", node_.settings().max_calls_per_number}});
+  } else {
+    log::warn(event, {{"call_id", connect.call_id},
+                      {"phone_number_id", connect.business.phone_number_id}});
+  }
   graph_.reject(
       connect.business.phone_number_id, connect.call_id,
       [call_id = connect.call_id](const whatsapp::GraphResult& r) {

@@ -5,7 +5,8 @@
 // channel, carrying the webhook body cut down to that one call; what no node holds is handled
 // here as in single-node mode. Calls of dead nodes that this node took over are ended through
 // the Graph API. Redis unreachable: new calls are rejected through the Graph API (cause logged),
-// live calls go on, and ownership is recorded again once Redis is back.
+// live calls go on, and ownership is recorded again once Redis is back. Draining: a new call is
+// rejected without ever being recorded as this node's (and stays refused cluster-wide).
 //
 // Owns: the ClusterNode. Threads: the loop's thread only.
 #include <cstdint>
@@ -24,6 +25,7 @@ struct ClusterCounters {
   std::uint64_t delivered = 0;            // bodies other nodes sent here
   std::uint64_t refused_limit = 0;        // connects over MAX_CALLS_PER_NUMBER
   std::uint64_t refused_unavailable = 0;  // connects while Redis was unreachable
+  std::uint64_t refused_draining = 0;     // new calls that reached this node while it drained
   std::uint64_t duplicates_elsewhere = 0; // connects of calls another node holds
 };
 
@@ -50,7 +52,7 @@ private:
   void route_to_owner(const whatsapp::WebhookEvent& event, const std::string& call_id,
                       const std::string& body, std::function<void()> next);
   void handle_here(const whatsapp::WebhookEvent& event);
-  void refuse(const whatsapp::CallConnect& connect, const char* event);
+  void refuse(const whatsapp::CallConnect& connect, const char* event, bool number_limit = false);
   void on_delivered(const std::string& from_node, const std::string& body);
   void on_orphaned(const cluster::OrphanedCall& call);
   std::vector<cluster::LocalCall> local_calls() const;

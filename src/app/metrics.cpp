@@ -157,11 +157,13 @@ void cluster_rows(MetricsText& m, const ClusterReport& c) {
   }
   m.family("wabridge_cluster_calls_refused_total", "counter",
            "Connects rejected by the cluster, by cause: number_limit (MAX_CALLS_PER_NUMBER), "
-           "redis_unavailable.");
+           "redis_unavailable, draining (this node was shutting down).");
   m.sample("wabridge_cluster_calls_refused_total", {{"cause", "number_limit"}},
            static_cast<double>(c.counters.refused_limit));
   m.sample("wabridge_cluster_calls_refused_total", {{"cause", "redis_unavailable"}},
            static_cast<double>(c.counters.refused_unavailable));
+  m.sample("wabridge_cluster_calls_refused_total", {{"cause", "draining"}},
+           static_cast<double>(c.counters.refused_draining));
 }
 
 } // namespace

@@ -76,7 +76,8 @@ void ClusterNode::claim(const std::string& call_id, const std::string& phone_num
   eval(claim_script(),
        {keys::call(call_id), keys::number(phone_number_id), keys::node_calls(settings_.node_id)},
        {settings_.node_id, phone_number_id, call_id, std::to_string(ttl_ms()),
-        std::to_string(settings_.max_calls_per_number), std::to_string(remember_ms())},
+        std::to_string(settings_.max_calls_per_number), std::to_string(remember_ms()),
+        draining_ ? "1" : "0"},
        [this, call_id, phone_number_id, done = std::move(done)](const RedisValue& reply) {
          ClaimResult result;
          if (reply.is_error() || reply.elements.size() != 2) {
@@ -89,6 +90,8 @@ void ClusterNode::claim(const std::string& call_id, const std::string& phone_num
            result.outcome = ClaimOutcome::claimed;
          } else if (reply.element_text(0) == "limit") {
            result.outcome = ClaimOutcome::limit_reached;
+         } else if (reply.element_text(0) == "draining") {
+           result.outcome = ClaimOutcome::draining;
          } else {
            const auto record = keys::parse_call_record(reply.element_text(1));
            if (record.state != keys::CallRecord::State::live) {

@@ -59,6 +59,7 @@ enum class ClaimOutcome {
   owned_elsewhere, // another node holds it (`node`)
   ended,           // it ended (or was refused) already
   limit_reached,   // the number has max_calls_per_number live calls: refuse it
+  draining,        // this node is draining and no node holds the call: refuse it
   unavailable      // Redis cannot be reached: refuse it
 };
 struct ClaimResult {
@@ -100,8 +101,10 @@ public:
   // gone) or Redis is down.
   void deliver(const std::string& node, const std::string& payload,
                std::function<void(bool delivered)> done);
-  // The heartbeat says "draining" from now on: the node takes no new calls.
+  // The heartbeat says "draining" from now on: the node takes no new calls (claim() answers
+  // `draining` instead of recording one as ours).
   void set_draining();
+  bool draining() const { return draining_; }
   // Before the process exits: gives up the calls that ended since the last tick (else a
   // survivor would take them for orphans). `in_flight()` tells when Redis has answered.
   void flush() { tick(); }

@@ -18,11 +18,18 @@ std::string sha1_hex(std::string_view text) {
 }
 
 // KEYS: call key, number set, node's call hash. ARGV: node, phone_number_id, call id, ttl ms,
-// per-number limit, ms an ended call is remembered. A call over the limit is remembered as
-// ended too: its retried connect must not start it once a place is free.
+// per-number limit, ms an ended call is remembered, "1" if this node is draining. A call over
+// the limit or refused by a draining node is remembered as ended too: it is rejected, and its
+// retried connect must not start it on any node later. A draining node never records a call as
+// its own (it holds no place of the number), yet answers a repeat of a live call as such, so it
+// never rejects a call another node holds.
 constexpr std::string_view kClaim = R"lua(
 local v = redis.call('GET', KEYS[1])
 if v then return {'exists', v} end
+if ARGV[7] == '1' then
+  redis.call('SET', KEYS[1], 'ended', 'PX', ARGV[6])
+  return {'draining', ''}
+end
 if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[5]) then
   redis.call('SET', KEYS[1], 'ended', 'PX', ARGV[6])
   return {'limit', ''}

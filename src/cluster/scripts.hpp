@@ -11,7 +11,7 @@ struct Script {
   std::string sha1; // hex, for EVALSHA
 };
 
-// Take a call: answers {"claimed"|"limit"|"exists", record}.
+// Take a call: answers {"claimed"|"limit"|"draining"|"exists", record}.
 const Script& claim_script();
 // Give a call up (it ended here).
 const Script& release_script();

@@ -60,7 +60,7 @@ struct TestNode {
 class ClusterNodeTest : public ::testing::Test {
 protected:
   void SetUp() override {
-    if (test::redis_server_binary().empty()) GTEST_SKIP() << "redis-server is not installed";
+    WAB_NEED_REDIS_SERVER();
     ASSERT_TRUE(server_.start());
   }
   bool up(std::initializer_list<TestNode*> nodes) {
@@ -113,6 +113,24 @@ TEST_F(ClusterNodeTest, PerNumberLimitHoldsAcrossNodes) {
   ASSERT_TRUE(loop_until(loop_, [&] { return a.owner(loop_, "c2").kind == OwnerKind::ended; }));
   EXPECT_EQ(a.claim(loop_, "c3", "100").outcome, ClaimOutcome::ended);
   EXPECT_EQ(a.claim(loop_, "c5", "100").outcome, ClaimOutcome::claimed);
+}
+
+TEST_F(ClusterNodeTest, DrainingNodeRefusesNewCallsWithoutHoldingThem) {
+  TestNode a(loop_, server_.url(), "a", 1);
+  TestNode b(loop_, server_.url(), "b", 1);
+  ASSERT_TRUE(up({&a, &b}));
+  ASSERT_EQ(b.claim(loop_, "live-on-b", "200").outcome, ClaimOutcome::claimed);
+  a.node->set_draining();
+  EXPECT_EQ(a.claim(loop_, "new", "100").outcome, ClaimOutcome::draining);
+  // Never recorded as a's: the number's only place stays free for a node that takes calls.
+  EXPECT_EQ(b.claim(loop_, "other", "100").outcome, ClaimOutcome::claimed);
+  // The refused call is rejected: a retried connect on any node starts nothing.
+  EXPECT_EQ(b.owner(loop_, "new").kind, OwnerKind::ended);
+  EXPECT_EQ(b.claim(loop_, "new", "100").outcome, ClaimOutcome::ended);
+  // A repeat of a call another node holds is not refused here: its owner gets it.
+  const auto repeat = a.claim(loop_, "live-on-b", "200");
+  EXPECT_EQ(repeat.outcome, ClaimOutcome::owned_elsewhere);
+  EXPECT_EQ(repeat.node, "b");
 }
 
 TEST_F(ClusterNodeTest, DeliversToTheOwnerOnly) {

@@ -13,9 +13,7 @@ using test::RedisServer;
 
 class RedisConnectionTest : public ::testing::Test {
 protected:
-  void SetUp() override {
-    if (test::redis_server_binary().empty()) GTEST_SKIP() << "redis-server is not installed";
-  }
+  void SetUp() override { WAB_NEED_REDIS_SERVER(); }
   net::EventLoop loop_;
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 // A redis-server of the test's own on a free loopback port, in a child process that is killed
-// (by its pid) when the object goes. No persistence. Tests skip when the binary is missing.
+// (by its pid) when the object goes. No persistence. Tests skip when the binary is missing,
+// unless the build requires it (WAB_REQUIRE_REDIS): then they fail.
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -33,6 +34,23 @@ inline std::string redis_server_binary() {
   }
   return {};
 }
+
+#ifdef WAB_REQUIRE_REDIS
+inline constexpr bool kRedisRequired = true;
+#else
+inline constexpr bool kRedisRequired = false;
+#endif
+
+// For a fixture's SetUp: skips the test without redis-server, or fails it (the body then does
+// not run) when the build requires one.
+#define WAB_NEED_REDIS_SERVER()                                                                    \
+  do {                                                                                             \
+    if (::wab::cluster::test::redis_server_binary().empty()) {                                     \
+      if (::wab::cluster::test::kRedisRequired)                                                    \
+        FAIL() << "redis-server is not installed (required by WAB_REQUIRE_REDIS)";                 \
+      GTEST_SKIP() << "redis-server is not installed";                                             \
+    }                                                                                              \
+  } while (false)
 
 inline std::uint16_t free_tcp_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);

@@ -17,12 +17,14 @@ VERIFY_TOKEN = "e2e-verify-token-42"
 API_KEY = "sk-e2e-ApiK3y-9f8e7d6c5b4a"
 EPHEMERAL_KEY = "ek_e2e_Eph3meralK3y_1a2b3c"
 REDIS_PASSWORD = "e2eRedisPassw0rd_7c1d"  # test_cluster's redis-server (REDIS_URL)
+ADMIN_TOKEN = "e2eAdminT0ken_4b9e2f81"  # test_cluster's dashboard sign-in
 SECRETS = {
     "WHATSAPP_ACCESS_TOKEN": ACCESS_TOKEN,
     "WHATSAPP_APP_SECRET": APP_SECRET,
     "OPENAI_API_KEY": API_KEY,
     "ephemeral key": EPHEMERAL_KEY,
     "REDIS_URL password": REDIS_PASSWORD,
+    "ADMIN_TOKEN": ADMIN_TOKEN,
 }
 
 PHONE_NUMBER_ID = "106540352242922"
