@@ -207,7 +207,7 @@ void SctpAssociation::handle_timeout(TimePoint now) {
   last_tick_ = now;
   // usrsctp walks every armed timer of the process on each tick, so only the thread's duty
   // holder advances the clock; the others only flush what other threads queued for them.
-  tick_duty_ = stack_.claim_tick_duty(address_key_);
+  tick_duty_ = stack_.claim_tick_duty(address_key_, now);
   if (tick_duty_) stack_.handle_timeout(now);
   flush_pending();
 }

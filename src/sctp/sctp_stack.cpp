@@ -104,7 +104,7 @@ void SctpStack::unregister_sink(std::uintptr_t key) {
     const auto it = registry_.find(key);
     if (it != registry_.end()) {
       const auto duty = tick_duty_.find(it->second.owner);
-      if (duty != tick_duty_.end() && duty->second == key) tick_duty_.erase(duty);
+      if (duty != tick_duty_.end() && duty->second.key == key) tick_duty_.erase(duty);
       registry_.erase(it);
     }
     now_empty = registry_.empty();
@@ -117,10 +117,14 @@ void SctpStack::unregister_sink(std::uintptr_t key) {
   }
 }
 
-bool SctpStack::claim_tick_duty(std::uintptr_t key) {
+bool SctpStack::claim_tick_duty(std::uintptr_t key, TimePoint now) {
   std::lock_guard lock(registry_mutex_);
-  const auto [it, inserted] = tick_duty_.try_emplace(std::this_thread::get_id(), key);
-  return inserted || it->second == key;
+  TickDuty& duty =
+      tick_duty_.try_emplace(std::this_thread::get_id(), TickDuty{key, now}).first->second;
+  if (duty.key != key && now - duty.last_tick > kIdleTickInterval) duty.key = key;
+  if (duty.key != key) return false;
+  duty.last_tick = now;
+  return true;
 }
 
 void SctpStack::route_packet(std::uintptr_t key, Bytes packet) {

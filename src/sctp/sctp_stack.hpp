@@ -68,9 +68,10 @@ public:
   std::uintptr_t register_sink(UsrsctpPacketSink& sink);
   void unregister_sink(std::uintptr_t key);
   // True when `key`'s association (registered on the calling thread) holds its thread's tick
-  // duty: it takes the duty when nobody on this thread holds it. The duty ends with
-  // unregister_sink.
-  bool claim_tick_duty(std::uintptr_t key);
+  // duty at `now`: it takes the duty when nobody on this thread holds it, or when the holder has
+  // not ticked for kIdleTickInterval (closed, failed or no longer driven by its owner). The duty
+  // also ends with unregister_sink.
+  bool claim_tick_duty(std::uintptr_t key, TimePoint now);
 
   // Called by usrsctp's output callback (any thread).
   void route_packet(std::uintptr_t key, Bytes packet);
@@ -89,7 +90,11 @@ private:
 
   mutable std::mutex registry_mutex_;
   std::unordered_map<std::uintptr_t, Entry> registry_;
-  std::unordered_map<std::thread::id, std::uintptr_t> tick_duty_; // thread → key
+  struct TickDuty {
+    std::uintptr_t key = 0;
+    TimePoint last_tick{};
+  };
+  std::unordered_map<std::thread::id, TickDuty> tick_duty_; // by owner thread
   std::uintptr_t next_key_ = 1;
   std::uint64_t orphan_packets_ = 0;
 

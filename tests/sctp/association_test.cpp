@@ -344,10 +344,21 @@ TEST_F(AssociationPair, OneAssociationPerThreadHoldsTheTickDuty) {
   // The client ticked first (in the fixture), so it drives usrsctp's clock every 10 ms; the
   // server only checks in now and then.
   EXPECT_EQ(server.association->next_timeout(), now + SctpStack::kIdleTickInterval);
-  client.association.reset();
-  now += SctpStack::kIdleTickInterval;
+  // While the holder ticks, the duty stays with it.
+  for (int i = 0; i < 30; ++i)
+    tick();
+  EXPECT_EQ(client.association->next_timeout(), now + SctpStack::kTickInterval);
+  EXPECT_EQ(server.association->next_timeout(), now + SctpStack::kIdleTickInterval);
+  // A holder that is no longer driven (its leg failed) loses the duty once it is overdue...
+  now += SctpStack::kIdleTickInterval + milliseconds(1);
   server.association->handle_timeout(now);
   EXPECT_EQ(server.association->next_timeout(), now + SctpStack::kTickInterval);
+  client.association->handle_timeout(now);
+  EXPECT_EQ(client.association->next_timeout(), now + SctpStack::kIdleTickInterval);
+  // ...and one that is gone, at once.
+  server.association.reset();
+  client.association->handle_timeout(now);
+  EXPECT_EQ(client.association->next_timeout(), now + SctpStack::kTickInterval);
 }
 
 TEST_F(AssociationPair, TimersOfAnAssociationWithoutTheDutyRunOnTheHoldersTicks) {
