@@ -9,7 +9,7 @@ show each allocation relayed at least the 100 pattern packets each way.
 answer from a port nothing listens on), turn_failed logs the cause, and the call is rejected before
 any accept.
 --case expired: coturn in TURN REST API mode (--use-auth-secret), wabridge's time-limited
-username expired an hour ago: coturn answers 401, turn_failed and call_ended say the credentials
+username that expired in 2023: coturn answers 401, turn_failed and call_ended say the credentials
 expired, the call is rejected before any accept. (No mid-call variant: coturn 4.6 checks the
 username's time only when a session first authenticates; it keeps the key, so refreshes of a live
 allocation succeed after the expiry, also across stale nonces. A refused refresh is covered by
@@ -35,6 +35,11 @@ TURN_USER = "wabturn"
 TURN_PASSWORD = "turn-e2e-secret-9f2c"
 # The shared secret of coturn's TURN REST API mode (--use-auth-secret): time-limited credentials.
 TURN_REST_SECRET = "turn-e2e-rest-secret-41d7"
+
+
+# --case expired: the time-limited username's expiry, long past (fixed, so that test_secrets can
+# search the outputs for the password derived from it).
+EXPIRED_AT = 1700000000
 
 
 def rest_credentials(expires_at):
@@ -217,7 +222,7 @@ def scenario(harness):
         elif case == "refresh-lost":
             refresh_lost(harness, turn)
         elif case == "expired":
-            username, password = rest_credentials(time.time() - 3600)
+            username, password = rest_credentials(EXPIRED_AT)
             failed_call(harness, f"turn:127.0.0.1:{turn.port}", password,
                         "turn allocation failed: 401 Unauthorized (credentials rejected: "
                         f"time-limited credentials expired at unix time {username.split(':')[0]})",
