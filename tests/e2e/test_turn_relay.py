@@ -35,8 +35,6 @@ TURN_USER = "wabturn"
 TURN_PASSWORD = "turn-e2e-secret-9f2c"
 # The shared secret of coturn's TURN REST API mode (--use-auth-secret): time-limited credentials.
 TURN_REST_SECRET = "turn-e2e-rest-secret-41d7"
-
-
 # --case expired: the time-limited username's expiry, long past (fixed, so that test_secrets can
 # search the outputs for the password derived from it).
 EXPIRED_AT = 1700000000
@@ -51,7 +49,8 @@ def rest_credentials(expires_at):
 
 
 class Coturn:
-    """coturn's turnserver on 127.0.0.1, long-term credentials, loopback peers allowed."""
+    """coturn's turnserver on 127.0.0.1, long-term credentials (a static user, or with `rest` the
+    TURN REST API's time-limited ones), loopback peers allowed."""
 
     def __init__(self, log_dir, name, extra=(), rest=False):
         self.port = h.free_port()
