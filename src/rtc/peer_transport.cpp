@@ -345,13 +345,15 @@ void PeerTransport::close_channel(std::uint16_t id) {
 }
 
 void PeerTransport::close() {
+  // Deletes the allocations on the TURN servers, also for a leg the peer already closed (DTLS
+  // close_notify, SCTP end: phase closed): else each would hold a relay port until it expires.
+  for (auto& r : relays_)
+    r->client().close();
   if (phase_ == Phase::closed) return;
   phase_ = Phase::closed;
   if (sctp_) sctp_->abort();
   if (dtls_) dtls_->close();
   if (ice_) ice_->close();
-  for (auto& r : relays_)
-    r->client().close(); // deletes the allocation on the server
   timer_.disarm();
 }
 

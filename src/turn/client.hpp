@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/bytes.hpp"
@@ -99,6 +100,10 @@ public:
   const Counters& counters() const { return counters_; }
 
   static std::string_view to_string(State state);
+  // The expiry of time-limited credentials (the TURN REST API form coturn's
+  // --use-auth-secret checks: username "<unix time>:<name>" or "<unix time>"), if `username` has
+  // that form.
+  static std::optional<std::int64_t> rest_expiry(std::string_view username);
 
 private:
   enum class Kind { allocate, refresh, permission, channel_bind };

@@ -1,6 +1,8 @@
 // TURN client: what the server sends — responses to our requests, Data indications and
 // ChannelData.
 #include <algorithm>
+#include <charconv>
+#include <chrono>
 #include <string>
 
 #include "turn/channel_data.hpp"
@@ -37,6 +39,16 @@ Duration refresh_after(std::uint32_t lifetime_s) {
 }
 
 } // namespace
+
+std::optional<std::int64_t> Client::rest_expiry(std::string_view username) {
+  const std::string_view digits = username.substr(0, username.find(':'));
+  std::int64_t at = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), at);
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) {
+    return std::nullopt;
+  }
+  return at;
+}
 
 bool Client::handle_message(MutableBytes message, TimePoint now) {
   if (state_ == State::closed || state_ == State::failed || state_ == State::idle) return false;
@@ -175,7 +187,20 @@ void Client::on_error(const Transaction& t, const stun::Message& m, TimePoint no
       return;
     }
   }
-  const std::string text = code != 0 ? error_text(code) : std::string("malformed error response");
+  std::string text = code != 0 ? error_text(code) : std::string("malformed error response");
+  // Time-limited credentials whose time has passed: say so (the server only says 401). Only this
+  // text reads the wall clock; no timing depends on it.
+  if (code == stun::error::unauthenticated) {
+    const auto expiry = rest_expiry(config_.username);
+    const auto unix_now = std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+    if (expiry && *expiry <= unix_now) {
+      text = "401 Unauthorized (credentials rejected: time-limited credentials expired at unix "
+             "time " +
+             std::to_string(*expiry) + ")";
+    }
+  }
   switch (t.kind) {
   case Kind::allocate: fail("turn allocation failed: " + text); return;
   case Kind::refresh:

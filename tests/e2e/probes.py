@@ -41,6 +41,46 @@ def _udp_inodes(pid):
     return inodes
 
 
+def _socket_inodes(pid):
+    """Inodes of the sockets process `pid` has open (None when /proc cannot tell)."""
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return None
+    inodes = set()
+    for fd in fds:
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    return inodes
+
+
+def tcp_connections(pid, remote_port):
+    """How many TCP sockets process `pid` has open to `remote_port` (any address, any state):
+    a connection it closed no longer counts, whatever its kernel state. None when /proc cannot
+    tell."""
+    mine = _socket_inodes(pid)
+    if mine is None:
+        return None
+    count = 0
+    for table in (f"/proc/{pid}/net/tcp", f"/proc/{pid}/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f, None)  # header
+                for line in f:
+                    fields = line.split()
+                    # sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+                    if len(fields) > 9 and int(fields[2].rsplit(":", 1)[1], 16) == remote_port \
+                            and fields[9] in mine:
+                        count += 1
+        except OSError:
+            pass
+    return count
+
+
 def udp_sockets(pid):
     """How many UDP sockets process `pid` has open (its fds that are sockets listed in the
     namespace's udp/udp6 tables). None when /proc cannot tell (not Linux, process gone)."""

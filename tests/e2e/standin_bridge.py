@@ -172,12 +172,15 @@ class Call:
 
     def on_whatsapp(self, message):
         if message.get("event") == "connected":
+            leg_connected(self.call_id, "whatsapp", "caller")
             sdp = self.answer if BREAK != "accept-sdp" else self.answer.replace("s=-", "s=x")
             self.graph("accept", sdp)
 
     def on_agent(self, message):
         event = message.get("event")
-        if event == "dc_message":
+        if event == "connected":
+            leg_connected(self.call_id, "agent", "agent")
+        elif event == "dc_message":
             try:
                 data = json.loads(message["text"])
             except ValueError:
@@ -212,6 +215,14 @@ class Call:
 
 
 CALLS = {}
+LEGS_CONNECTED = {}  # metrics leg name -> count
+
+
+def leg_connected(call_id, leg, metric_leg):
+    # Each stand-in leg is a Pion peer with only a loopback UDP host candidate.
+    with LOCK:
+        LEGS_CONNECTED[metric_leg] = LEGS_CONNECTED.get(metric_leg, 0) + 1
+    emit("leg_connected", call_id=call_id, leg=leg, local_candidate="host", remote_candidate="host")
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -230,7 +241,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if url.path == "/healthz":
             return self.reply(200, b"ok")
         if url.path == "/metrics":
-            return self.reply(200, f"wabridge_calls_total {len(CALLS)}\n".encode())
+            with LOCK:
+                legs = "".join(f'wabridge_legs_connected_total{{leg="{leg}",candidate="host"}} {n}\n'
+                               for leg, n in LEGS_CONNECTED.items())
+            return self.reply(200, f"wabridge_calls_total {len(CALLS)}\n{legs}".encode())
         if url.path == "/webhook":
             if query.get("hub.mode") == "subscribe" and \
                     query.get("hub.verify_token") == ENV["WHATSAPP_VERIFY_TOKEN"]:

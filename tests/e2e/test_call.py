@@ -29,6 +29,25 @@ def check_session(harness, session, where):
                    f"{where}: input transcription on", f"transcription {transcription}")
 
 
+def check_pair_types(harness, bridge):
+    """Both peers offer only a loopback UDP host candidate: each leg's selected pair is host, in
+    leg_connected and in /metrics."""
+    for leg in ("whatsapp", "agent"):
+        try:
+            entry = bridge.wait_log("leg_connected", 10, leg=leg)
+        except h.E2EFailure as error:
+            harness.expect(False, f"leg_connected logged for the {leg} leg", str(error))
+            continue
+        harness.expect(entry.get("local_candidate") == "host"
+                       and entry.get("remote_candidate") == "host",
+                       f"leg_connected names the {leg} leg's pair type host", str(entry))
+    metrics = h.http_request("GET", bridge.url("/metrics"))[2].decode()
+    for metric_leg in ("caller", "agent"):
+        sample = f'wabridge_legs_connected_total{{leg="{metric_leg}",candidate="host"}} 1'
+        harness.expect(sample in metrics, f"/metrics counts the {metric_leg} leg as host",
+                       [line for line in metrics.splitlines() if "legs_connected" in line])
+
+
 def scenario(harness):
     bridge = harness.start_bridge(auth="apikey")
     caller, offer = harness.place_call(CALL_ID)
@@ -64,6 +83,7 @@ def scenario(harness):
 
     caller.wait_event("connected", timeout=20)
     agent.wait_event("connected", timeout=20)
+    check_pair_types(harness, bridge)
     opened = agent.wait_event("dc_open", timeout=15)
     harness.expect(opened.get("label") == "oai-events", "data channel label oai-events",
                    str(opened.get("label")))

@@ -2,13 +2,15 @@
 """No secret in the bridge's output: runs calls through the paths that tend to leak (ephemeral
 keys, OpenAI and Graph errors, bad signatures) at LOG_LEVEL=debug, then searches everything
 wabridge printed here and in the other e2e tests (their logs in --log-dir) for the access token,
-the app secret, the API key and the minted ek_ key. Also: no secret crosses to the wrong service."""
+the app secret, the API key, the minted ek_ key and test_turn_relay's TURN passwords and REST
+secret. Also: no secret crosses to the wrong service."""
 
 import glob
 import os
 import time
 
 import bridge_harness as h
+import test_turn_relay as turn
 
 CALL_OK = "wacid.HBgLMTU1NTE0NDE5MDYVAgARGCBTRUNSRVRTT0swMDAwMDAwMDAwMDAwMAA="
 CALL_OPENAI_401 = "wacid.HBgLMTU1NTE0NDE5MDYVAgARGCBTRUNSRVRTNDAxMDAwMDAwMDAwMDAwMAA="
@@ -76,7 +78,10 @@ def check_outputs(harness):
     for name, path in zip(names, files):
         with open(path, "rb") as f:
             contents[name] = f.read()
-    for name, secret in h.SECRETS.items():
+    # test_turn_relay's TURN password, REST API secret and the expired case's derived password.
+    secrets = dict(h.SECRETS, TURN_PASSWORD=turn.TURN_PASSWORD, TURN_REST_SECRET=turn.TURN_REST_SECRET,
+                   TURN_REST_PASSWORD=turn.rest_credentials(turn.EXPIRED_AT)[1])
+    for name, secret in secrets.items():
         found = [file for file, data in contents.items() if secret.encode() in data]
         harness.expect(not found, f"{name} in no wabridge output", f"found in {found}")
 

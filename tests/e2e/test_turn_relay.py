@@ -3,36 +3,65 @@
 
 --case relay: both legs offer only relay candidates and connect through coturn (each leg's
 leg_connected says local_candidate relay, /metrics counts relay legs, coturn saw the allocations),
-Opus byte-identical both ways.
+Opus byte-identical both ways; after the hang-up coturn's own counters (its "peer usage" lines)
+show each allocation relayed at least the 100 pattern packets each way.
 --case wrong-password / --case unreachable: the allocation fails (401 after the credentials, or no
 answer from a port nothing listens on), turn_failed logs the cause, and the call is rejected before
 any accept.
+--case expired: coturn in TURN REST API mode (--use-auth-secret), wabridge's time-limited
+username that expired in 2023: coturn answers 401, turn_failed and call_ended say the credentials
+expired, the call is rejected before any accept. (No mid-call variant: coturn 4.6 checks the
+username's time only when a session first authenticates; it keeps the key, so refreshes of a live
+allocation succeed after the expiry, also across stale nonces. A refused refresh is covered by
+turn_test's TurnClient cases.)
 --case refresh-lost: coturn grants 6 s allocations, so both legs refresh during the call; then
 coturn stops, the next refresh gets no answer, and the
 accepted call ends (terminate) with that cause."""
 
+import base64
+import hashlib
+import hmac
 import os
+import re
 import shutil
 import subprocess
 import tempfile
+import time
 
 import bridge_harness as h
 
 CALL_ID = "wacid.HBgLMTU1NTE0NDE5MDYVAgARGCBUVVJOUkVMQVkwMDAwMDAwMDAwMDAwMAA="
 TURN_USER = "wabturn"
 TURN_PASSWORD = "turn-e2e-secret-9f2c"
+# The shared secret of coturn's TURN REST API mode (--use-auth-secret): time-limited credentials.
+TURN_REST_SECRET = "turn-e2e-rest-secret-41d7"
+# --case expired: the time-limited username's expiry, long past (fixed, so that test_secrets can
+# search the outputs for the password derived from it).
+EXPIRED_AT = 1700000000
+
+
+def rest_credentials(expires_at):
+    """TURN REST API credentials: username "<unix expiry>:<name>", password
+    base64(HMAC-SHA1(secret, username))."""
+    username = f"{int(expires_at)}:wab"
+    digest = hmac.new(TURN_REST_SECRET.encode(), username.encode(), hashlib.sha1).digest()
+    return username, base64.b64encode(digest).decode()
 
 
 class Coturn:
-    """coturn's turnserver on 127.0.0.1, long-term credentials, loopback peers allowed."""
+    """coturn's turnserver on 127.0.0.1, long-term credentials (a static user, or with `rest` the
+    TURN REST API's time-limited ones), loopback peers allowed."""
 
-    def __init__(self, log_dir, name, extra=()):
+    def __init__(self, log_dir, name, extra=(), rest=False):
         self.port = h.free_port()
         self.dir = tempfile.mkdtemp(prefix="wab-coturn-")
         self.log_path = os.path.join(log_dir, f"{name}.coturn.log")
+        # rest: time-limited credentials from a shared secret instead of a static user.
+        auth = (["--use-auth-secret", f"--static-auth-secret={TURN_REST_SECRET}"] if rest
+                else ["--lt-cred-mech", f"--user={TURN_USER}:{TURN_PASSWORD}"])
         args = ["turnserver", "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
-                f"--listening-port={self.port}", "--lt-cred-mech",
-                f"--user={TURN_USER}:{TURN_PASSWORD}", "--realm=wab.test", "--no-tls",
+                f"--listening-port={self.port}", *auth,
+                "--realm=wab.test", "--no-tls",
                 "--no-dtls", "--no-cli", "--allow-loopback-peers",
                 f"--userdb={os.path.join(self.dir, 'turndb')}",
                 f"--pidfile={os.path.join(self.dir, 'turn.pid')}",
@@ -98,7 +127,43 @@ def relay_call(harness, turn):
                    "coturn saw both allocations succeed", coturn_log[-500:])
     harness.expect("CHANNEL_BIND processed, success" in coturn_log,
                    "coturn bound channels for the peers", coturn_log[-500:])
+    # coturn's own counters: when an allocation ends it logs what its relay port carried
+    # ("peer usage": packets and bytes received from and sent to the peers). Each leg's media
+    # went through its allocation: at least the 100 pattern packets (60-byte payload, 12-byte
+    # header, before SRTP's tag) each way.
+    harness.hang_up_caller(CALL_ID, time.time())
+    bridge.wait_log("call_ended", 10)
+    try:
+        usages = h.wait_until(lambda: both_usages(turn), 10,
+                              "coturn to log the usage of both allocations")
+    except h.E2EFailure as error:
+        usages = []
+        harness.expect(False, "coturn logged the usage of both allocations", str(error))
+    for i, usage in enumerate(usages):
+        harness.expect(usage["rp"] >= 100 and usage["rb"] >= 100 * 72,
+                       f"allocation {i + 1}: coturn relayed the peer's Opus to wabridge",
+                       str(usage))
+        harness.expect(usage["sp"] >= 100 and usage["sb"] >= 100 * 72,
+                       f"allocation {i + 1}: coturn relayed wabridge's Opus to the peer",
+                       str(usage))
     harness.check_stdout_is_json_lines()
+
+
+def both_usages(turn):
+    usages = relay_usage(turn.log_text())
+    return usages if len(usages) >= 2 else None
+
+
+def relay_usage(coturn_log):
+    """coturn's "peer usage" lines: per allocation, packets (rp, sp) and bytes (rb, sb) its relay
+    port received from and sent to the peers."""
+    out = []
+    for match in re.finditer(r"session (\S+): peer usage: .*?rp=(\d+), rb=(\d+), sp=(\d+), "
+                             r"sb=(\d+)", coturn_log):
+        out.append({"session": match.group(1), "rp": int(match.group(2)),
+                    "rb": int(match.group(3)), "sp": int(match.group(4)),
+                    "sb": int(match.group(5))})
+    return out
 
 
 def refresh_lost(harness, turn):
@@ -122,9 +187,9 @@ def refresh_lost(harness, turn):
     harness.expect(bridge.alive(), "wabridge still running")
 
 
-def failed_call(harness, turn_url, password, cause):
+def failed_call(harness, turn_url, password, cause, username=TURN_USER):
     bridge = harness.start_bridge(extra_env={
-        "TURN_URLS": turn_url, "TURN_USERNAME": TURN_USER, "TURN_PASSWORD": password,
+        "TURN_URLS": turn_url, "TURN_USERNAME": username, "TURN_PASSWORD": password,
         "ICE_TRANSPORT_POLICY": "relay"})
     harness.place_call(CALL_ID)
     failed = bridge.wait_log("turn_failed", 15)
@@ -149,12 +214,18 @@ def scenario(harness):
                     "turn allocation failed: no answer from the TURN server (unreachable)")
         return
     extra = ["--max-allocate-lifetime=6"] if case == "refresh-lost" else []
-    turn = Coturn(harness.args.log_dir, harness.name, extra)
+    turn = Coturn(harness.args.log_dir, harness.name, extra, rest=case == "expired")
     try:
         if case == "relay":
             relay_call(harness, turn)
         elif case == "refresh-lost":
             refresh_lost(harness, turn)
+        elif case == "expired":
+            username, password = rest_credentials(EXPIRED_AT)
+            failed_call(harness, f"turn:127.0.0.1:{turn.port}", password,
+                        "turn allocation failed: 401 Unauthorized (credentials rejected: "
+                        f"time-limited credentials expired at unix time {username.split(':')[0]})",
+                        username=username)
         elif case == "wrong-password":
             failed_call(harness, f"turn:127.0.0.1:{turn.port}", "not-the-password",
                         "turn allocation failed: 401 Unauthorized (credentials rejected)")

@@ -186,6 +186,65 @@ TEST(TurnClient, RefreshRejectedMidCallEndsTheAllocation) {
   EXPECT_EQ(f.rec.failures[0], "turn refresh failed: 401 Unauthorized (credentials rejected)");
 }
 
+// Time-limited credentials (TURN REST API usernames "<unix time>:<name>"): a 401 once their time
+// has passed names the expiry, at the allocation and at a refresh; the same 401 to credentials
+// still in their time does not.
+TEST(TurnClient, ExpiredTimeLimitedCredentialsAreNamedInTheCause) {
+  struct Case {
+    const char* username;
+    const char* failure;
+  };
+  const Case cases[] = {
+      {"1000:wab", "turn allocation failed: 401 Unauthorized (credentials rejected: time-limited "
+                   "credentials expired at unix time 1000)"},
+      {"1000", "turn allocation failed: 401 Unauthorized (credentials rejected: time-limited "
+               "credentials expired at unix time 1000)"},
+      {"4102444800:wab", "turn allocation failed: 401 Unauthorized (credentials rejected)"},
+      {"wab:1000", "turn allocation failed: 401 Unauthorized (credentials rejected)"},
+  };
+  for (const Case& c : cases) {
+    Recorder rec;
+    Server server;
+    Client::Config config = Fixture::config();
+    config.username = c.username;
+    Client client{rec, config};
+    const TimePoint now = TimePoint{} + seconds(100);
+    client.start(now);
+    auto challenge = server.error(rec.last(), 401, "nonce-1");
+    client.handle_message(challenge, now);
+    auto refused = server.error(rec.last(), 401, "nonce-2");
+    client.handle_message(refused, now);
+    ASSERT_EQ(rec.failures.size(), 1u) << c.username;
+    EXPECT_EQ(rec.failures[0], c.failure) << c.username;
+  }
+  // Mid-call: the allocation lives on, then a refresh after the expiry is refused.
+  {
+    Recorder rec;
+    Server server;
+    server.key = stun::IntegrityKey::long_term("1000:wab", "example.org", "s3cret");
+    Client::Config config = Fixture::config();
+    config.username = "1000:wab";
+    Client client{rec, config};
+    TimePoint now = TimePoint{} + seconds(100);
+    client.start(now);
+    auto challenge = server.error(rec.last(), 401, "nonce-1");
+    client.handle_message(challenge, now);
+    auto allocated = server.success(rec.last());
+    ASSERT_TRUE(client.handle_message(allocated, now));
+    ASSERT_EQ(client.state(), Client::State::allocated);
+    now = *client.next_timeout();
+    client.handle_timeout(now);
+    auto refused = server.error(rec.last(), 401, "nonce-2");
+    client.handle_message(refused, now);
+    ASSERT_EQ(rec.failures.size(), 1u);
+    EXPECT_EQ(rec.failures[0], "turn refresh failed: 401 Unauthorized (credentials rejected: "
+                               "time-limited credentials expired at unix time 1000)");
+  }
+  EXPECT_EQ(Client::rest_expiry("1700000000:wab"), 1700000000);
+  EXPECT_EQ(Client::rest_expiry("alice"), std::nullopt);
+  EXPECT_EQ(Client::rest_expiry(":wab"), std::nullopt);
+}
+
 TEST(TurnClient, UnsignedSuccessIsIgnored) {
   Fixture f;
   f.client.start(f.now);

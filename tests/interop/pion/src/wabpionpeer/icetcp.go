@@ -6,6 +6,8 @@ package main
 
 import (
 	"net"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/pion/logging"
@@ -45,15 +47,49 @@ func (l *resettableListener) resetAll() int {
 	return n
 }
 
-// useTCPPassive restricts gathering to ICE-TCP on a fresh 127.0.0.1 listener.
-func useTCPPassive(se *webrtc.SettingEngine) (*resettableListener, error) {
+// useTCPPassive restricts gathering to ICE-TCP on a fresh 127.0.0.1 listener; withUDP keeps the
+// UDP host candidate beside it (the answer then offers both, as a server reachable both ways).
+func useTCPPassive(se *webrtc.SettingEngine, withUDP bool) (*resettableListener, error) {
 	inner, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	l := &resettableListener{Listener: inner}
 	logger := logging.NewDefaultLoggerFactory().NewLogger("icetcp")
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeTCP4})
+	types := []webrtc.NetworkType{webrtc.NetworkTypeTCP4}
+	if withUDP {
+		types = append(types, webrtc.NetworkTypeUDP4)
+	}
+	se.SetNetworkTypes(types)
 	se.SetICETCPMux(webrtc.NewICETCPMux(logger, l, 64))
 	return l, nil
+}
+
+// udpBlackhole is a UDP socket nobody reads: a candidate naming its port gets no answer to any
+// check and no ICMP error, as behind a firewall that drops UDP.
+type udpBlackhole struct {
+	conn *net.UDPConn
+}
+
+func newUDPBlackhole() (*udpBlackhole, error) {
+	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		return nil, err
+	}
+	return &udpBlackhole{conn: c}, nil
+}
+
+// redirect makes every UDP candidate of `sdp` name the blackhole's port instead of its own.
+func (b *udpBlackhole) redirect(sdp string) string {
+	port := strconv.Itoa(b.conn.LocalAddr().(*net.UDPAddr).Port)
+	lines := strings.Split(sdp, "\r\n")
+	for i, l := range lines {
+		// a=candidate:<foundation> <component> <transport> <priority> <address> <port> typ ...
+		f := strings.Fields(l)
+		if strings.HasPrefix(l, "a=candidate:") && len(f) > 5 && strings.EqualFold(f[2], "udp") {
+			f[5] = port
+			lines[i] = strings.Join(f, " ")
+		}
+	}
+	return strings.Join(lines, "\r\n")
 }

@@ -283,6 +283,8 @@ type options struct {
 	lite, whatsapp, data    bool
 	loopback                bool
 	tcpPassive              bool // only an ICE-TCP passive candidate (icetcp.go)
+	tcpAndUDP               bool // with tcpPassive: a UDP host candidate beside it
+	udpBlackhole            bool // the answer's UDP candidates name a port nobody answers
 	tcpListener             *resettableListener
 	// tests/e2e switches (control.go)
 	eventsScript, recordMessages string
@@ -322,7 +324,7 @@ func newAPI(o *options) (*webrtc.API, webrtc.RTPCodecCapability, error) {
 		se.SetLite(true)
 	}
 	if o.tcpPassive {
-		l, err := useTCPPassive(&se)
+		l, err := useTCPPassive(&se, o.tcpAndUDP)
 		if err != nil {
 			return nil, opus, err
 		}
@@ -540,6 +542,14 @@ func run(o options) error {
 		if strings.Contains(sdp, "m=application") {
 			sdp = withMaxMessageSize(sdp)
 		}
+		if o.udpBlackhole {
+			hole, err := newUDPBlackhole()
+			if err != nil {
+				return err
+			}
+			defer hole.conn.Close()
+			sdp = hole.redirect(sdp)
+		}
 		p.emit(map[string]interface{}{"type": "answer", "sdp": sdp})
 	}
 
@@ -562,6 +572,8 @@ func main() {
 	flag.BoolVar(&o.data, "data", false, "offer: add a data channel")
 	flag.BoolVar(&o.loopback, "loopback", false, "only a 127.0.0.1 host candidate")
 	flag.BoolVar(&o.tcpPassive, "tcp-passive", false, "only an ICE-TCP passive candidate (implies --loopback)")
+	flag.BoolVar(&o.tcpAndUDP, "tcp-and-udp", false, "with --tcp-passive: also a UDP host candidate")
+	flag.BoolVar(&o.udpBlackhole, "udp-blackhole", false, "answer: UDP candidates name a port that drops every check")
 	flag.StringVar(&o.eventsScript, "events-script", "", "JSON rules: act like an OpenAI data channel (control.go)")
 	flag.StringVar(&o.recordMessages, "record-messages", "", "append received text messages to this file")
 	flag.BoolVar(&o.rtpOnCommand, "rtp-on-command", false, "send the pattern RTP only after {\"type\":\"send_rtp\"}")
