@@ -93,6 +93,11 @@ void RelayPath::on_turn_allocated(const net::SocketAddress&, const net::SocketAd
 
 void RelayPath::on_turn_failed(const std::string& cause) {
   if (stream_failed_) return; // reported once, with the connection's cause
+  // No answer because the connection never got ready: say what hung.
+  if (stream_ && !stream_->ready()) {
+    owner_.on_relay_failed(*this, stream_->stall_cause());
+    return;
+  }
   owner_.on_relay_failed(*this, cause);
 }
 

@@ -45,6 +45,19 @@ bool TurnStream::send(Bytes message) {
   return connection_->send(message);
 }
 
+bool TurnStream::ready() const {
+  if (closed_ || connection_->state() != net::TcpConnection::State::open) return false;
+  return !tls_ || tls_->state() == tls::ClientSession::State::open;
+}
+
+std::string TurnStream::stall_cause() const {
+  if (ready() || closed_) return {};
+  if (connection_->state() != net::TcpConnection::State::open) {
+    return "turn " + name_ + " connect did not complete (" + server_ + ")";
+  }
+  return "turn tls handshake did not complete (" + server_ + ")";
+}
+
 void TurnStream::close() {
   if (closed_) return;
   closed_ = true;

@@ -53,6 +53,11 @@ public:
   // Closes without a callback (TLS sends close_notify first). Idempotent.
   void close();
   bool closed() const { return closed_; }
+  // Connected (and, for TLS, the handshake done and the certificate verified).
+  bool ready() const;
+  // Why the stream is not ready yet, for a cause when the TURN answer never came (e.g. a server
+  // that never finishes the TLS handshake); empty once ready.
+  std::string stall_cause() const;
   // Messages larger than the capacity (dropped).
   std::uint64_t oversize_messages() const { return oversize_; }
 
