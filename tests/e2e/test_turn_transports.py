@@ -9,6 +9,8 @@ byte-identical both ways, coturn logged the allocations on TCP.
 (self-signed for 127.0.0.1), passed as TURN_TLS_CA_FILE: the same call over TLS.
 --case tls-bad-cert: the same server, but TURN_TLS_CA_FILE holds another certificate: the
 handshake fails, turn_failed logs the verify failure, and the call is rejected before any answer.
+--case tcp-lost: a connected relay-only call over TCP, then coturn stops: the TCP connections end,
+turn_failed names the lost connection, and the accepted call ends (Graph terminate).
 
 The coturn wrapper, the credentials and the failed-call checks come from test_turn_relay.py."""
 
@@ -111,6 +113,29 @@ def relay_call(harness, turn, url, extra_env, transport):
     harness.check_stdout_is_json_lines()
 
 
+def connection_lost(harness, turn):
+    url = f"turn:127.0.0.1:{turn.port}?transport=tcp"
+    bridge = harness.start_bridge(extra_env={
+        "TURN_URLS": url, "TURN_USERNAME": relay.TURN_USER,
+        "TURN_PASSWORD": relay.TURN_PASSWORD, "ICE_TRANSPORT_POLICY": "relay"})
+    harness.connected_call(CALL_ID)  # no media: a peer that got all its packets hangs up
+    harness.expect(not bridge.logs("turn_failed"), "the call is up on its TCP relays",
+                   str(bridge.logs("turn_failed")))
+    turn.stop()
+    failed = bridge.wait_log("turn_failed", 10)
+    cause = failed.get("cause", "")
+    harness.expect(cause.startswith("turn tcp connection lost: ") and
+                   f"(127.0.0.1:{turn.port})" in cause,
+                   "turn_failed names the lost TCP connection", str(failed))
+    ended = bridge.wait_log("call_ended", 10)
+    harness.expect(ended.get("call_id") == CALL_ID and ended.get("reason") == cause,
+                   "call_ended carries the connection's cause", str(ended))
+    h.wait_until(lambda: [a for a, b in harness.graph.actions()
+                          if b.get("call_id") == CALL_ID and a == "terminate"], 10,
+                 "Graph terminate")
+    harness.expect(bridge.alive(), "wabridge still running")
+
+
 def scenario(harness):
     if shutil.which("turnserver") is None:
         raise h.E2EFailure("turnserver (coturn) is not installed: run scripts/setup.sh")
@@ -121,6 +146,9 @@ def scenario(harness):
         if case == "tcp":
             turn = TransportCoturn(harness.args.log_dir, harness.name, "tcp")
             relay_call(harness, turn, f"turn:127.0.0.1:{turn.port}?transport=tcp", {}, "tcp")
+        elif case == "tcp-lost":
+            turn = TransportCoturn(harness.args.log_dir, harness.name, "tcp")
+            connection_lost(harness, turn)
         elif case in ("tls", "tls-bad-cert"):
             cert, key = make_certificate(certs, "server")
             turn = TransportCoturn(harness.args.log_dir, harness.name, "tls", cert, key)
