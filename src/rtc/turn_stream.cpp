@@ -32,9 +32,11 @@ TurnStream::TurnStream(net::EventLoop& loop, Listener& listener, const net::Sock
              : "lost: ") +
         why.message);
   };
-  // A TURN message waits for room rather than cut the stream: the queue holds a burst of media.
-  connection_ = std::make_unique<net::TcpConnection>(loop, server, net::TcpConnectionOptions{},
-                                                     std::move(handlers));
+  // One leg's audio (50 packets a second of a few hundred bytes) plus control messages: 64 kB
+  // rides out a second or more of a stalled connection without holding ICE-TCP's 256 kB per leg.
+  net::TcpConnectionOptions options;
+  options.write_queue_bytes = 64 * 1024;
+  connection_ = std::make_unique<net::TcpConnection>(loop, server, options, std::move(handlers));
 }
 
 TurnStream::~TurnStream() = default;
