@@ -47,7 +47,8 @@ void PeerTransport::on_relay_allocated(RelayPath& relay) {
              {"mapped", client.mapped_address() ? client.mapped_address()->to_string() : ""}});
   if (ice_) {
     ice_->add_relay_candidate(relay.path(), *client.relayed_address(),
-                              client.mapped_address().value_or(net::SocketAddress{}));
+                              client.mapped_address().value_or(net::SocketAddress{}),
+                              !relay.over_socket());
   }
   maybe_finish_gathering();
   update_timer();
