@@ -19,8 +19,10 @@ import socket
 import shutil
 import subprocess
 import tempfile
+import time
 
 import bridge_harness as h
+import end_paths as e
 import test_turn_relay as relay
 
 CALL_ID = "wacid.HBgLMTU1NTE0NDE5MDYVAgARGCBUVVJOVENQMDAwMDAwMDAwMDAwMDAwMAA="
@@ -74,6 +76,8 @@ def relay_call(harness, turn, url, extra_env, transport):
     bridge = harness.start_bridge(extra_env={
         "TURN_URLS": url, "TURN_USERNAME": relay.TURN_USER,
         "TURN_PASSWORD": relay.TURN_PASSWORD, "ICE_TRANSPORT_POLICY": "relay", **extra_env})
+    before = e.baseline(harness)
+    started = time.time()
     caller, _ = harness.place_call(CALL_ID)
     pre_accept = harness.graph_action(CALL_ID, "pre_accept", timeout=15)
     lines = relay.candidates((pre_accept.get("session") or {}).get("sdp", ""))
@@ -88,7 +92,6 @@ def relay_call(harness, turn, url, extra_env, transport):
         harness.expect(entry.get("local_candidate") == "relay",
                        f"{leg} leg connected through the relay", str(entry))
     harness.run_media(caller, agent)
-    harness.check_media(caller, agent)
     allocations = bridge.logs("turn_allocated")
     harness.expect(len(allocations) >= 2 and all(a.get("server") == url for a in allocations),
                    f"an allocation per leg, both from {url}", str(allocations))
@@ -110,6 +113,12 @@ def relay_call(harness, turn, url, extra_env, transport):
                        sessions)
     else:
         harness.expect(not tls_sessions, "coturn's sessions were plain TCP", sessions)
+    # The relays' connections, TLS sessions and timers go with the call.
+    harness.hang_up_caller(CALL_ID, started)
+    e.wait_call_ended(harness, CALL_ID, ("caller_hung_up",), 10)
+    e.check_ended_and_released(harness, CALL_ID, [agent], before, {"pre_accept": 1, "accept": 1})
+    # The reports end the peers, so they come last.
+    harness.check_media(caller, agent)
     harness.check_stdout_is_json_lines()
 
 
@@ -118,6 +127,7 @@ def connection_lost(harness, turn):
     bridge = harness.start_bridge(extra_env={
         "TURN_URLS": url, "TURN_USERNAME": relay.TURN_USER,
         "TURN_PASSWORD": relay.TURN_PASSWORD, "ICE_TRANSPORT_POLICY": "relay"})
+    before = e.baseline(harness)
     harness.connected_call(CALL_ID)  # no media: a peer that got all its packets hangs up
     harness.expect(not bridge.logs("turn_failed"), "the call is up on its TCP relays",
                    str(bridge.logs("turn_failed")))
@@ -133,6 +143,7 @@ def connection_lost(harness, turn):
     h.wait_until(lambda: [a for a, b in harness.graph.actions()
                           if b.get("call_id") == CALL_ID and a == "terminate"], 10,
                  "Graph terminate")
+    e.check_released(harness, before)
     harness.expect(bridge.alive(), "wabridge still running")
 
 
@@ -172,16 +183,20 @@ def scenario(harness):
 def failed_tls_call(harness, url, extra_env, cause):
     # test_turn_relay.failed_call, with the CA file in the bridge's environment.
     start_bridge = harness.start_bridge
+    idle = {}
 
     def start_with_ca(**kwargs):
         kwargs["extra_env"] = {**kwargs.get("extra_env", {}), **extra_env}
-        return start_bridge(**kwargs)
+        bridge = start_bridge(**kwargs)
+        idle.update(e.baseline(harness))
+        return bridge
 
     harness.start_bridge = start_with_ca
     try:
         relay.failed_call(harness, url, relay.TURN_PASSWORD, cause)
     finally:
         harness.start_bridge = start_bridge
+    e.check_released(harness, idle)
 
 
 if __name__ == "__main__":
