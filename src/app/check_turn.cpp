@@ -183,12 +183,15 @@ void check_one(const Config& c, const std::string& text, Duration timeout,
                    {}});
     return;
   }
-  std::string hint = "check TURN_USERNAME/TURN_PASSWORD and that outbound " +
-                     std::string(url->transport == turn::ServerTransport::udp ? "UDP" : "TCP") +
-                     " to the server is allowed";
-  if (url->transport == turn::ServerTransport::tls) {
-    hint += "; the server's certificate must name " + url->host +
-            " and chain to TURN_TLS_CA_FILE (or the system trust store)";
+  std::string hint;
+  if (result.failure.find("certificate verify failed") != std::string::npos) {
+    // The server answered the handshake: only its certificate is in question.
+    hint = "the server's certificate must name " + url->host +
+           " and chain to TURN_TLS_CA_FILE (unset: the system trust store)";
+  } else {
+    hint = "check TURN_USERNAME/TURN_PASSWORD and that outbound " +
+           std::string(url->transport == turn::ServerTransport::udp ? "UDP" : "TCP") +
+           " to the server is allowed";
   }
   out.push_back(
       {Finding::Level::error, "TURN_URLS", url->to_string() + ": " + result.failure, hint});
