@@ -2,6 +2,7 @@
 // ChannelData into a client that has an allocation, a permission and a bound channel, plus the
 // stream framing and the ChannelData parser on their own. The first byte picks a transaction id
 // of an outstanding request, so responses reach the real handlers.
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include "stun/message.hpp"
 #include "turn/channel_data.hpp"
 #include "turn/client.hpp"
+#include "turn/stream_reader.hpp"
 
 using namespace wab;
 
@@ -56,6 +58,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const Bytes input(data, size);
   (void)turn::parse_channel_data(input);
   (void)turn::stream_frame_size(input);
+  {
+    // The stream reader over the same bytes, cut into chunks whose sizes the input picks.
+    turn::StreamReader reader;
+    std::size_t at = 0;
+    while (at < size) {
+      const std::size_t n = std::min<std::size_t>(size - at, 1 + data[at] % 64);
+      reader.feed(Bytes(data + at, n), [](MutableBytes m) {
+        if (m.size() < 4) __builtin_trap(); // every message has at least a header
+        m[0] ^= 0;                          // writable
+      });
+      at += n;
+    }
+  }
 
   static const auto key = stun::IntegrityKey::long_term("u", "r", "p");
   Sink sink;

@@ -54,6 +54,7 @@ constexpr const char* kSettings[] = {"PORT",
                                      "TURN_URLS",
                                      "TURN_USERNAME",
                                      "TURN_PASSWORD",
+                                     "TURN_TLS_CA_FILE",
                                      "ICE_TRANSPORT_POLICY",
                                      "WHATSAPP_ACCESS_TOKEN",
                                      "WHATSAPP_APP_SECRET",
@@ -235,15 +236,12 @@ Config load_config(int argc, char** argv, const char* (*environ_lookup)(const ch
       std::string error;
       auto url = turn::ServerUrl::parse(item, error);
       if (!url) throw ConfigError("TURN_URLS: '" + std::string(item) + "': " + error);
-      if (url->transport != turn::ServerTransport::udp) {
-        throw ConfigError("TURN_URLS: '" + std::string(item) +
-                          "': only TURN over UDP is supported so far");
-      }
       c.turn_urls.emplace_back(item);
     }
   }
   env("TURN_USERNAME", c.turn_username);
   env("TURN_PASSWORD", c.turn_password);
+  env("TURN_TLS_CA_FILE", c.turn_tls_ca_file);
   env("ICE_TRANSPORT_POLICY", c.ice_transport_policy);
   env("WHATSAPP_ACCESS_TOKEN", c.whatsapp_access_token);
   env("WHATSAPP_APP_SECRET", c.whatsapp_app_secret);

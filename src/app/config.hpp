@@ -31,7 +31,10 @@ struct Config {
   // only relay candidates.
   std::vector<std::string> turn_urls;
   std::string turn_username;
-  std::string turn_password;                // a secret
+  std::string turn_password; // a secret
+  // PEM certificates that `turns:` servers' certificates must chain to; empty: the system's
+  // trust store.
+  std::string turn_tls_ca_file;
   std::string ice_transport_policy = "all"; // all | relay
 
   std::string whatsapp_access_token;

@@ -21,6 +21,7 @@
 #include "http/server.hpp"
 #include "net/event_loop.hpp"
 #include "net/interfaces.hpp"
+#include "tls/client_context.hpp"
 #include "turn/server_url.hpp"
 #include "whatsapp/graph_client.hpp"
 #include "whatsapp/signature.hpp"
@@ -48,6 +49,8 @@ rtc::TransportConfig transport_config(const Config& c) {
       throw ConfigError(std::string("STUN_SERVER: ") + e.what());
     }
   }
+  // One TLS context for every `turns:` server and leg: the trust store is loaded once, at start.
+  std::shared_ptr<const tls::ClientContext> tls_context;
   for (const auto& text : c.turn_urls) {
     std::string error;
     const auto url = turn::ServerUrl::parse(text, error);
@@ -55,6 +58,18 @@ rtc::TransportConfig transport_config(const Config& c) {
     const bool v6 = url->host.find(':') != std::string::npos;
     rtc::TurnServer server;
     server.url = url->to_string();
+    server.transport = url->transport;
+    server.host = url->host;
+    if (url->transport == turn::ServerTransport::tls) {
+      if (!tls_context) {
+        try {
+          tls_context = std::make_shared<const tls::ClientContext>(c.turn_tls_ca_file);
+        } catch (const std::exception& e) {
+          throw ConfigError(std::string("TURN_TLS_CA_FILE: ") + e.what());
+        }
+      }
+      server.tls_context = tls_context;
+    }
     try {
       server.address = net::resolve_host_port((v6 ? "[" + url->host + "]" : url->host) + ":" +
                                               std::to_string(url->port));

@@ -88,7 +88,7 @@ void Agent::set_stun_server(const net::SocketAddress& server) {
 }
 
 void Agent::add_relay_candidate(PathId path, const net::SocketAddress& relayed,
-                                const net::SocketAddress& mapped) {
+                                const net::SocketAddress& mapped, bool via_stream) {
   if (path == kSocketPath || !relayed.valid()) {
     throw std::invalid_argument("ICE relay candidate needs its own path and a valid address");
   }
@@ -100,11 +100,12 @@ void Agent::add_relay_candidate(PathId path, const net::SocketAddress& relayed,
   c.address = relayed;
   c.path = path;
   if (mapped.valid()) c.related = mapped;
-  // Several relays: the one added first is preferred.
+  // Several relays: those over UDP before those over TCP/TLS, and within each the one added first.
   const auto relays =
       std::count_if(local_candidates_.begin(), local_candidates_.end(),
                     [](const Candidate& x) { return x.type == CandidateType::relay; });
-  c.priority = candidate_priority(CandidateType::relay, static_cast<std::uint16_t>(65535 - relays));
+  const int top = via_stream ? 32767 : 65535;
+  c.priority = candidate_priority(CandidateType::relay, static_cast<std::uint16_t>(top - relays));
   c.foundation = Candidate::make_foundation(CandidateType::relay, relayed);
   local_candidates_.push_back(std::move(c));
   for (const Candidate& remote : remote_candidates_) {

@@ -94,9 +94,10 @@ public:
   void set_stun_server(const net::SocketAddress& server);
   // A relayed candidate (RFC 8656) living on `path` (not kSocketPath); `mapped` is the server's
   // view of us (raddr/rport). Any time, also after start(): pairs form with the remote candidates
-  // already known.
+  // already known. `via_stream`: the allocation runs over TCP or TLS to the server, which ranks
+  // below every allocation over UDP (RFC 8445 §5.1.2.1: head-of-line blocking adds latency).
   void add_relay_candidate(PathId path, const net::SocketAddress& relayed,
-                           const net::SocketAddress& mapped);
+                           const net::SocketAddress& mapped, bool via_stream = false);
 
   // An ICE-TCP active candidate (RFC 6544) on `path` (not kSocketPath): the owner's TCP
   // connection from `local` to the remote passive candidate `remote`, once it is open. It pairs

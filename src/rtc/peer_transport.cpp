@@ -62,9 +62,9 @@ std::unique_ptr<ice::Agent> PeerTransport::make_agent() {
   ice_config.consent_timeout = config_.consent_timeout;
   auto agent = std::make_unique<ice::Agent>(static_cast<ice::Agent::Listener&>(*this), ice_config);
   for (std::size_t i = 0; i < config_.turn_servers.size(); ++i) {
-    relays_.push_back(std::make_unique<RelayPath>(static_cast<RelayPath::Owner&>(*this),
-                                                  static_cast<ice::PathId>(i + 1),
-                                                  config_.turn_servers[i]));
+    relays_.push_back(std::make_unique<RelayPath>(
+        static_cast<RelayPath::Owner&>(*this), loop_, static_cast<ice::PathId>(i + 1),
+        config_.turn_servers[i], batch_.datagram_capacity()));
   }
   // Relay-only: the socket path gets no candidate, so nothing is offered or answered on it.
   if (config_.relay_only) return agent;
@@ -179,9 +179,7 @@ void PeerTransport::on_datagram(ice::PathId path, MutableBytes data, std::size_t
   const ice::Route route{path, from};
   if (path == ice::kSocketPath && !relays_.empty()) {
     if (RelayPath* relay = relay_for_server(from)) {
-      relay_receive_end_ = data.data() + capacity;
-      relay->client().handle_message(data, now);
-      relay_receive_end_ = nullptr;
+      relay->handle_datagram(data, capacity, now);
       update_timer();
       return;
     }
@@ -348,7 +346,7 @@ void PeerTransport::close() {
   // Deletes the allocations on the TURN servers, also for a leg the peer already closed (DTLS
   // close_notify, SCTP end: phase closed): else each would hold a relay port until it expires.
   for (auto& r : relays_)
-    r->client().close();
+    r->close(); // also the relay's TCP/TLS connection, if it has one
   if (phase_ == Phase::closed) return;
   phase_ = Phase::closed;
   if (sctp_) sctp_->abort();
@@ -406,7 +404,7 @@ void PeerTransport::update_timer() {
   };
   if (ice_) consider(ice_->next_timeout());
   for (const auto& r : relays_)
-    consider(r->client().next_timeout());
+    consider(r->next_timeout());
   if (dtls_) consider(dtls_->next_timeout());
   if (sctp_) consider(sctp_->next_timeout());
   timer_.arm(next);
@@ -417,7 +415,7 @@ void PeerTransport::on_timer() {
   if (ice_) ice_->handle_timeout(now);
   for (auto& r : relays_) {
     if (phase_ == Phase::closed || phase_ == Phase::failed) break;
-    r->client().handle_timeout(now);
+    r->handle_timeout(now);
   }
   if (dtls_ && phase_ != Phase::closed && phase_ != Phase::failed) dtls_->handle_timeout(now);
   if (sctp_ && phase_ != Phase::closed && phase_ != Phase::failed) sctp_->handle_timeout(now);

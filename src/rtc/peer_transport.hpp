@@ -46,7 +46,8 @@ struct TransportConfig {
   // ICE-TCP (RFC 6544): connect to the remote's passive TCP candidates and check over them too.
   // UDP pairs rank higher, so TCP carries the leg only when UDP checks fail.
   bool ice_tcp = true;
-  // TURN relays over the leg's UDP socket: one allocation each, relay candidates in our SDP.
+  // TURN relays: one allocation each (over the leg's UDP socket, or a TCP/TLS connection of its
+  // own), relay candidates in our SDP.
   std::vector<TurnServer> turn_servers;
   // Offer and pair only relay candidates (no host/srflx in the SDP, nothing answered directly):
   // the leg fails when no allocation succeeds.
@@ -196,7 +197,7 @@ private:
   bool send_on_path(const ice::Route& route, Bytes datagram);
   void start_relays(TimePoint now);
   void maybe_finish_gathering();
-  // A datagram from a TURN server's address goes to that relay's client.
+  // A datagram from a UDP TURN server's address goes to that relay's client.
   RelayPath* relay_for_server(const net::SocketAddress& from);
   RelayPath* relay_on_path(ice::PathId path);
   void start_dtls(TimePoint now);
@@ -220,7 +221,8 @@ private:
   void on_relay_allocated(RelayPath& relay) override;
   void on_relay_failed(RelayPath& relay, const std::string& cause) override;
   void on_relay_data(RelayPath& relay, const net::SocketAddress& peer, MutableBytes data,
-                     TimePoint now) override;
+                     std::size_t capacity, TimePoint now) override;
+  void on_relay_progress(RelayPath& relay) override;
   // dtls::DtlsTransport::Listener
   void on_dtls_send(Bytes datagram) override;
   void on_dtls_connected(const dtls::SrtpKeyingMaterial& keys) override;
@@ -254,9 +256,6 @@ private:
   std::unique_ptr<ice::Agent> ice_;
   std::unique_ptr<IceTcpPaths> tcp_paths_;         // created when the remote offers passive TCP
   std::vector<std::unique_ptr<RelayPath>> relays_; // path i+1 is relays_[i]
-  // End of the receive slot a TURN server's datagram is being read from: relayed data inside it
-  // may be rewritten up to there.
-  const std::uint8_t* relay_receive_end_ = nullptr;
   std::unique_ptr<dtls::DtlsTransport> dtls_;
   std::unique_ptr<srtp::SrtpSession> srtp_;
   std::unique_ptr<sctp::SctpAssociation> sctp_;

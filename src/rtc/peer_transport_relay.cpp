@@ -1,5 +1,6 @@
-// PeerTransport: its TURN relay paths — starting the allocations, carrying their messages over
-// the leg's socket, relay candidates for ICE, relayed data in and out, and allocation failures.
+// PeerTransport: its TURN relay paths — starting the allocations, carrying UDP servers' messages
+// over the leg's socket (TCP/TLS relays carry their own), relay candidates for ICE, relayed data
+// in and out, and allocation or connection failures.
 #include <algorithm>
 
 #include "common/log.hpp"
@@ -9,12 +10,12 @@ namespace wab::rtc {
 
 void PeerTransport::start_relays(TimePoint now) {
   for (auto& r : relays_)
-    r->client().start(now);
+    r->start(now);
 }
 
 RelayPath* PeerTransport::relay_for_server(const net::SocketAddress& from) {
   for (auto& r : relays_) {
-    if (r->server_address() == from) return r.get();
+    if (r->over_socket() && r->server_address() == from) return r.get();
   }
   return nullptr;
 }
@@ -29,7 +30,7 @@ RelayPath* PeerTransport::relay_on_path(ice::PathId path) {
 bool PeerTransport::send_on_path(const ice::Route& route, Bytes datagram) {
   if (tcp_paths_ && tcp_paths_->owns(route.path)) return tcp_paths_->send(route.path, datagram);
   RelayPath* relay = relay_on_path(route.path);
-  return relay != nullptr && relay->client().send_to(route.remote, datagram, loop_.now());
+  return relay != nullptr && relay->send_to(route.remote, datagram, loop_.now());
 }
 
 void PeerTransport::on_relay_send(RelayPath& relay, Bytes message) {
@@ -46,7 +47,8 @@ void PeerTransport::on_relay_allocated(RelayPath& relay) {
              {"mapped", client.mapped_address() ? client.mapped_address()->to_string() : ""}});
   if (ice_) {
     ice_->add_relay_candidate(relay.path(), *client.relayed_address(),
-                              client.mapped_address().value_or(net::SocketAddress{}));
+                              client.mapped_address().value_or(net::SocketAddress{}),
+                              !relay.over_socket());
   }
   maybe_finish_gathering();
   update_timer();
@@ -61,8 +63,7 @@ void PeerTransport::on_relay_failed(RelayPath& relay, const std::string& cause) 
   // when its media already goes through it.
   const bool carrying_media = ice_ && ice_->selected_path() == relay.path();
   const bool other_relay = std::any_of(relays_.begin(), relays_.end(), [&](const auto& r) {
-    return r.get() != &relay && r->client().state() != turn::Client::State::failed &&
-           r->client().state() != turn::Client::State::closed;
+    return r.get() != &relay && !r->failed();
   });
   if (carrying_media || (config_.relay_only && !other_relay)) {
     fail(cause);
@@ -72,12 +73,12 @@ void PeerTransport::on_relay_failed(RelayPath& relay, const std::string& cause) 
 }
 
 void PeerTransport::on_relay_data(RelayPath& relay, const net::SocketAddress& peer,
-                                  MutableBytes data, TimePoint now) {
-  // The data sits after the ChannelData or Data indication header in the socket's slot: only the
-  // rest of the slot is writable.
-  if (relay_receive_end_ == nullptr || data.data() + data.size() > relay_receive_end_) return;
-  const auto capacity = static_cast<std::size_t>(relay_receive_end_ - data.data());
+                                  MutableBytes data, std::size_t capacity, TimePoint now) {
   on_datagram(relay.path(), data, capacity, peer, now);
+}
+
+void PeerTransport::on_relay_progress(RelayPath&) {
+  update_timer();
 }
 
 } // namespace wab::rtc

@@ -128,8 +128,16 @@ TEST_F(ConfigTest, TurnSettingsAreParsedCheckedAndThePasswordIsASecret) {
   fake_env()["ICE_TRANSPORT_POLICY"] = "relay";
   fake_env()["TURN_URLS"] = "stun:192.0.2.1";
   EXPECT_EQ(error_of().rfind("TURN_URLS: 'stun:192.0.2.1': ", 0), 0u) << error_of();
-  fake_env()["TURN_URLS"] = "turns:192.0.2.1";
-  EXPECT_NE(error_of().find("only TURN over UDP"), std::string::npos) << error_of();
+  // TCP and TLS servers are accepted; TLS trusts TURN_TLS_CA_FILE when set.
+  fake_env()["TURN_URLS"] = "turns:192.0.2.1, turn:192.0.2.2?transport=tcp";
+  fake_env()["TURN_TLS_CA_FILE"] = "/etc/wabridge/turn-ca.pem";
+  const Config streams = load();
+  EXPECT_EQ(streams.turn_urls,
+            (std::vector<std::string>{"turns:192.0.2.1", "turn:192.0.2.2?transport=tcp"}));
+  EXPECT_EQ(streams.turn_tls_ca_file, "/etc/wabridge/turn-ca.pem");
+  fake_env().erase("TURN_TLS_CA_FILE");
+  fake_env()["TURN_URLS"] = "turns:192.0.2.1?transport=udp";
+  EXPECT_NE(error_of().find("turns: is always TLS"), std::string::npos) << error_of();
   fake_env()["TURN_URLS"] = "";
   EXPECT_EQ(error_of(), "ICE_TRANSPORT_POLICY: relay needs TURN_URLS");
   fake_env()["TURN_URLS"] = "turn:192.0.2.1";

@@ -120,6 +120,19 @@ TEST(IceAgentPaths, PairsFormPerLocalPathAndHostIsPreferred) {
   EXPECT_EQ(a.agent.pairs().size(), 3u);
 }
 
+TEST(IceAgentPaths, RelaysOverUdpRankAboveRelaysOverStreams) {
+  Network net;
+  AgentNode a(net, {}, config(Role::controlling, 10, "ufA1", kPwdA));
+  // The TCP/TLS allocation finished first, yet the UDP one ranks higher.
+  a.agent.add_relay_candidate(5, addr("192.0.2.100", 50000), addr("203.0.113.5", 40000), true);
+  a.agent.add_relay_candidate(6, addr("192.0.2.101", 50001), addr("203.0.113.5", 40001));
+  a.agent.add_relay_candidate(7, addr("192.0.2.102", 50002), addr("203.0.113.5", 40002), true);
+  const auto& local = a.agent.local_candidates();
+  ASSERT_EQ(local.size(), 3u);
+  EXPECT_GT(local[1].priority, local[0].priority);
+  EXPECT_GT(local[0].priority, local[2].priority);
+}
+
 TEST(IceAgentPaths, RemoteCandidatesWaitForARelayThatIsStillAllocating) {
   Network net;
   AgentNode a(net, {}, config(Role::controlling, 10, "ufA1", kPwdA));

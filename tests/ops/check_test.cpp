@@ -14,6 +14,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <thread>
 
 #include "turn/coturn_server.hpp"
 
@@ -242,6 +243,46 @@ TEST_F(CheckTest, TurnServersAreAskedForARealAllocation) {
   EXPECT_NE(out[0].message.find("401 Unauthorized (credentials rejected)"), std::string::npos)
       << out[0].message;
   EXPECT_EQ(out[0].message.find("wrong-pass-5678"), std::string::npos);
+}
+
+// A just-started coturn may not listen yet: a UDP check retransmits, a TCP one would be refused.
+bool wait_until_listening(const net::SocketAddress& at) {
+  for (int attempt = 0; attempt < 250; ++attempt) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_storage ss{};
+    const socklen_t len = at.to_sockaddr(ss);
+    const bool open = ::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0;
+    ::close(fd);
+    if (open) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+TEST_F(CheckTest, TurnOverTcpAllocatesOverTcp) {
+  if (!wab::turn::test::turnserver_installed())
+    GTEST_SKIP() << "turnserver (coturn) is not installed";
+  wab::turn::test::CoturnServer server("wab", "turn-pass-1234", "wab.test");
+  Config c;
+  ASSERT_TRUE(wait_until_listening(server.address()));
+  c.turn_urls = {"turn:" + server.address().to_string() + "?transport=tcp"};
+  c.turn_username = "wab";
+  c.turn_password = "turn-pass-1234";
+  std::vector<Finding> out;
+  check_turn(c, seconds(5), out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].level, L::ok) << out[0].message;
+  EXPECT_NE(out[0].message.find("?transport=tcp allocates a relay"), std::string::npos)
+      << out[0].message;
+
+  // Nothing speaks TLS there: the handshake never completes, and the finding says so.
+  c.turn_urls = {"turns:" + server.address().to_string()};
+  out.clear();
+  check_turn(c, seconds(2), out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].level, L::error) << out[0].message;
+  EXPECT_NE(out[0].message.find("turn tls handshake did not complete"), std::string::npos)
+      << out[0].message;
 }
 
 TEST_F(CheckTest, UnreachableTurnServerIsAnError) {
