@@ -1,5 +1,7 @@
 #include "app/server.hpp"
 
+#include <algorithm>
+
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -267,6 +269,18 @@ private:
     if (!batch->ok()) {
       ++webhooks_malformed_;
       log::warn("webhook_malformed", {{"error", batch->error}});
+      return;
+    }
+    // A hang-up takes effect before the loop reads more media. A caller that hangs up also
+    // closes its DTLS, and when its socket is already readable in this epoll batch (e.g. while
+    // it is sprayed with garbage) the close_notify would be read before a posted task runs: a
+    // different cause and a needless Graph terminate. A connect's work (sockets, SDP) stays
+    // behind the answer, as does everything in cluster mode (ownership lives in Redis).
+    if (!cluster_ && std::none_of(batch->events.begin(), batch->events.end(), [](const auto& e) {
+          return std::holds_alternative<whatsapp::CallConnect>(e);
+        })) {
+      if (draining_) registry_.stop_accepting();
+      registry_.handle(*batch);
       return;
     }
     std::shared_ptr<const std::string> body;

@@ -275,14 +275,17 @@ TEST_F(CheckTest, TurnOverTcpAllocatesOverTcp) {
   EXPECT_NE(out[0].message.find("?transport=tcp allocates a relay"), std::string::npos)
       << out[0].message;
 
-  // Nothing speaks TLS there: the handshake never completes, and the finding says so.
+  // Nothing speaks TLS there: the handshake never completes (or coturn, reading the
+  // ClientHello as garbage, drops the connection first), and the finding says which.
   c.turn_urls = {"turns:" + server.address().to_string()};
   out.clear();
   check_turn(c, seconds(2), out);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].level, L::error) << out[0].message;
-  EXPECT_NE(out[0].message.find("turn tls handshake did not complete"), std::string::npos)
-      << out[0].message;
+  const std::string& why = out[0].message;
+  EXPECT_TRUE(why.find("turn tls handshake did not complete") != std::string::npos ||
+              why.find("turn tls connection lost") != std::string::npos)
+      << why;
 }
 
 TEST_F(CheckTest, UnreachableTurnServerIsAnError) {
