@@ -245,26 +245,12 @@ TEST_F(CheckTest, TurnServersAreAskedForARealAllocation) {
   EXPECT_EQ(out[0].message.find("wrong-pass-5678"), std::string::npos);
 }
 
-// A just-started coturn may not listen yet: a UDP check retransmits, a TCP one would be refused.
-bool wait_until_listening(const net::SocketAddress& at) {
-  for (int attempt = 0; attempt < 250; ++attempt) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_storage ss{};
-    const socklen_t len = at.to_sockaddr(ss);
-    const bool open = ::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0;
-    ::close(fd);
-    if (open) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
-
 TEST_F(CheckTest, TurnOverTcpAllocatesOverTcp) {
   if (!wab::turn::test::turnserver_installed())
     GTEST_SKIP() << "turnserver (coturn) is not installed";
   wab::turn::test::CoturnServer server("wab", "turn-pass-1234", "wab.test");
   Config c;
-  ASSERT_TRUE(wait_until_listening(server.address()));
+  ASSERT_TRUE(server.wait_until_listening());
   c.turn_urls = {"turn:" + server.address().to_string() + "?transport=tcp"};
   c.turn_username = "wab";
   c.turn_password = "turn-pass-1234";

@@ -65,23 +65,10 @@ struct Peer {
   }
 };
 
-bool wait_until_listening(const net::SocketAddress& at) {
-  for (int attempt = 0; attempt < 250; ++attempt) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_storage ss{};
-    const socklen_t len = at.to_sockaddr(ss);
-    const bool open = ::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0;
-    ::close(fd);
-    if (open) return true;
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  return false;
-}
-
 TEST(RelayPathOverTcpCoturn, RelaysBothWaysWithoutAllocatingPerPacket) {
   if (!turn::test::turnserver_installed()) GTEST_SKIP() << "turnserver (coturn) is not installed";
   turn::test::CoturnServer server("wab", "turn-pass-1234", "wab.test");
-  ASSERT_TRUE(wait_until_listening(server.address()));
+  ASSERT_TRUE(server.wait_until_listening());
   net::EventLoop loop;
   Owner owner;
   TurnServer config;

@@ -7,9 +7,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "net/socket_address.hpp"
@@ -89,6 +91,21 @@ public:
 
   net::SocketAddress address() const { return *net::SocketAddress::parse("127.0.0.1", port_); }
   bool running() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+  // A just-started coturn may not listen yet: a UDP check retransmits, a TCP one would be
+  // refused. Waits (up to 5 s) until its TCP port accepts a connection.
+  bool wait_until_listening() const {
+    const net::SocketAddress at = address();
+    for (int attempt = 0; attempt < 250; ++attempt) {
+      const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_storage ss{};
+      const socklen_t len = at.to_sockaddr(ss);
+      const bool open = ::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0;
+      ::close(fd);
+      if (open) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
 
 private:
   std::uint16_t port_;
