@@ -87,6 +87,19 @@ class Coturn:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def relay_media(harness, bridge, call_id, caller, agent):
+    """Accepts the call, waits for both peers, requires both legs to run through a relay
+    candidate, and sends the pattern media both ways."""
+    harness.graph_action(call_id, "accept", timeout=20)
+    caller.wait_event("connected", timeout=20)
+    agent.wait_event("connected", timeout=20)
+    for leg in ("whatsapp", "agent"):
+        entry = bridge.wait_log("leg_connected", 10, leg=leg)
+        harness.expect(entry.get("local_candidate") == "relay",
+                       f"{leg} leg connected through the relay", str(entry))
+    harness.run_media(caller, agent)
+
+
 def candidates(sdp):
     return [l for l in sdp.splitlines() if l.startswith("a=candidate:")]
 
@@ -106,14 +119,7 @@ def relay_call(harness, turn):
     lines = candidates(openai_offer)
     harness.expect(lines and all(" typ relay " in l for l in lines),
                    "OpenAI offer has only relay candidates", str(lines))
-    harness.graph_action(CALL_ID, "accept", timeout=20)
-    caller.wait_event("connected", timeout=20)
-    agent.wait_event("connected", timeout=20)
-    for leg in ("whatsapp", "agent"):
-        entry = bridge.wait_log("leg_connected", 10, leg=leg)
-        harness.expect(entry.get("local_candidate") == "relay",
-                       f"{leg} leg connected through the relay", str(entry))
-    harness.run_media(caller, agent)
+    relay_media(harness, bridge, CALL_ID, caller, agent)
     harness.check_media(caller, agent)
     metrics = h.http_request("GET", bridge.url("/metrics"))[2].decode()
     for leg in ("caller", "agent"):

@@ -84,14 +84,7 @@ def relay_call(harness, turn, url, extra_env, transport):
     harness.expect(lines and all(" typ relay " in l for l in lines),
                    "answer offers only relay candidates", str(lines))
     agent = harness.agent(timeout=15)
-    harness.graph_action(CALL_ID, "accept", timeout=20)
-    caller.wait_event("connected", timeout=20)
-    agent.wait_event("connected", timeout=20)
-    for leg in ("whatsapp", "agent"):
-        entry = bridge.wait_log("leg_connected", 10, leg=leg)
-        harness.expect(entry.get("local_candidate") == "relay",
-                       f"{leg} leg connected through the relay", str(entry))
-    harness.run_media(caller, agent)
+    relay.relay_media(harness, bridge, CALL_ID, caller, agent)
     allocations = bridge.logs("turn_allocated")
     harness.expect(len(allocations) >= 2 and all(a.get("server") == url for a in allocations),
                    f"an allocation per leg, both from {url}", str(allocations))
