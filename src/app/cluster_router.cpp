@@ -60,8 +60,8 @@ std::string webhook_body_for_call(const std::string& body, const std::string& ca
 }
 
 ClusterRouter::ClusterRouter(net::EventLoop& loop, cluster::ClusterSettings settings,
-                             bridge::CallRegistry& registry, whatsapp::GraphClient& graph)
-    : loop_(loop), registry_(registry), graph_(graph),
+                             CallWorkers& workers, whatsapp::GraphClient& graph)
+    : loop_(loop), workers_(workers), graph_(graph),
       node_(loop, std::move(settings),
             {[this] { return local_calls(); },
              [this](const std::string& from, const std::string& body) { on_delivered(from, body); },
@@ -168,7 +168,7 @@ void ClusterRouter::route_to_owner(const whatsapp::WebhookEvent& event, const st
 void ClusterRouter::handle_here(const whatsapp::WebhookEvent& event) {
   whatsapp::WebhookBatch one;
   one.events.push_back(event);
-  registry_.handle(one);
+  workers_.handle(one);
 }
 
 void ClusterRouter::refuse(const whatsapp::CallConnect& connect, const char* event,
@@ -199,7 +199,7 @@ void ClusterRouter::on_delivered(const std::string& from_node, const std::string
   ++counters_.delivered;
   log::info("cluster_webhook_delivered",
             {{"from_node", from_node}, {"events", batch.events.size()}});
-  registry_.handle(batch); // the sender already routed it here: no second hop
+  workers_.handle(batch); // the sender already routed it here: no second hop
 }
 
 void ClusterRouter::on_orphaned(const cluster::OrphanedCall& call) {
@@ -214,7 +214,7 @@ void ClusterRouter::on_orphaned(const cluster::OrphanedCall& call) {
 
 std::vector<cluster::LocalCall> ClusterRouter::local_calls() const {
   std::vector<cluster::LocalCall> out;
-  for (auto& snapshot : registry_.snapshots()) {
+  for (auto& snapshot : workers_.snapshots()) {
     // Softphone calls never touch Meta; placed calls count once Meta gave them an id.
     if (snapshot.softphone || snapshot.call_id.empty()) continue;
     out.push_back({std::move(snapshot.call_id), std::move(snapshot.phone_number_id)});

@@ -13,7 +13,7 @@
 #include <memory>
 #include <string>
 
-#include "bridge/call_registry.hpp"
+#include "app/call_workers.hpp"
 #include "cluster/cluster_node.hpp"
 #include "whatsapp/graph_client.hpp"
 #include "whatsapp/webhook.hpp"
@@ -31,8 +31,8 @@ struct ClusterCounters {
 
 class ClusterRouter {
 public:
-  ClusterRouter(net::EventLoop& loop, cluster::ClusterSettings settings,
-                bridge::CallRegistry& registry, whatsapp::GraphClient& graph);
+  ClusterRouter(net::EventLoop& loop, cluster::ClusterSettings settings, CallWorkers& workers,
+                whatsapp::GraphClient& graph);
 
   void start() { node_.start(); }
   // A verified webhook: `batch` parsed from `body`. Events act in body order.
@@ -58,7 +58,7 @@ private:
   std::vector<cluster::LocalCall> local_calls() const;
 
   net::EventLoop& loop_;
-  bridge::CallRegistry& registry_;
+  CallWorkers& workers_;
   whatsapp::GraphClient& graph_;
   ClusterCounters counters_;
   cluster::ClusterNode node_; // last: its callbacks use the members above

@@ -1,7 +1,9 @@
 #include "app/config.hpp"
 
+#include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -85,7 +87,8 @@ constexpr const char* kSettings[] = {"PORT",
                                      "REDIS_URL",
                                      "NODE_ID",
                                      "CLUSTER_CALL_TTL_SECONDS",
-                                     "MAX_CALLS_PER_NUMBER"};
+                                     "MAX_CALLS_PER_NUMBER",
+                                     "WORKERS"};
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -155,6 +158,14 @@ TomlContents read_toml(const std::string& path) {
 }
 
 } // namespace
+
+std::uint32_t Config::default_workers() {
+  // The cores this process may run on (taskset and cpusets included), not every core of the host.
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+  return static_cast<std::uint32_t>(std::clamp(CPU_COUNT(&set), 1, 64));
+}
 
 std::vector<std::string> Config::secrets() const {
   std::vector<std::string> out;
@@ -295,6 +306,10 @@ Config load_config(int argc, char** argv, const char* (*environ_lookup)(const ch
   env_number("CLUSTER_CALL_TTL_SECONDS", call_ttl_s, 3600);
   c.cluster_call_ttl = seconds(call_ttl_s);
   env_number("MAX_CALLS_PER_NUMBER", c.max_calls_per_number, 1'000'000);
+  if (const char* v = lookup("WORKERS"); v != nullptr && lower(v) != "auto") {
+    c.workers = static_cast<std::uint32_t>(parse_number("WORKERS", v, 256));
+    if (c.workers == 0) throw ConfigError("WORKERS: must be at least 1, or auto");
+  }
   c.agent = std::move(file.agent);
   c.numbers = std::move(file.numbers);
 

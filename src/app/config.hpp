@@ -71,6 +71,10 @@ struct Config {
   std::string node_id;   // default: host name and process id
   Duration cluster_call_ttl = seconds(15);
   std::uint32_t max_calls_per_number = 1000; // live calls per business number, cluster-wide
+  // Threads that carry calls (the first is the control loop); WORKERS=auto (the default): one
+  // per core.
+  std::uint32_t workers = default_workers();
+  static std::uint32_t default_workers();
   // From the TOML file: the default agent profile's other fields ([agent]; the model, voice,
   // instructions and fallback above already include it) and one profile per business number.
   ProfileSettings agent;

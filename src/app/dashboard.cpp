@@ -26,9 +26,8 @@ void json_reply(const http::Responder& reply, int status, const nlohmann::json& 
 
 } // namespace
 
-Dashboard::Dashboard(net::EventLoop& loop, const bridge::CallRegistry& registry,
-                     std::string admin_token)
-    : loop_(loop), registry_(registry), auth_(std::move(admin_token)),
+Dashboard::Dashboard(net::EventLoop& loop, const CallWorkers& workers, std::string admin_token)
+    : loop_(loop), workers_(workers), auth_(std::move(admin_token)),
       tick_(loop, [this] { on_tick(); }) {
   tick_.arm(loop_.now() + kTickEvery);
 }
@@ -125,7 +124,7 @@ void Dashboard::push(std::string_view event, const nlohmann::json& data) {
 void Dashboard::on_tick() {
   tick_.arm(loop_.now() + kTickEvery);
   // Rates are kept up to date even without a viewer, so the first one sees real figures.
-  auto stats = state_.tick(registry_.snapshots(), loop_.now(), wall_ms());
+  auto stats = state_.tick(workers_.snapshots(), loop_.now(), wall_ms());
   if (cluster_figures_) stats["cluster"] = cluster_figures_();
   push("stats", stats);
 }

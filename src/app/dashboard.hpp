@@ -11,17 +11,18 @@
 // DashboardAuth. The token is never logged.
 //
 // Implements the bridge's CallObserver; reads the calls' counters on its own 1 s timer, never
-// per packet. Threads: the loop's thread only. Owned by the app; outlives nothing it observes
-// (the app unsets the observer before the registry goes).
+// per packet. Threads: the control loop's thread only (calls on other workers report through
+// posted copies, see CallWorker). Owned by the app; outlives nothing it observes (the app unsets
+// the observer before the workers go).
 #include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "app/call_workers.hpp"
 #include "app/dashboard_auth.hpp"
 #include "app/dashboard_state.hpp"
 #include "bridge/call_observer.hpp"
-#include "bridge/call_registry.hpp"
 #include "http/server.hpp"
 #include "net/event_loop.hpp"
 
@@ -36,7 +37,7 @@ class Dashboard final : public bridge::CallObserver {
 public:
   static constexpr std::size_t kMaxStreams = 16;
 
-  Dashboard(net::EventLoop& loop, const bridge::CallRegistry& registry, std::string admin_token);
+  Dashboard(net::EventLoop& loop, const CallWorkers& workers, std::string admin_token);
   ~Dashboard() override;
   Dashboard(const Dashboard&) = delete;
   Dashboard& operator=(const Dashboard&) = delete;
@@ -66,7 +67,7 @@ private:
   void on_tick();
 
   net::EventLoop& loop_;
-  const bridge::CallRegistry& registry_;
+  const CallWorkers& workers_;
   DashboardAuth auth_;
   DashboardState state_;
   std::vector<http::ResponseStream> streams_;

@@ -12,12 +12,12 @@ void histogram(MetricsText& m, const char* name, const Labels& labels,
   m.histogram(name, labels, h.bounds().data(), h.buckets().data(), N, h.sum(), h.count());
 }
 
-void calls(MetricsText& m, const bridge::CallRegistry& registry) {
-  const auto& cm = registry.metrics();
+void calls(MetricsText& m, const bridge::RegistryFigures& registry) {
+  const auto& cm = registry.metrics;
   m.family("wabridge_active_calls", "gauge", "Calls in progress (placed calls ringing included).");
-  m.sample("wabridge_active_calls", static_cast<double>(registry.active_calls()));
+  m.sample("wabridge_active_calls", static_cast<double>(registry.active_calls));
   m.family("wabridge_calls_started_total", "counter", "Calls answered or placed since start.");
-  m.sample("wabridge_calls_started_total", static_cast<double>(registry.calls_started()));
+  m.sample("wabridge_calls_started_total", static_cast<double>(registry.calls_started));
 
   m.family("wabridge_calls_ended_total", "counter",
            "Calls ended, by the cause call_ended logs (see docs/RELIABILITY.md).");
@@ -48,9 +48,9 @@ void calls(MetricsText& m, const bridge::CallRegistry& registry) {
   histogram(m, "wabridge_setup_seconds", {{"step", "first_agent_audio"}}, cm.to_first_agent_audio);
 }
 
-void media(MetricsText& m, const bridge::CallRegistry& registry) {
-  const auto to_agent = registry.media_to_agent();
-  const auto to_caller = registry.media_to_caller();
+void media(MetricsText& m, const bridge::RegistryFigures& registry) {
+  const auto& to_agent = registry.media_to_agent;
+  const auto& to_caller = registry.media_to_caller;
   m.family("wabridge_media_packets_total", "counter",
            "RTP packets sent: to_agent (caller audio forwarded), to_caller (agent audio, silence "
            "fill and announcement).");
@@ -68,11 +68,11 @@ void media(MetricsText& m, const bridge::CallRegistry& registry) {
            "Datagrams the call legs refused: garbage, unselected addresses, failed "
            "authentication.");
   m.sample("wabridge_media_datagrams_dropped_total",
-           static_cast<double>(registry.datagrams_dropped()));
+           static_cast<double>(registry.datagrams_dropped));
 
   // RTCP: one observation per reception report about our stream, per leg (caller: Meta's media
   // server about what we send the caller; agent: the agent's peer about what we send it).
-  const auto& cm = registry.metrics();
+  const auto& cm = registry.metrics;
   const std::pair<const char*, const bridge::LegQualityHistograms*> legs[] = {
       {"whatsapp", &cm.caller_leg}, {"agent", &cm.agent_leg}};
   m.family("wabridge_rtcp_loss_ratio", "histogram",
@@ -91,8 +91,8 @@ void media(MetricsText& m, const bridge::CallRegistry& registry) {
     histogram(m, "wabridge_rtcp_rtt_seconds", {{"leg", leg}}, h->rtt);
 }
 
-void errors(MetricsText& m, const bridge::CallRegistry& registry) {
-  const auto& cm = registry.metrics();
+void errors(MetricsText& m, const bridge::RegistryFigures& registry) {
+  const auto& cm = registry.metrics;
   m.family("wabridge_agent_errors_total", "counter",
            "Agent failures that ran the fallback, by kind (the call_ended / agent_unavailable "
            "cause) and HTTP status (0: none).");
@@ -168,7 +168,7 @@ void cluster_rows(MetricsText& m, const ClusterReport& c) {
 
 } // namespace
 
-std::string render_metrics(const bridge::CallRegistry& registry, const ServerFigures& server,
+std::string render_metrics(const bridge::RegistryFigures& registry, const ServerFigures& server,
                            const std::optional<ClusterReport>& cluster) {
   MetricsText m;
   calls(m, registry);
@@ -180,7 +180,7 @@ std::string render_metrics(const bridge::CallRegistry& registry, const ServerFig
       {"wabridge_webhooks_malformed_total", "counter", "Webhooks whose body was unusable.",
        static_cast<double>(server.webhooks_malformed)},
       {"wabridge_webhook_duplicates_total", "counter", "Duplicate webhook events ignored.",
-       static_cast<double>(registry.duplicates_ignored())},
+       static_cast<double>(registry.duplicates_ignored)},
       {"wabridge_draining", "gauge", "1 while shutting down.", server.draining ? 1.0 : 0.0},
       // Resource gauges: back to their idle values once every call has ended (nothing leaked).
       {"wabridge_event_loop_fds", "gauge",

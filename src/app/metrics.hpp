@@ -1,7 +1,7 @@
 #pragma once
 // GET /metrics: renders the server's counters, the calls' metrics (bridge::CallMetrics plus the
 // live calls' own figures) and the process figures in Prometheus text format. Every name and
-// label is listed in README.md ("Metrics"). Loop thread only (it reads the calls' counters).
+// label is listed in README.md ("Metrics"). Any thread: it reads only the figures it is given.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,7 +29,7 @@ struct ClusterReport {
   std::uint64_t calls_orphaned = 0; // calls of dead nodes this node ended
 };
 
-std::string render_metrics(const bridge::CallRegistry& registry, const ServerFigures& server,
+std::string render_metrics(const bridge::RegistryFigures& registry, const ServerFigures& server,
                            const std::optional<ClusterReport>& cluster = std::nullopt);
 
 } // namespace wab::app

@@ -8,24 +8,20 @@
 
 #include <fmt/format.h>
 
-#include "agent/realtime_signaling.hpp"
-#include "agent/tool_invoker.hpp"
 #include "app/agent_profiles.hpp"
+#include "app/call_workers.hpp"
 #include "app/cluster_router.hpp"
 #include "app/dashboard.hpp"
 #include "app/dashboard_auth.hpp"
 #include "app/metrics.hpp"
 #include "app/softphone.hpp"
-#include "bridge/call_registry.hpp"
 #include "common/json_input.hpp"
 #include "common/log.hpp"
-#include "http/client.hpp"
 #include "http/server.hpp"
 #include "net/event_loop.hpp"
 #include "net/interfaces.hpp"
 #include "tls/client_context.hpp"
 #include "turn/server_url.hpp"
-#include "whatsapp/graph_client.hpp"
 #include "whatsapp/signature.hpp"
 #include "whatsapp/webhook.hpp"
 
@@ -93,60 +89,20 @@ rtc::TransportConfig transport_config(const Config& c) {
 class Server::Impl {
 public:
   explicit Impl(Config config)
-      : config_(std::move(config)), http_client_(loop_), http_server_(loop_),
-        graph_(http_client_, whatsapp::GraphConfig{config_.whatsapp_graph_url,
-                                                   config_.whatsapp_access_token, seconds(10)}),
-        tool_invoker_(http_client_), services_{loop_,
-                                               batch_,
-                                               graph_,
-                                               nullptr,
-                                               build_agent_profiles(config_, announcements_),
-                                               transport_config(config_),
-                                               config_.accept_window,
-                                               config_.agent_setup_timeout,
-                                               config_.max_call_duration,
-                                               config_.agent_rollover_after,
-                                               &tool_invoker_,
-                                               {config_.call_data_dir, config_.record_calls}},
-        registry_(services_) {
-    if (!config_.openai_api_key.empty()) {
-      agent::RealtimeConfig rc;
-      rc.base_url = config_.openai_base_url;
-      rc.api_key = config_.openai_api_key;
-      rc.auth = config_.openai_auth == "ephemeral" ? agent::AuthMode::ephemeral
-                                                   : agent::AuthMode::api_key;
-      realtime_ = std::make_unique<agent::RealtimeSignaling>(http_client_, rc);
-      services_.realtime = realtime_.get();
-    }
-    if (!config_.openai_api_key.empty()) {
-      agent::RealtimeConfig rc;
-      rc.api = agent::AgentApi::live;
-      rc.base_url = config_.openai_base_url;
-      rc.api_key = config_.openai_api_key;
-      live_ = std::make_unique<agent::RealtimeSignaling>(http_client_, rc);
-    }
-    if (!config_.azure_openai_api_key.empty()) {
-      agent::RealtimeConfig rc;
-      rc.base_url = config_.azure_openai_base_url;
-      rc.api_key = config_.azure_openai_api_key;
-      rc.azure_api_key_header = true;
-      rc.auth = config_.openai_auth == "ephemeral" ? agent::AuthMode::ephemeral
-                                                   : agent::AuthMode::api_key;
-      azure_ = std::make_unique<agent::RealtimeSignaling>(http_client_, rc);
-    }
-    use_providers(services_.profiles.default_profile, "[agent]");
-    for (auto& [id, profile] : services_.profiles.by_number)
-      use_providers(profile, "[numbers.\"" + id + "\"]");
+      : config_(std::move(config)), http_server_(loop_),
+        workers_(loop_, config_, build_agent_profiles(config_, announcements_),
+                 transport_config(config_)) {
     if (!config_.redis_url.empty()) {
       cluster::ClusterSettings cs;
       cs.redis = cluster::parse_redis_url(config_.redis_url);
       cs.node_id = config_.node_id;
       cs.call_ttl = config_.cluster_call_ttl;
       cs.max_calls_per_number = config_.max_calls_per_number;
-      cluster_ = std::make_unique<ClusterRouter>(loop_, std::move(cs), registry_, graph_);
+      cluster_ = std::make_unique<ClusterRouter>(loop_, std::move(cs), workers_,
+                                                 workers_.control().graph());
     }
     if (!config_.admin_token.empty()) {
-      dashboard_ = std::make_unique<Dashboard>(loop_, registry_, config_.admin_token);
+      dashboard_ = std::make_unique<Dashboard>(loop_, workers_, config_.admin_token);
       if (cluster_) {
         dashboard_->set_cluster_figures([this] {
           const auto f = cluster_->node().figures();
@@ -157,28 +113,18 @@ public:
                                 {"calls", f.calls}};
         });
       }
-      services_.observer = dashboard_.get();
-      softphone_ = std::make_unique<Softphone>(registry_, services_, *dashboard_);
+      workers_.set_observer(dashboard_.get());
+      softphone_ = std::make_unique<Softphone>(workers_.control().registry(),
+                                               workers_.control().services(), *dashboard_);
     }
     routes();
   }
 
-  // The calls outlive the dashboard (members go in reverse order): they must not report to it.
-  ~Impl() { services_.observer = nullptr; }
-
-  // Points a profile at its agent service; Azure must be configured when a profile names it.
-  void use_providers(bridge::AgentProfile& profile, const std::string& where) {
-    if (profile.provider == "gpt-live") {
-      if (!live_) throw ConfigError(where + ": provider gpt-live needs OPENAI_API_KEY");
-      profile.realtime = live_.get();
-      return;
-    }
-    if (profile.provider != "azure") return;
-    if (!azure_) {
-      throw ConfigError(where + ": provider azure needs AZURE_OPENAI_API_KEY and "
-                                "AZURE_OPENAI_BASE_URL");
-    }
-    profile.realtime = azure_.get();
+  // The calls outlive the dashboard (members go in reverse order): they must not report to it,
+  // and the worker threads must be stopped before anything they use goes.
+  ~Impl() {
+    workers_.stop();
+    workers_.set_observer(nullptr);
   }
 
   int run() {
@@ -186,7 +132,7 @@ public:
     sweep_call_data();
     const std::uint16_t port = http_server_.listen(config_.http_host, config_.port);
     nlohmann::json addresses = nlohmann::json::array();
-    for (const auto& a : services_.transport.host_addresses)
+    for (const auto& a : workers_.control().services().transport.host_addresses)
       addresses.push_back(a.ip_string());
     log::info(
         "wabridge_listening",
@@ -194,10 +140,12 @@ public:
          {"port", port},
          {"media_addresses", addresses},
          {"media_ports", fmt::format("{}-{}", config_.media_port_min, config_.media_port_max)},
-         {"agent", realtime_ ? "openai_realtime" : "none (calls are rejected)"},
+         {"agent", workers_.control().services().realtime != nullptr ? "openai_realtime"
+                                                                     : "none (calls are rejected)"},
          {"openai_auth", config_.openai_auth},
          {"fallback", config_.fallback},
-         {"numbers_configured", services_.profiles.by_number.size()}});
+         {"numbers_configured", workers_.control().services().profiles.by_number.size()},
+         {"workers", workers_.size()}});
     if (dashboard_) {
       log::info("dashboard_enabled", {{"path", "/dashboard"}, {"softphone", "/softphone"}});
     } else {
@@ -207,8 +155,10 @@ public:
       log::warn("webhook_signature_check_disabled",
                 {{"setting", "WHATSAPP_INSECURE_SKIP_SIGNATURE"}});
     }
+    workers_.start();
     if (cluster_) cluster_->start();
     loop_.run();
+    workers_.stop();
     log::info("wabridge_stopped", {});
     return 0;
   }
@@ -279,18 +229,18 @@ private:
     if (!cluster_ && std::none_of(batch->events.begin(), batch->events.end(), [](const auto& e) {
           return std::holds_alternative<whatsapp::CallConnect>(e);
         })) {
-      if (draining_) registry_.stop_accepting();
-      registry_.handle(*batch);
+      if (draining_) workers_.stop_accepting();
+      workers_.handle(*batch);
       return;
     }
     std::shared_ptr<const std::string> body;
     if (cluster_) body = std::make_shared<const std::string>(req.body);
     loop_.post([this, batch = std::move(batch), body = std::move(body)] {
-      if (draining_) registry_.stop_accepting();
+      if (draining_) workers_.stop_accepting();
       if (cluster_) {
         cluster_->handle(batch, body);
       } else {
-        registry_.handle(*batch);
+        workers_.handle(*batch);
       }
     });
   }
@@ -328,20 +278,24 @@ private:
       json_reply(reply, 503, {{"error", "wabridge is shutting down"}});
       return;
     }
-    if (services_.profiles.for_number(call.phone_number_id).realtime == nullptr &&
-        services_.realtime == nullptr) {
+    const bridge::CallServices& services = workers_.control().services();
+    if (services.profiles.for_number(call.phone_number_id).realtime == nullptr &&
+        services.realtime == nullptr) {
       json_reply(reply, 503, {{"error", "no agent is configured for this number"}});
       return;
     }
-    registry_.place_call(std::move(call), [reply = std::move(reply),
-                                           json_reply](const whatsapp::GraphResult& r) mutable {
-      if (r.ok) {
-        json_reply(reply, 200, {{"call_id", r.call_id}});
-      } else {
-        json_reply(reply, 502,
-                   {{"error", r.message}, {"code", r.error_code}, {"http_status", r.http_status}});
-      }
-    });
+    // Placed calls run on worker 0, the control loop: see CallWorkers.
+    workers_.control().registry().place_call(
+        std::move(call),
+        [reply = std::move(reply), json_reply](const whatsapp::GraphResult& r) mutable {
+          if (r.ok) {
+            json_reply(reply, 200, {{"call_id", r.call_id}});
+          } else {
+            json_reply(
+                reply, 502,
+                {{"error", r.message}, {"code", r.error_code}, {"http_status", r.http_status}});
+          }
+        });
   }
 
   std::string metrics() const {
@@ -350,10 +304,11 @@ private:
       cluster = ClusterReport{cluster_->node().figures(), cluster_->counters(),
                               cluster_->node().calls_orphaned()};
     }
-    return render_metrics(registry_,
+    return render_metrics(workers_.figures(),
                           {webhooks_received_, webhooks_bad_signature_, webhooks_malformed_,
-                           draining_, loop_.watched_fds(), loop_.pending_timers(),
-                           http_client_.in_flight()},
+                           draining_, loop_.watched_fds() + workers_.worker_loop_fds(),
+                           loop_.pending_timers() + workers_.worker_loop_timers(),
+                           workers_.http_in_flight()},
                           cluster);
   }
 
@@ -384,29 +339,29 @@ private:
 
   void start_drain(const char* signal_name) {
     if (draining_) { // a second signal: stop now
-      registry_.shut_down_all("shutdown");
+      workers_.shut_down_all("shutdown");
       finish_drain(loop_.now() + seconds(5));
       return;
     }
     draining_ = true;
-    registry_.stop_accepting();
+    workers_.stop_accepting();
     if (cluster_) cluster_->set_draining();
     log::info(
         "drain_started",
         {{"signal", signal_name},
-         {"active_calls", registry_.active_calls()},
+         {"active_calls", workers_.active_calls()},
          {"grace_seconds", std::chrono::duration_cast<seconds>(config_.drain_grace).count()}});
     drain_deadline_ = loop_.now() + config_.drain_grace;
     poll_drain();
   }
 
   void poll_drain() {
-    if (registry_.active_calls() == 0) {
+    if (workers_.active_calls() == 0) {
       finish_drain(loop_.now() + seconds(5));
       return;
     }
     if (loop_.now() >= drain_deadline_) {
-      registry_.shut_down_all("shutdown");
+      workers_.shut_down_all("shutdown");
       finish_drain(loop_.now() + seconds(5));
       return;
     }
@@ -418,7 +373,7 @@ private:
     http_server_.stop_accepting();
     if (cluster_) cluster_->node().flush(); // the calls that just ended are no orphans
     const bool redis_done = !cluster_ || cluster_->node().in_flight() == 0;
-    if ((http_client_.in_flight() == 0 && registry_.active_calls() == 0 && redis_done) ||
+    if ((workers_.http_in_flight() == 0 && workers_.active_calls() == 0 && redis_done) ||
         loop_.now() >= deadline) {
       loop_.stop();
       return;
@@ -428,17 +383,9 @@ private:
 
   Config config_;
   net::EventLoop loop_;
-  net::ReceiveBatch batch_;
-  http::Client http_client_;
   http::Server http_server_;
-  whatsapp::GraphClient graph_;
-  std::unique_ptr<agent::RealtimeSignaling> realtime_;
-  std::unique_ptr<agent::RealtimeSignaling> azure_;
-  std::unique_ptr<agent::RealtimeSignaling> live_; // GPT-Live, same key and base as OpenAI
-  agent::ToolInvoker tool_invoker_;
-  AnnouncementStore announcements_; // before services_: its profiles point into it
-  bridge::CallServices services_;
-  bridge::CallRegistry registry_;
+  AnnouncementStore announcements_; // before workers_: their profiles point into it
+  CallWorkers workers_;
   std::unique_ptr<Dashboard> dashboard_;   // null without ADMIN_TOKEN
   std::unique_ptr<Softphone> softphone_;   // likewise
   std::unique_ptr<ClusterRouter> cluster_; // null without REDIS_URL

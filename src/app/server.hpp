@@ -1,10 +1,11 @@
 #pragma once
-// The wabridge server: one control loop with the HTTP server (webhooks, health, metrics), the
-// HTTP client (Graph API, OpenAI), and the calls with their media legs. SIGTERM/SIGINT drain:
-// /healthz turns 503, new calls are refused, live calls may finish for the grace period, then
-// they are ended cleanly.
+// The wabridge server: one control loop with the HTTP server (webhooks, health, metrics,
+// dashboard), and the call workers (app/call_workers.hpp): worker 0 on the control loop, the
+// others on threads of their own, each with its calls, their media legs and the HTTP client they
+// use (Graph API, OpenAI). SIGTERM/SIGINT drain: /healthz turns 503, new calls are refused, live
+// calls may finish for the grace period, then they are ended cleanly.
 //
-// Threads: run() runs the loop on the calling thread; everything else happens on it.
+// Threads: run() runs the control loop on the calling thread and the workers' threads.
 #include <memory>
 
 #include "app/config.hpp"

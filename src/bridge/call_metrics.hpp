@@ -1,7 +1,7 @@
 #pragma once
-// Process-wide call metrics the calls record into (loop thread only): how calls ended, setup-time
-// and RTCP histograms, agent and Graph API errors, and the media counters of ended calls (live
-// calls keep their own, see CallStats). The app renders them (app/metrics.cpp); nothing here
+// One worker's call metrics, which its calls record into (its loop thread only): how calls ended,
+// setup-time and RTCP histograms, agent and Graph API errors, and the media counters of ended calls
+// (live calls keep their own, see CallStats). The app renders them (app/metrics.cpp); nothing here
 // knows the exposition format.
 #include <array>
 #include <cstdint>
@@ -25,6 +25,13 @@ public:
     ++count_;
     sum_ += value;
   }
+  // Adds another histogram with the same bounds (e.g. another worker's).
+  void add(const Histogram& other) {
+    for (std::size_t i = 0; i < N; ++i)
+      buckets_[i] += other.buckets_[i];
+    count_ += other.count_;
+    sum_ += other.sum_;
+  }
   const std::array<double, N>& bounds() const { return bounds_; }
   const std::array<std::uint64_t, N>& buckets() const { return buckets_; }
   std::uint64_t count() const { return count_; }
@@ -45,6 +52,11 @@ struct LegQualityHistograms {
   RatioHistogram fraction_lost{{0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1}};
   SecondsHistogram jitter{{0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64}};
   SecondsHistogram rtt{{0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2}};
+  void add(const LegQualityHistograms& other) {
+    fraction_lost.add(other.fraction_lost);
+    jitter.add(other.jitter);
+    rtt.add(other.rtt);
+  }
 };
 
 struct CallMetrics {
@@ -81,6 +93,9 @@ struct CallMetrics {
   void agent_error(const std::string& kind, int http_status) {
     ++agent_errors[{kind, http_status}];
   }
+
+  // Adds another worker's metrics to these (the process's figures are the sum of its workers').
+  void add(const CallMetrics& other);
 };
 
 } // namespace wab::bridge

@@ -211,6 +211,28 @@ std::vector<CallSnapshot> CallRegistry::snapshots() const {
   return out;
 }
 
+RegistryFigures CallRegistry::figures() const {
+  RegistryFigures f;
+  f.active_calls = active_calls();
+  f.calls_started = calls_started_;
+  f.duplicates_ignored = duplicates_ignored_;
+  f.datagrams_dropped = datagrams_dropped();
+  f.media_to_agent = media_to_agent();
+  f.media_to_caller = media_to_caller();
+  f.metrics = metrics_;
+  return f;
+}
+
+void RegistryFigures::add(const RegistryFigures& other) {
+  active_calls += other.active_calls;
+  calls_started += other.calls_started;
+  duplicates_ignored += other.duplicates_ignored;
+  datagrams_dropped += other.datagrams_dropped;
+  media_to_agent.add(other.media_to_agent);
+  media_to_caller.add(other.media_to_caller);
+  metrics.add(other.metrics);
+}
+
 void CallRegistry::shut_down_all(const std::string& cause) {
   accepting_ = false;
   for (auto& [id, call] : calls_)

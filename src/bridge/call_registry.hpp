@@ -17,6 +17,19 @@
 
 namespace wab::bridge {
 
+// A registry's figures at one moment, for /metrics: its counters, the metrics its calls recorded
+// and the media of its ended and live calls. add() sums several registries (one per worker).
+struct RegistryFigures {
+  std::size_t active_calls = 0;
+  std::uint64_t calls_started = 0;
+  std::uint64_t duplicates_ignored = 0;
+  std::uint64_t datagrams_dropped = 0;
+  MediaCounter media_to_agent;
+  MediaCounter media_to_caller;
+  CallMetrics metrics;
+  void add(const RegistryFigures& other);
+};
+
 class CallRegistry {
 public:
   explicit CallRegistry(CallServices& services, Duration remember_for = std::chrono::minutes(10));
@@ -56,6 +69,12 @@ public:
   MediaCounter media_to_caller() const;
   // One line per live call (placed calls still ringing included), for listings.
   std::vector<CallSnapshot> snapshots() const;
+  // All of the above at once.
+  RegistryFigures figures() const;
+  // A call (or a placed call's early answer) with this id is held here.
+  bool holds(const std::string& call_id) const {
+    return calls_.count(call_id) != 0 || early_answers_.count(call_id) != 0;
+  }
 
 private:
   void on_connect(const whatsapp::CallConnect& connect);

@@ -18,6 +18,10 @@ struct MediaCounter {
     ++packets;
     bytes += len;
   }
+  void add(const MediaCounter& other) {
+    packets += other.packets;
+    bytes += other.bytes;
+  }
 };
 
 // The latest RTCP reception report about the stream we send on one leg.

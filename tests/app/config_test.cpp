@@ -1,6 +1,7 @@
 #include "app/config.hpp"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -254,6 +255,25 @@ TEST_F(ConfigTest, ClusterSettingsAreReadAndChecked) {
   fake_env()["CLUSTER_CALL_TTL_SECONDS"] = "15";
   fake_env()["MAX_CALLS_PER_NUMBER"] = "0";
   EXPECT_NE(error_of().find("MAX_CALLS_PER_NUMBER"), std::string::npos);
+}
+
+TEST_F(ConfigTest, WorkersDefaultToTheCoresWeMayRunOnAndAreChecked) {
+  const Config defaults = load();
+  EXPECT_GE(defaults.workers, 1u);
+  EXPECT_EQ(defaults.workers, Config::default_workers());
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  ASSERT_EQ(sched_getaffinity(0, sizeof set, &set), 0);
+  EXPECT_EQ(defaults.workers, static_cast<std::uint32_t>(std::min(CPU_COUNT(&set), 64)));
+
+  fake_env()["WORKERS"] = "3";
+  EXPECT_EQ(load().workers, 3u);
+  fake_env()["WORKERS"] = "AUTO";
+  EXPECT_EQ(load().workers, Config::default_workers());
+  for (const char* bad : {"0", "257", "two", "-1"}) {
+    fake_env()["WORKERS"] = bad;
+    EXPECT_NE(error_of().find("WORKERS"), std::string::npos) << bad;
+  }
 }
 
 } // namespace

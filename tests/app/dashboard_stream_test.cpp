@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "app/call_workers.hpp"
 #include "app/dashboard.hpp"
-#include "bridge/call_registry.hpp"
 #include "http/http_test_support.hpp"
 #include "http/server.hpp"
 
@@ -51,18 +51,10 @@ protected:
   }
 
   net::EventLoop loop_;
-  net::ReceiveBatch batch_;
-  whatsapp::GraphClient graph_{[](http::Request, http::Client::Callback) {},
-                               whatsapp::GraphConfig{}};
-  bridge::CallServices services_{.loop = loop_,
-                                 .batch = batch_,
-                                 .graph = graph_,
-                                 .profiles = {},
-                                 .transport = {},
-                                 .call_data = {}};
-  bridge::CallRegistry registry_{services_};
+  Config config_;
+  CallWorkers workers_{loop_, config_, {}, {}};
   http::Server server_{loop_};
-  Dashboard dashboard_{loop_, registry_, kToken}; // after the server: closes its streams first
+  Dashboard dashboard_{loop_, workers_, kToken}; // after the server: closes its streams first
 };
 
 TEST_F(DashboardStream, StatsCarryTheClusterFigures) {

@@ -19,6 +19,7 @@ constexpr const char* kUsage = R"(usage: wab-loadgen --bridge PATH [options]
   --max-p99-us U        criterion: p99 one-way latency at most U µs        [1000]
   --sample-every S      print the bridge's CPU/RSS/fds every S seconds (soak)
   --bridge-cpus LIST    pin wabridge (taskset list, e.g. 1)
+  --bridge-workers N    wabridge's WORKERS (threads carrying calls)     [auto]
   --gen-cpus LIST       pin the generator (e.g. 0)
   --bridge-log FILE     wabridge's stdout/stderr                           [/dev/null]
   --media-ports A-B     the bridge's MEDIA_PORT_MIN/MAX                    [40000-49999]
@@ -77,6 +78,8 @@ Options parse_options(int argc, char** argv) {
       o.sample_every_s = number(arg, v);
     else if (arg == "--bridge-cpus")
       o.bridge_cpus = v;
+    else if (arg == "--bridge-workers")
+      o.bridge_workers = v;
     else if (arg == "--gen-cpus")
       o.gen_cpus = v;
     else if (arg == "--bridge-log")

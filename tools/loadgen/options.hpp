@@ -16,9 +16,10 @@ struct Options {
   std::size_t max_calls = 4000; // ramp mode stops here
   double max_loss = 0.001;      // ramp pass criteria, per direction
   double max_p99_us = 1000;
-  double sample_every_s = 0; // > 0: print the bridge's CPU, RSS and fds this often (soak)
-  std::string bridge_cpus;   // taskset list for wabridge
-  std::string gen_cpus;      // taskset list for the generator
+  double sample_every_s = 0;           // > 0: print the bridge's CPU, RSS and fds this often (soak)
+  std::string bridge_cpus;             // taskset list for wabridge
+  std::string bridge_workers = "auto"; // its WORKERS
+  std::string gen_cpus;                // taskset list for the generator
   std::string bridge_log = "/dev/null";
   std::uint16_t media_port_min = 40000; // the bridge's media ports
   std::uint16_t media_port_max = 49999;

@@ -60,6 +60,7 @@ std::vector<std::string> Generator::bridge_environment() const {
           "OPENAI_BASE_URL=" + svc + "/v1",
           "OPENAI_AUTH=apikey",
           "DRAIN_GRACE_SECONDS=1",
+          "WORKERS=" + options_.bridge_workers,
           "STUN_SERVER="};
 }
 
