@@ -106,7 +106,10 @@ std::size_t EventLoop::dispatch_fd_events(int timeout_ms) {
   for (int i = 0; i < n; ++i) {
     const std::uint64_t cookie = events[i].data.u64;
     if (cookie == kWakeCookie) {
+      // Tasks posted before an fd became readable run before its handler: another thread's
+      // hand-over (a hang-up) is not overtaken by what the peer sent after it (its DTLS close).
       drain_wakeup();
+      ran += run_posted_tasks();
       continue;
     }
     const auto fd = static_cast<std::size_t>(cookie & 0xffffffffu);

@@ -63,7 +63,8 @@ public:
   bool reschedule_timer(TimerId id, TimePoint when);
   std::size_t pending_timers() const { return heap_.size(); }
 
-  // Thread-safe: queues `task` to run on the loop thread and wakes the loop.
+  // Thread-safe: queues `task` to run on the loop thread and wakes the loop. Tasks run in the
+  // order posted; those posted before an fd became readable run before that fd's handler.
   void post(Task task);
 
   // Dispatches until stop(). Thread-safe stop() may come from any thread or callback.

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -262,6 +263,23 @@ TEST(EventLoopFds, HandlerRunsWhileReadable) {
   EXPECT_EQ(calls, 1);
   EXPECT_THROW(loop.add_fd(p.fds[0], [] {}), std::system_error);
   EXPECT_EQ(loop.watched_fds(), 1u); // the refused second registration counts nothing
+}
+
+// A task another thread posted before a socket became readable runs first: the hand-over of a
+// hang-up is not overtaken by the peer's close that followed it.
+TEST(EventLoopFds, TasksPostedBeforeAnFdWasReadableRunBeforeItsHandler) {
+  EventLoop loop;
+  loop.run_once(Duration::zero()); // this thread drives the loop
+  Pipe p;
+  std::vector<std::string> order;
+  loop.add_fd(p.fds[0], [&] {
+    order.push_back("fd");
+    p.drain();
+  });
+  std::thread([&] { loop.post([&] { order.push_back("task"); }); }).join();
+  p.poke();
+  loop.run_once(seconds(5));
+  EXPECT_EQ(order, (std::vector<std::string>{"task", "fd"}));
 }
 
 TEST(EventLoopFds, HandlerMayRemoveItself) {
