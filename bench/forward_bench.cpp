@@ -17,7 +17,7 @@
 namespace wab::bench {
 namespace {
 
-dtls::SrtpProfile profile_arg(const benchmark::State& state) {
+dtls::SrtpProfile forward_profile_arg(const benchmark::State& state) {
   return state.range(0) == 0 ? dtls::SrtpProfile::kAes128CmSha1_80
                              : dtls::SrtpProfile::kAeadAes128Gcm;
 }
@@ -72,8 +72,8 @@ struct ForwardPath {
 };
 
 void BM_ForwardCrypto(benchmark::State& state) {
-  const auto caller = make_leg_keys(profile_arg(state), 1);
-  const auto agent = make_leg_keys(profile_arg(state), 2);
+  const auto caller = make_leg_keys(forward_profile_arg(state), 1);
+  const auto agent = make_leg_keys(forward_profile_arg(state), 2);
   FarEndRing phone(caller.far, 4096);
   ForwardPath path(caller.us, agent.us);
   std::vector<std::uint8_t> slot(net::ReceiveBatch::kDefaultDatagramCapacity);
@@ -89,7 +89,7 @@ void BM_ForwardCrypto(benchmark::State& state) {
     if (out == 0) state.SkipWithError("forward failed");
     benchmark::DoNotOptimize(out);
   }
-  state.SetLabel(std::string(dtls::srtp_profile_name(profile_arg(state))));
+  state.SetLabel(std::string(dtls::srtp_profile_name(forward_profile_arg(state))));
 }
 BENCHMARK(BM_ForwardCrypto)->Arg(0)->Arg(1);
 
@@ -106,8 +106,8 @@ net::SocketAddress address_of(const net::UdpSocket& s) {
 }
 
 void BM_ForwardLoopback(benchmark::State& state) {
-  const auto caller = make_leg_keys(profile_arg(state), 1);
-  const auto agent = make_leg_keys(profile_arg(state), 2);
+  const auto caller = make_leg_keys(forward_profile_arg(state), 1);
+  const auto agent = make_leg_keys(forward_profile_arg(state), 2);
   FarEndRing phone_ring(caller.far, 4096);
   ForwardPath path(caller.us, agent.us);
   net::EventLoop loop; // the sockets register with it; the benchmark drives them directly
@@ -143,7 +143,8 @@ void BM_ForwardLoopback(benchmark::State& state) {
   }
   if (delivered != state.iterations() * kBurst) state.SkipWithError("datagrams lost on loopback");
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBurst));
-  state.SetLabel(std::string(dtls::srtp_profile_name(profile_arg(state))) + ", per item = packet");
+  state.SetLabel(std::string(dtls::srtp_profile_name(forward_profile_arg(state))) +
+                 ", per item = packet");
 }
 BENCHMARK(BM_ForwardLoopback)->Arg(0)->Arg(1);
 

@@ -2,6 +2,13 @@
 function(wab_add_library layer)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
   add_library(wab_${layer} STATIC ${ARG_SOURCES})
+  # Sources generated into the build tree (embedded assets: one byte array each, nothing to share
+  # with the rest) compile alone in a unity build (CMAKE_UNITY_BUILD, scripts/test.sh).
+  foreach(src IN LISTS ARG_SOURCES)
+    if(src MATCHES "^${CMAKE_BINARY_DIR}/")
+      set_source_files_properties(${src} PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
+    endif()
+  endforeach()
   target_include_directories(wab_${layer} PUBLIC ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(wab_${layer} PUBLIC ${ARG_DEPS})
 endfunction()
@@ -10,6 +17,13 @@ endfunction()
 function(wab_add_test name)
   cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
+  # tests/support/counting_new.cpp replaces the global operator new/delete: in a unity build it
+  # still compiles alone, so no test code around it sees (and inlines) the replacement.
+  foreach(src IN LISTS ARG_SOURCES)
+    if(src MATCHES "support/counting_new\\.cpp$")
+      set_source_files_properties(${src} PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
+    endif()
+  endforeach()
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest_main GTest::gmock)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   add_test(NAME ${name} COMMAND ${name})

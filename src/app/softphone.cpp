@@ -10,7 +10,7 @@
 namespace wab::app {
 namespace {
 
-void json_reply(const http::Responder& reply, int status, const nlohmann::json& body) {
+void softphone_reply(const http::Responder& reply, int status, const nlohmann::json& body) {
   http::ServerResponse response;
   response.status = status;
   response.content_type = "application/json";
@@ -51,12 +51,13 @@ void Softphone::on_call(const http::ServerRequest& req, http::Responder reply) {
     call.phone_number_id = string_field(*body, "phone_number_id");
   }
   if (!body || call.offer_sdp.empty()) {
-    json_reply(reply, 400, {{"error", "expected JSON {\"sdp\": offer, \"phone_number_id\"?}"}});
+    softphone_reply(reply, 400,
+                    {{"error", "expected JSON {\"sdp\": offer, \"phone_number_id\"?}"}});
     return;
   }
   if (services_.profiles.for_number(call.phone_number_id).realtime == nullptr &&
       services_.realtime == nullptr) {
-    json_reply(reply, 503, {{"error", "no agent is configured for this number"}});
+    softphone_reply(reply, 503, {{"error", "no agent is configured for this number"}});
     return;
   }
   call.call_id = fmt::format("softphone-{:016x}", random_u64());
@@ -65,14 +66,14 @@ void Softphone::on_call(const http::ServerRequest& req, http::Responder reply) {
   const bool started = registry_.start_softphone_call(
       std::move(call), [reply, id](const std::string& answer_sdp, const std::string& cause) {
         if (answer_sdp.empty()) {
-          json_reply(
+          softphone_reply(
               reply, 502,
               {{"error", "the call could not be answered"}, {"call_id", id}, {"cause", cause}});
         } else {
-          json_reply(reply, 200, {{"call_id", id}, {"sdp", answer_sdp}});
+          softphone_reply(reply, 200, {{"call_id", id}, {"sdp", answer_sdp}});
         }
       });
-  if (!started) json_reply(reply, 503, {{"error", "wabridge is not taking calls"}});
+  if (!started) softphone_reply(reply, 503, {{"error", "wabridge is not taking calls"}});
 }
 
 void Softphone::on_hangup(const http::ServerRequest& req, const http::Responder& reply) {
@@ -81,7 +82,7 @@ void Softphone::on_hangup(const http::ServerRequest& req, const http::Responder&
   const auto body = parse_untrusted_json(req.body, kBodyLimits, why);
   const std::string id = body ? string_field(*body, "call_id") : std::string();
   if (id.empty() || !registry_.hang_up_softphone_call(id, "softphone_hung_up")) {
-    json_reply(reply, 404, {{"error", "no such softphone call"}});
+    softphone_reply(reply, 404, {{"error", "no such softphone call"}});
     return;
   }
   http::ServerResponse response;

@@ -37,7 +37,7 @@ int verify_certificate(X509_STORE_CTX* store, void* /*arg*/) {
   return 0;
 }
 
-[[noreturn]] void fail(const char* what) {
+[[noreturn]] void fail_context(const char* what) {
   ERR_clear_error();
   throw std::runtime_error(std::string("DTLS context: ") + what);
 }
@@ -46,19 +46,20 @@ int verify_certificate(X509_STORE_CTX* store, void* /*arg*/) {
 
 SslCtxPtr make_dtls_context(X509* certificate, EVP_PKEY* key, SrtpProfileOffer offer) {
   SslCtxPtr ctx(SSL_CTX_new(DTLS_method()));
-  if (!ctx) fail("SSL_CTX_new");
+  if (!ctx) fail_context("SSL_CTX_new");
   if (SSL_CTX_set_min_proto_version(ctx.get(), DTLS1_2_VERSION) != 1 ||
       SSL_CTX_set_max_proto_version(ctx.get(), DTLS1_2_VERSION) != 1) {
-    fail("protocol version");
+    fail_context("protocol version");
   }
-  if (SSL_CTX_use_certificate(ctx.get(), certificate) != 1) fail("use_certificate");
-  if (SSL_CTX_use_PrivateKey(ctx.get(), key) != 1) fail("use_PrivateKey");
-  if (SSL_CTX_check_private_key(ctx.get()) != 1) fail("check_private_key");
-  if (SSL_CTX_set_cipher_list(ctx.get(), kCipherList) != 1) fail("cipher list");
+  if (SSL_CTX_use_certificate(ctx.get(), certificate) != 1) fail_context("use_certificate");
+  if (SSL_CTX_use_PrivateKey(ctx.get(), key) != 1) fail_context("use_PrivateKey");
+  if (SSL_CTX_check_private_key(ctx.get()) != 1) fail_context("check_private_key");
+  if (SSL_CTX_set_cipher_list(ctx.get(), kCipherList) != 1) fail_context("cipher list");
   // OpenSSL 3 picks ECDH groups automatically; name them so both X25519 and P-256 are offered.
-  if (SSL_CTX_set1_groups_list(ctx.get(), "X25519:P-256:P-384") != 1) fail("groups");
+  if (SSL_CTX_set1_groups_list(ctx.get(), "X25519:P-256:P-384") != 1) fail_context("groups");
   // Returns 0 on success (unlike most of the API).
-  if (SSL_CTX_set_tlsext_use_srtp(ctx.get(), srtp_profile_list(offer)) != 0) fail("use_srtp");
+  if (SSL_CTX_set_tlsext_use_srtp(ctx.get(), srtp_profile_list(offer)) != 0)
+    fail_context("use_srtp");
 
   SSL_CTX_set_options(ctx.get(), SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
                                      SSL_OP_CIPHER_SERVER_PREFERENCE);

@@ -19,7 +19,7 @@ namespace {
 // level-triggered epoll brings us back for the rest.
 constexpr int kMaxReadsPerWakeup = 4;
 
-void set_int_option(int fd, int level, int name, int value, const char* what) {
+void set_socket_option(int fd, int level, int name, int value, const char* what) {
   if (::setsockopt(fd, level, name, &value, sizeof value) != 0) {
     throw std::system_error(errno, std::generic_category(), what);
   }
@@ -48,13 +48,13 @@ TcpConnection::TcpConnection(EventLoop& loop, const SocketAddress& remote,
   FdGuard guard{::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP)};
   if (guard.fd < 0) throw std::system_error(errno, std::generic_category(), "socket(tcp)");
   // Media frames are small and late ones are useless: no Nagle delay.
-  set_int_option(guard.fd, IPPROTO_TCP, TCP_NODELAY, 1, "setsockopt(TCP_NODELAY)");
+  set_socket_option(guard.fd, IPPROTO_TCP, TCP_NODELAY, 1, "setsockopt(TCP_NODELAY)");
   if (options.dscp >= 0) {
     const int tos = options.dscp << 2;
     if (family == AF_INET) {
-      set_int_option(guard.fd, IPPROTO_IP, IP_TOS, tos, "setsockopt(IP_TOS)");
+      set_socket_option(guard.fd, IPPROTO_IP, IP_TOS, tos, "setsockopt(IP_TOS)");
     } else {
-      set_int_option(guard.fd, IPPROTO_IPV6, IPV6_TCLASS, tos, "setsockopt(IPV6_TCLASS)");
+      set_socket_option(guard.fd, IPPROTO_IPV6, IPV6_TCLASS, tos, "setsockopt(IPV6_TCLASS)");
     }
   }
   if (options.bind_address) {

@@ -13,7 +13,7 @@ void store_le(std::uint8_t* p, std::uint64_t v, int bytes) {
     p[i] = static_cast<std::uint8_t>(v >> (8 * i));
 }
 
-constexpr std::uint8_t kBeginOfStream = 0x02;
+constexpr std::uint8_t kFlagBeginOfStream = 0x02;
 constexpr std::uint8_t kEndOfStream = 0x04;
 
 } // namespace
@@ -24,7 +24,7 @@ OggOpusWriter::OggOpusWriter(std::ostream& out, std::uint32_t serial, std::uint8
   std::uint8_t head[19] = {'O', 'p', 'u', 's', 'H', 'e', 'a', 'd', 1, channels};
   store_le(head + 10, pre_skip, 2);
   store_le(head + 12, 48000, 4); // the input rate is informational
-  write_page(Bytes(head, sizeof head), kBeginOfStream, 0);
+  write_page(Bytes(head, sizeof head), kFlagBeginOfStream, 0);
   constexpr std::string_view vendor = "wabridge";
   std::vector<std::uint8_t> tags = {'O', 'p', 'u', 's', 'T', 'a', 'g', 's', 0, 0, 0, 0};
   store_le(tags.data() + 8, vendor.size(), 4);

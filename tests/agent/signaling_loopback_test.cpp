@@ -24,7 +24,7 @@ bool run_until(net::EventLoop& loop, const std::function<bool()>& done) {
   return true;
 }
 
-constexpr const char* kAnswer = "v=0\r\no=- 9 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n";
+constexpr const char* kLoopbackAnswer = "v=0\r\no=- 9 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n";
 
 TEST(SignalingLoopback, CreateCallAndHangupOverHttp) {
   net::EventLoop loop;
@@ -38,7 +38,7 @@ TEST(SignalingLoopback, CreateCallAndHangupOverHttp) {
                  http::ServerResponse response;
                  response.status = 201;
                  response.content_type = "application/sdp";
-                 response.body = kAnswer;
+                 response.body = kLoopbackAnswer;
                  response.headers.emplace_back("Location", "/v1/realtime/calls/rtc_u1_loop");
                  responder.send(std::move(response));
                });
@@ -60,7 +60,7 @@ TEST(SignalingLoopback, CreateCallAndHangupOverHttp) {
   ASSERT_TRUE(run_until(loop, [&] { return result.has_value(); }));
   ASSERT_TRUE(result->ok) << result->error;
   EXPECT_EQ(result->http_status, 201);
-  EXPECT_EQ(result->answer_sdp, kAnswer);
+  EXPECT_EQ(result->answer_sdp, kLoopbackAnswer);
   EXPECT_EQ(result->call_id, "rtc_u1_loop");
   ASSERT_TRUE(seen_call.has_value());
   EXPECT_EQ(seen_call->header("authorization"), "Bearer sk-loopback");

@@ -12,7 +12,7 @@ namespace wab::app {
 namespace {
 
 std::map<std::string, std::string> g_env;
-const char* lookup(const char* name) {
+const char* lookup_env(const char* name) {
   auto it = g_env.find(name);
   return it == g_env.end() ? nullptr : it->second.c_str();
 }
@@ -32,7 +32,7 @@ protected:
     std::fclose(f);
     std::string flag = "--config";
     std::vector<char*> argv = {flag.data(), path_.data()};
-    return load_config(2, argv.data(), lookup);
+    return load_config(2, argv.data(), lookup_env);
   }
   std::string error_of(const std::string& toml) {
     try {
@@ -124,7 +124,7 @@ TEST_F(AgentProfilesTest, TheDocumentedExampleLoads) {
   std::string flag = "--config";
   std::string path = WAB_SOURCE_DIR "/config/example.toml";
   std::vector<char*> argv = {flag.data(), path.data()};
-  const Config c = load_config(2, argv.data(), lookup);
+  const Config c = load_config(2, argv.data(), lookup_env);
   AnnouncementStore store;
   const auto profiles = build_agent_profiles(c, store);
   EXPECT_EQ(profiles.by_number.size(), 2u);

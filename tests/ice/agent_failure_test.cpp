@@ -9,13 +9,13 @@
 namespace wab::ice::test {
 namespace {
 
-constexpr char kPwdA[] = "aaaaaaaaaaaaaaaaaaaaaaaa";
-constexpr char kPwdB[] = "bbbbbbbbbbbbbbbbbbbbbbbb";
+constexpr char kFailurePwdA[] = "aaaaaaaaaaaaaaaaaaaaaaaa";
+constexpr char kFailurePwdB[] = "bbbbbbbbbbbbbbbbbbbbbbbb";
 
 struct LiteSetup {
   Network net;
-  AgentNode a{net, {addr("10.0.0.1", 5000)}, config(Role::controlling, 7, "ufA1", kPwdA)};
-  LiteResponder lite{net, {addr("192.0.2.50", 3478)}, "liteUfrag", kPwdB};
+  AgentNode a{net, {addr("10.0.0.1", 5000)}, config(Role::controlling, 7, "ufA1", kFailurePwdA)};
+  LiteResponder lite{net, {addr("192.0.2.50", 3478)}, "liteUfrag", kFailurePwdB};
   LiteSetup() {
     a.agent.set_remote_credentials(lite.ufrag, lite.pwd);
     a.agent.set_remote_ice_lite(true);
@@ -79,8 +79,8 @@ TEST(IceAgentFailure, ConsentLostWithinThirtySecondsOfSilence) {
 
 TEST(IceAgentFailure, ConsentLostWhenControlledPeerGoesSilent) {
   Network net;
-  AgentNode a(net, {addr("10.0.0.1", 5000)}, config(Role::controlling, 10, "ufA1", kPwdA));
-  AgentNode b(net, {addr("10.0.0.2", 6000)}, config(Role::controlled, 5, "ufB1", kPwdB));
+  AgentNode a(net, {addr("10.0.0.1", 5000)}, config(Role::controlling, 10, "ufA1", kFailurePwdA));
+  AgentNode b(net, {addr("10.0.0.2", 6000)}, config(Role::controlled, 5, "ufB1", kFailurePwdB));
   a.learn(b);
   b.learn(a);
   a.agent.start(net.now);
@@ -97,7 +97,7 @@ TEST(IceAgentFailure, ConsentLostWhenControlledPeerGoesSilent) {
 
 TEST(IceAgentFailure, RejectsRequestsWithBadIntegrityOrForeignUsername) {
   Network net;
-  AgentNode b(net, {addr("10.0.0.2", 6000)}, config(Role::controlled, 5, "ufB1", kPwdB));
+  AgentNode b(net, {addr("10.0.0.2", 6000)}, config(Role::controlled, 5, "ufB1", kFailurePwdB));
   b.agent.start(net.now);
   int sent = 0;
   net.tap = [&](const Datagram&) { ++sent; };
@@ -107,13 +107,14 @@ TEST(IceAgentFailure, RejectsRequestsWithBadIntegrityOrForeignUsername) {
   EXPECT_FALSE(b.agent.handle_stun(wrong_pwd, from, net.now));
   EXPECT_EQ(b.agent.counters().bad_integrity, 1u);
 
-  auto wrong_user = make_request("other:peer", kPwdB);
+  auto wrong_user = make_request("other:peer", kFailurePwdB);
   EXPECT_FALSE(b.agent.handle_stun(wrong_user, from, net.now));
-  auto prefix_user = make_request("ufB10:peer", kPwdB); // "ufB1" is only a prefix of the ufrag
+  auto prefix_user =
+      make_request("ufB10:peer", kFailurePwdB); // "ufB1" is only a prefix of the ufrag
   EXPECT_FALSE(b.agent.handle_stun(prefix_user, from, net.now));
   EXPECT_EQ(b.agent.counters().unknown_username, 2u);
 
-  auto tampered = make_request("ufB1:peer", kPwdB, true);
+  auto tampered = make_request("ufB1:peer", kFailurePwdB, true);
   tampered[tampered.size() - 20] ^= 1; // inside the HMAC; then refresh FINGERPRINT
   const std::size_t fp = tampered.size() - 8;
   store_be32(tampered.data() + fp + 4,
@@ -121,7 +122,7 @@ TEST(IceAgentFailure, RejectsRequestsWithBadIntegrityOrForeignUsername) {
   EXPECT_FALSE(b.agent.handle_stun(tampered, from, net.now));
   EXPECT_EQ(b.agent.counters().bad_integrity, 2u);
 
-  auto bad_fp = make_request("ufB1:peer", kPwdB);
+  auto bad_fp = make_request("ufB1:peer", kFailurePwdB);
   bad_fp.back() ^= 1;
   EXPECT_FALSE(b.agent.handle_stun(bad_fp, from, net.now));
   EXPECT_EQ(b.agent.counters().bad_fingerprint, 1u);
@@ -134,7 +135,7 @@ TEST(IceAgentFailure, RejectsRequestsWithBadIntegrityOrForeignUsername) {
   EXPECT_EQ(sent, 0); // nothing answered, no pair learned
   EXPECT_TRUE(b.agent.pairs().empty());
 
-  auto good = make_request("ufB1:peer", kPwdB);
+  auto good = make_request("ufB1:peer", kFailurePwdB);
   EXPECT_TRUE(b.agent.handle_stun(good, from, net.now));
   EXPECT_EQ(sent, 1);
   EXPECT_EQ(b.agent.counters().requests_answered, 1u);
@@ -167,13 +168,13 @@ TEST(IceAgentFailure, ResponsesMustCarryValidIntegrityAndComeFromTheCheckedAddre
                                      s.net.now));
   EXPECT_EQ(s.a.agent.counters().bad_integrity, 1u);
   // A correctly signed answer from the wrong address is not symmetric: ignored.
-  EXPECT_FALSE(s.a.agent.handle_stun(forge(kPwdB), addr("192.0.2.51", 3478), s.net.now));
+  EXPECT_FALSE(s.a.agent.handle_stun(forge(kFailurePwdB), addr("192.0.2.51", 3478), s.net.now));
   EXPECT_EQ(s.a.agent.counters().asymmetric_response, 1u);
   EXPECT_FALSE(s.a.agent.pairs()[0].valid);
   // The genuine one works, once; a replay is an unknown transaction.
-  EXPECT_TRUE(s.a.agent.handle_stun(forge(kPwdB), addr("192.0.2.50", 3478), s.net.now));
+  EXPECT_TRUE(s.a.agent.handle_stun(forge(kFailurePwdB), addr("192.0.2.50", 3478), s.net.now));
   EXPECT_TRUE(s.a.agent.pairs()[0].valid);
-  EXPECT_FALSE(s.a.agent.handle_stun(forge(kPwdB), addr("192.0.2.50", 3478), s.net.now));
+  EXPECT_FALSE(s.a.agent.handle_stun(forge(kFailurePwdB), addr("192.0.2.50", 3478), s.net.now));
   EXPECT_EQ(s.a.agent.counters().unknown_transaction, 1u);
 }
 
@@ -186,7 +187,7 @@ TEST(IceAgentFailure, CloseStopsEverything) {
   EXPECT_FALSE(s.a.agent.next_timeout());
   EXPECT_FALSE(s.a.agent.selected_remote());
   const auto sent = s.net.sent;
-  auto req = make_request("ufA1:x", kPwdA);
+  auto req = make_request("ufA1:x", kFailurePwdA);
   EXPECT_FALSE(s.a.agent.handle_stun(req, addr("192.0.2.50", 3478), s.net.now));
   s.a.agent.handle_timeout(s.net.now + seconds(10));
   EXPECT_EQ(s.net.sent, sent);
@@ -200,8 +201,10 @@ TEST(IceAgentFailure, SetupRejectsWeakCredentials) {
     void on_ice_send(PathId, const net::SocketAddress&, Bytes) override {}
     void on_ice_state(Agent::State) override {}
   } quiet;
-  EXPECT_THROW(Agent(quiet, config(Role::controlling, 1, "ab", kPwdA)), std::invalid_argument);
-  EXPECT_THROW(Agent(quiet, config(Role::controlling, 1, "ab:cd", kPwdA)), std::invalid_argument);
+  EXPECT_THROW(Agent(quiet, config(Role::controlling, 1, "ab", kFailurePwdA)),
+               std::invalid_argument);
+  EXPECT_THROW(Agent(quiet, config(Role::controlling, 1, "ab:cd", kFailurePwdA)),
+               std::invalid_argument);
   EXPECT_THROW(Agent(quiet, config(Role::controlling, 1, "abcd", "short")), std::invalid_argument);
   Agent defaults(quiet, Agent::Config{});
   EXPECT_EQ(defaults.local_ufrag().size(), 8u);
@@ -218,13 +221,13 @@ namespace {
 // Sends `request` to a fresh controlled agent and returns the parsed error code it answered with.
 std::optional<std::uint16_t> error_answer(Bytes request) {
   Network net;
-  AgentNode b(net, {addr("10.0.0.2", 6000)}, config(Role::controlled, 5, "ufB1", kPwdB));
+  AgentNode b(net, {addr("10.0.0.2", 6000)}, config(Role::controlled, 5, "ufB1", kFailurePwdB));
   std::vector<std::uint8_t> answer;
   net.tap = [&](const Datagram& d) { answer = d.data; };
   EXPECT_TRUE(b.agent.handle_stun(request, addr("10.0.0.1", 5000), net.now));
   auto m = stun::Message::parse(answer);
   if (!m || !m->is_binding(stun::MessageClass::error_response)) return std::nullopt;
-  EXPECT_TRUE(m->check_integrity(stun::IntegrityKey::short_term(kPwdB)));
+  EXPECT_TRUE(m->check_integrity(stun::IntegrityKey::short_term(kFailurePwdB)));
   EXPECT_TRUE(m->check_fingerprint());
   EXPECT_TRUE(b.agent.pairs().empty());
   return m->error_code()->code;
@@ -239,7 +242,7 @@ std::vector<std::uint8_t> request_with(const std::function<void(stun::MessageBui
   if (priority) b.add_u32(stun::attr::priority, 1);
   b.add_u64(stun::attr::ice_controlling, tie_breaker);
   extra(b);
-  b.add_message_integrity(stun::IntegrityKey::short_term(kPwdB));
+  b.add_message_integrity(stun::IntegrityKey::short_term(kFailurePwdB));
   b.add_fingerprint();
   return {b.bytes().begin(), b.bytes().end()};
 }
@@ -256,7 +259,8 @@ TEST(IceAgentFailure, RequestWithoutPriorityGets400) {
 
 TEST(IceAgentFailure, ControllingWithLargerTieBreakerAnswers487) {
   Network net;
-  AgentNode a(net, {addr("10.0.0.2", 6000)}, config(Role::controlling, ~0ull, "ufB1", kPwdB));
+  AgentNode a(net, {addr("10.0.0.2", 6000)},
+              config(Role::controlling, ~0ull, "ufB1", kFailurePwdB));
   std::vector<std::uint8_t> answer;
   net.tap = [&](const Datagram& d) { answer = d.data; };
   auto req = request_with([](stun::MessageBuilder&) {});
@@ -271,13 +275,13 @@ TEST(IceAgentFailure, ControllingWithLargerTieBreakerAnswers487) {
 
 TEST(IceAgentFailure, LitePeerNeverTurnsUsControlled) {
   Network net;
-  AgentNode a(net, {addr("10.0.0.2", 6000)}, config(Role::controlling, 1, "ufB1", kPwdB));
+  AgentNode a(net, {addr("10.0.0.2", 6000)}, config(Role::controlling, 1, "ufB1", kFailurePwdB));
   a.agent.set_remote_ice_lite(true);
   // Claims controlling with a larger tie-breaker, which would otherwise make us controlled.
   auto req = request_with([](stun::MessageBuilder&) {}, true, ~0ull);
   a.agent.handle_stun(req, addr("10.0.0.1", 5000), net.now);
   EXPECT_EQ(a.agent.role(), Role::controlling);
-  AgentNode full(net, {addr("10.0.0.3", 6000)}, config(Role::controlling, 1, "ufB1", kPwdB));
+  AgentNode full(net, {addr("10.0.0.3", 6000)}, config(Role::controlling, 1, "ufB1", kFailurePwdB));
   full.agent.handle_stun(req, addr("10.0.0.1", 5000), net.now);
   EXPECT_EQ(full.agent.role(), Role::controlled); // the same request flips a non-lite agent
 }

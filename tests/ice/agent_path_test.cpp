@@ -7,8 +7,8 @@
 namespace wab::ice::test {
 namespace {
 
-constexpr char kPwdA[] = "aaaaaaaaaaaaaaaaaaaaaaaa";
-constexpr char kPwdB[] = "bbbbbbbbbbbbbbbbbbbbbbbb";
+constexpr char kPathPwdA[] = "aaaaaaaaaaaaaaaaaaaaaaaa";
+constexpr char kPathPwdB[] = "bbbbbbbbbbbbbbbbbbbbbbbb";
 constexpr PathId kRelayPath = 7;
 
 // An agent whose only local candidate is relayed: the virtual network sees it at the relayed
@@ -41,8 +41,8 @@ public:
 TEST(IceAgentPaths, RelayOnlyAgentConnectsThroughItsRelayPath) {
   Network net;
   RelayedNode a(net, addr("192.0.2.100", 50000), false,
-                config(Role::controlling, 10, "ufA1", kPwdA));
-  AgentNode b(net, {addr("10.0.0.2", 6000)}, config(Role::controlled, 5, "ufB1", kPwdB));
+                config(Role::controlling, 10, "ufA1", kPathPwdA));
+  AgentNode b(net, {addr("10.0.0.2", 6000)}, config(Role::controlled, 5, "ufB1", kPathPwdB));
   a.agent.set_remote_credentials(b.agent.local_ufrag(), b.agent.local_pwd());
   a.agent.add_remote_candidate(b.agent.local_candidates()[0]);
   b.agent.set_remote_credentials(a.agent.local_ufrag(), a.agent.local_pwd());
@@ -76,8 +76,8 @@ TEST(IceAgentPaths, RelayOnlyAgentConnectsThroughItsRelayPath) {
 TEST(IceAgentPaths, RequestOnAPathWithoutCandidatesIsRefused) {
   Network net;
   RelayedNode a(net, addr("192.0.2.100", 50000), false,
-                config(Role::controlled, 10, "ufA1", kPwdA));
-  AgentNode b(net, {addr("10.0.0.2", 6000)}, config(Role::controlling, 5, "ufB1", kPwdB));
+                config(Role::controlled, 10, "ufA1", kPathPwdA));
+  AgentNode b(net, {addr("10.0.0.2", 6000)}, config(Role::controlling, 5, "ufB1", kPathPwdB));
   a.agent.set_remote_credentials(b.agent.local_ufrag(), b.agent.local_pwd());
   a.agent.start(net.now);
   // A check straight to the socket (path 0) of a relay-only agent: no answer, no pair.
@@ -106,8 +106,8 @@ TEST(IceAgentPaths, RequestOnAPathWithoutCandidatesIsRefused) {
 TEST(IceAgentPaths, PairsFormPerLocalPathAndHostIsPreferred) {
   Network net;
   RelayedNode a(net, addr("192.0.2.100", 50000), true,
-                config(Role::controlling, 10, "ufA1", kPwdA));
-  a.agent.set_remote_credentials("ufB1", kPwdB);
+                config(Role::controlling, 10, "ufA1", kPathPwdA));
+  a.agent.set_remote_credentials("ufB1", kPathPwdB);
   a.agent.add_remote_candidate(
       *Candidate::parse("candidate:1 1 udp 2130706431 10.0.0.2 6000 typ host"));
   ASSERT_EQ(a.agent.pairs().size(), 2u);
@@ -122,7 +122,7 @@ TEST(IceAgentPaths, PairsFormPerLocalPathAndHostIsPreferred) {
 
 TEST(IceAgentPaths, RelaysOverUdpRankAboveRelaysOverStreams) {
   Network net;
-  AgentNode a(net, {}, config(Role::controlling, 10, "ufA1", kPwdA));
+  AgentNode a(net, {}, config(Role::controlling, 10, "ufA1", kPathPwdA));
   // The TCP/TLS allocation finished first, yet the UDP one ranks higher.
   a.agent.add_relay_candidate(5, addr("192.0.2.100", 50000), addr("203.0.113.5", 40000), true);
   a.agent.add_relay_candidate(6, addr("192.0.2.101", 50001), addr("203.0.113.5", 40001));
@@ -135,8 +135,8 @@ TEST(IceAgentPaths, RelaysOverUdpRankAboveRelaysOverStreams) {
 
 TEST(IceAgentPaths, RemoteCandidatesWaitForARelayThatIsStillAllocating) {
   Network net;
-  AgentNode a(net, {}, config(Role::controlling, 10, "ufA1", kPwdA));
-  a.agent.set_remote_credentials("ufB1", kPwdB);
+  AgentNode a(net, {}, config(Role::controlling, 10, "ufA1", kPathPwdA));
+  a.agent.set_remote_credentials("ufB1", kPathPwdB);
   a.agent.start(net.now);
   a.agent.add_remote_candidate(
       *Candidate::parse("candidate:1 1 udp 2130706431 10.0.0.2 6000 typ host"));

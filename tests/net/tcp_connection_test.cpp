@@ -15,12 +15,12 @@
 namespace wab::net {
 namespace {
 
-Bytes as_bytes(const std::string& s) {
+Bytes tcp_bytes(const std::string& s) {
   return Bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
 }
 
 // Runs the loop until `done` or a generous bound; each iteration blocks in epoll, never sleeps.
-template <typename Pred> void run_until(EventLoop& loop, Pred done) {
+template <typename Pred> void run_tcp_until(EventLoop& loop, Pred done) {
   for (int i = 0; i < 200 && !done(); ++i)
     loop.run_once(milliseconds(20));
 }
@@ -111,17 +111,17 @@ TEST(TcpConnection, ExchangesBytesBothWaysWithALoopbackListener) {
     TcpConnection conn(loop, server.address(), {}, record(events));
     EXPECT_EQ(conn.state(), TcpConnection::State::connecting);
     // Queued while connecting, sent once connected.
-    EXPECT_TRUE(conn.send(as_bytes("early,")));
-    run_until(loop, [&] { return events.connected && server.try_accept(); });
+    EXPECT_TRUE(conn.send(tcp_bytes("early,")));
+    run_tcp_until(loop, [&] { return events.connected && server.try_accept(); });
     ASSERT_TRUE(events.connected);
     ASSERT_TRUE(server.try_accept());
     EXPECT_EQ(conn.state(), TcpConnection::State::open);
     EXPECT_TRUE(conn.local().is_loopback());
     EXPECT_NE(conn.local().port(), 0);
 
-    EXPECT_TRUE(conn.send(as_bytes("head|"), as_bytes("body")));
+    EXPECT_TRUE(conn.send(tcp_bytes("head|"), tcp_bytes("body")));
     std::string got;
-    run_until(loop, [&] {
+    run_tcp_until(loop, [&] {
       got += server.read_available();
       return got.size() >= 15;
     });
@@ -129,7 +129,7 @@ TEST(TcpConnection, ExchangesBytesBothWaysWithALoopbackListener) {
     EXPECT_EQ(conn.counters().bytes_sent, 15u);
 
     server.write("from the server");
-    run_until(loop, [&] { return events.data.size() >= 15; });
+    run_tcp_until(loop, [&] { return events.data.size() >= 15; });
     EXPECT_EQ(events.data, "from the server");
     EXPECT_EQ(conn.counters().bytes_received, 15u);
     EXPECT_FALSE(events.closed.has_value());
@@ -146,10 +146,10 @@ TEST(TcpConnection, PeerResetEndsTheConnectionWithAResetCause) {
   Listener server;
   Events events;
   TcpConnection conn(loop, server.address(), {}, record(events));
-  run_until(loop, [&] { return events.connected && server.try_accept(); });
+  run_tcp_until(loop, [&] { return events.connected && server.try_accept(); });
   ASSERT_TRUE(events.connected);
   server.close_accepted(/*reset=*/true);
-  run_until(loop, [&] { return events.closed.has_value(); });
+  run_tcp_until(loop, [&] { return events.closed.has_value(); });
   ASSERT_TRUE(events.closed.has_value());
   EXPECT_EQ(events.closed->kind, TcpClosed::Kind::reset);
   EXPECT_EQ(events.closed->error, ECONNRESET);
@@ -159,7 +159,7 @@ TEST(TcpConnection, PeerResetEndsTheConnectionWithAResetCause) {
   EXPECT_EQ(conn.state(), TcpConnection::State::closed);
   EXPECT_EQ(conn.fd(), -1);
   // A closed connection refuses writes and counts them.
-  EXPECT_FALSE(conn.send(as_bytes("late")));
+  EXPECT_FALSE(conn.send(tcp_bytes("late")));
   EXPECT_EQ(conn.counters().writes_dropped, 1u);
   loop.run_once(milliseconds(0));
   EXPECT_EQ(events.closed_calls, 1);
@@ -170,10 +170,10 @@ TEST(TcpConnection, PeerCloseIsReportedAsEndOfStream) {
   Listener server;
   Events events;
   TcpConnection conn(loop, server.address(), {}, record(events));
-  run_until(loop, [&] { return events.connected && server.try_accept(); });
+  run_tcp_until(loop, [&] { return events.connected && server.try_accept(); });
   server.write("last words");
   server.close_accepted(/*reset=*/false);
-  run_until(loop, [&] { return events.closed.has_value(); });
+  run_tcp_until(loop, [&] { return events.closed.has_value(); });
   ASSERT_TRUE(events.closed.has_value());
   // Bytes before the FIN are delivered first.
   EXPECT_EQ(events.data, "last words");
@@ -188,7 +188,7 @@ TEST(TcpConnection, RefusedConnectIsReportedWithTheErrnoText) {
   server.close_listener(); // nothing listens on that port any more
   Events events;
   TcpConnection conn(loop, nobody, {}, record(events));
-  run_until(loop, [&] { return events.closed.has_value(); });
+  run_tcp_until(loop, [&] { return events.closed.has_value(); });
   ASSERT_TRUE(events.closed.has_value());
   EXPECT_FALSE(events.connected);
   EXPECT_EQ(events.closed->kind, TcpClosed::Kind::connect_failed);
@@ -213,7 +213,7 @@ TEST(TcpConnection, ConnectThatNeverCompletesTimesOut) {
   options.connect_timeout = milliseconds(150);
   Events events;
   TcpConnection conn(loop, server.address(), options, record(events));
-  run_until(loop, [&] { return events.closed.has_value() || events.connected; });
+  run_tcp_until(loop, [&] { return events.closed.has_value() || events.connected; });
   if (events.connected) GTEST_SKIP() << "this kernel accepted beyond the backlog";
   ASSERT_TRUE(events.closed.has_value());
   EXPECT_EQ(events.closed->kind, TcpClosed::Kind::connect_timeout);
@@ -230,16 +230,16 @@ TEST(TcpConnection, WriteThatDoesNotFitTheQueueIsDroppedWholeAndCounted) {
   const std::string forty(40, 'a');
   const std::string thirty(30, 'b');
   // Not connected yet: everything waits in the ring.
-  EXPECT_TRUE(conn.send(as_bytes(forty)));
-  EXPECT_FALSE(conn.send(as_bytes(thirty))); // 70 > 64: refused whole, nothing partial queued
-  EXPECT_TRUE(conn.send(as_bytes("12"), as_bytes(std::string(22, 'c')))); // exactly fills it
+  EXPECT_TRUE(conn.send(tcp_bytes(forty)));
+  EXPECT_FALSE(conn.send(tcp_bytes(thirty))); // 70 > 64: refused whole, nothing partial queued
+  EXPECT_TRUE(conn.send(tcp_bytes("12"), tcp_bytes(std::string(22, 'c')))); // exactly fills it
   EXPECT_EQ(conn.queued_bytes(), 64u);
   EXPECT_EQ(conn.counters().writes_dropped, 1u);
   EXPECT_EQ(conn.counters().bytes_dropped, 30u);
 
-  run_until(loop, [&] { return events.connected && server.try_accept(); });
+  run_tcp_until(loop, [&] { return events.connected && server.try_accept(); });
   std::string got;
-  run_until(loop, [&] {
+  run_tcp_until(loop, [&] {
     got += server.read_available();
     return got.size() >= 64;
   });
@@ -249,11 +249,11 @@ TEST(TcpConnection, WriteThatDoesNotFitTheQueueIsDroppedWholeAndCounted) {
   std::string expected;
   for (int i = 0; i < 10; ++i) {
     const std::string chunk(50, static_cast<char>('0' + i));
-    EXPECT_TRUE(conn.send(as_bytes(chunk)));
+    EXPECT_TRUE(conn.send(tcp_bytes(chunk)));
     expected += chunk;
   }
   got.clear();
-  run_until(loop, [&] {
+  run_tcp_until(loop, [&] {
     got += server.read_available();
     return got.size() >= expected.size();
   });
@@ -268,9 +268,9 @@ TEST(TcpConnection, HandlerMayCloseTheConnectionWithoutACloseReport) {
   auto handlers = record(events);
   handlers.on_data = [&](MutableBytes, TimePoint) { conn->close(); };
   conn.emplace(loop, server.address(), TcpConnectionOptions{}, std::move(handlers));
-  run_until(loop, [&] { return events.connected && server.try_accept(); });
+  run_tcp_until(loop, [&] { return events.connected && server.try_accept(); });
   server.write("x");
-  run_until(loop, [&] { return conn->state() == TcpConnection::State::closed; });
+  run_tcp_until(loop, [&] { return conn->state() == TcpConnection::State::closed; });
   EXPECT_EQ(conn->state(), TcpConnection::State::closed);
   EXPECT_EQ(events.closed_calls, 0);
 }

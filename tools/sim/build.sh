@@ -4,7 +4,8 @@
 #        build.sh --test   -> runs the Go tests of the simulators
 # GOPATH mode with a go.mod in each package directory: Go's "minimal module compatibility" then
 # maps the .../webrtc/v3 import to Debian's unversioned source tree. WAB_GOCODE overrides that tree;
-# WAB_GO_BUILD_FLAGS adds go build flags (e.g. -race).
+# WAB_GO_BUILD_FLAGS adds go build flags (e.g. -race); WAB_GOCACHE shares one Go build cache
+# between build trees (scripts/test.sh), instead of OUTDIR/.gocache.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 packages=(metasim openaisim fakebridge)
@@ -19,7 +20,7 @@ fi
 out="${1:?usage: build.sh OUTDIR | build.sh --test}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
-cache="$out/.gocache"
+cache="${WAB_GOCACHE:-$out/.gocache}"
 mkdir -p "$cache"
 for p in "${packages[@]}"; do
   (cd "$here/src/$p" &&
