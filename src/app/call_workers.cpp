@@ -127,17 +127,17 @@ std::size_t CallWorkers::http_in_flight() const {
   return total;
 }
 
-std::size_t CallWorkers::worker_loop_fds() const {
+std::size_t CallWorkers::loop_fds() const {
   std::size_t total = 0;
-  for (std::size_t i = 1; i < workers_.size(); ++i)
-    total += workers_[i]->ask([&w = *workers_[i]] { return w.loop().watched_fds(); });
+  for_each_answer([](CallWorker& w) { return w.loop().watched_fds(); },
+                  [&](std::size_t n) { total += n; });
   return total;
 }
 
-std::size_t CallWorkers::worker_loop_timers() const {
+std::size_t CallWorkers::loop_timers() const {
   std::size_t total = 0;
-  for (std::size_t i = 1; i < workers_.size(); ++i)
-    total += workers_[i]->ask([&w = *workers_[i]] { return w.loop().pending_timers(); });
+  for_each_answer([](CallWorker& w) { return w.loop().pending_timers(); },
+                  [&](std::size_t n) { total += n; });
   return total;
 }
 

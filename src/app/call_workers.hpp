@@ -40,9 +40,9 @@ public:
   std::vector<bridge::CallSnapshot> snapshots() const;
   bridge::RegistryFigures figures() const;
   std::size_t http_in_flight() const;
-  // The worker threads' loops (worker 0's is the control loop, counted by its owner).
-  std::size_t worker_loop_fds() const;
-  std::size_t worker_loop_timers() const;
+  // Over every worker's loop, the control loop (worker 0's) included.
+  std::size_t loop_fds() const;
+  std::size_t loop_timers() const;
 
   // Which worker an event goes to (exposed for tests).
   std::size_t route(const whatsapp::WebhookEvent& event) const;

@@ -306,8 +306,7 @@ private:
     }
     return render_metrics(workers_.figures(),
                           {webhooks_received_, webhooks_bad_signature_, webhooks_malformed_,
-                           draining_, loop_.watched_fds() + workers_.worker_loop_fds(),
-                           loop_.pending_timers() + workers_.worker_loop_timers(),
+                           draining_, workers_.loop_fds(), workers_.loop_timers(),
                            workers_.http_in_flight()},
                           cluster);
   }

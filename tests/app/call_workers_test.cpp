@@ -112,7 +112,7 @@ TEST(CallWorkers, WorkerThreadsStartAndStopWithNothingLeft) {
   EXPECT_NE(thread_of(2), std::this_thread::get_id());
   EXPECT_NE(thread_of(1), thread_of(2));
   EXPECT_EQ(workers.http_in_flight(), 0u);
-  EXPECT_EQ(workers.worker_loop_timers(), 0u);
+  EXPECT_EQ(workers.loop_timers(), 0u);
   workers.stop();
   workers.stop();                                      // idempotent
   EXPECT_EQ(thread_of(1), std::this_thread::get_id()); // stopped: queries run here
